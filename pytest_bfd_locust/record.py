@@ -1,0 +1,445 @@
+"""The record: the statistics of one run, in the JSON shape the seed system stores.
+
+Pure: no pytest, boto3, locust or gevent. Records written by the seed (no additions) and by this
+project (with the additional top-level keys) both load; anything else raises `RecordError` with the
+path of the offending field, so a store can skip a corrupt file with a warning naming it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from enum import Enum
+from typing import Any
+
+PERCENTILE_KEYS: tuple[str, ...] = (
+    "0.5", "0.66", "0.75", "0.8", "0.9", "0.95", "0.98", "0.99", "0.999", "0.9999", "1.0",
+)
+"""Locust's PERCENTILES_TO_REPORT, stringified as the seed stores them."""
+
+TOTALS_NAME = "Aggregated"
+"""The `task_name` of the totals entry (Locust's aggregated row); its `request_method` is ""."""
+
+HASH_PEPPER = "pepper1"
+"""The seed's pepper: changing it starts a new generation of baselines."""
+
+
+class RecordError(ValueError):
+    """A record (or part of one) is not of the stored shape; the message names the field."""
+
+
+class ResultStatus(str, Enum):
+    """The seed's `compare_result` / `validation_result` values."""
+
+    NOT_APPLICABLE = "NOT_APPLICABLE"
+    PASSED = "PASSED"
+    FAILED = "FAILED"
+
+
+Histogram = Mapping[int, int]
+"""Locust's `StatsEntry.response_times`: bucketed response time in ms -> number of requests."""
+
+
+@dataclass(frozen=True)
+class TaskStats:
+    """The statistics of one Locust stats entry (one request name and method), or of the totals."""
+
+    task_name: str
+    request_method: str
+    num_requests: int
+    num_failures: int
+    median_response_time: int
+    average_response_time: float
+    min_response_time: int
+    max_response_time: int
+    total_reqs_per_second: float
+    total_fails_per_sec: float
+    response_time_percentiles: Mapping[str, int]
+
+    @property
+    def key(self) -> tuple[str, str]:
+        """What identifies an entry across runs: (name, method), Locust's own stats key."""
+        return (self.task_name, self.request_method)
+
+    @property
+    def fail_ratio(self) -> float:
+        """Failed requests as a fraction of all requests (0 when there were none)."""
+        return self.num_failures / self.num_requests if self.num_requests else 0.0
+
+    def stat(self, name: str) -> float:
+        """The value of a statistic by threshold-file name: a field, or a percentile key."""
+        if name in self.response_time_percentiles:
+            return float(self.response_time_percentiles[name])
+        if name in _TASK_NUMBER_FIELDS:
+            return float(getattr(self, name))
+        raise KeyError(name)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "task_name": self.task_name,
+            "request_method": self.request_method,
+            "num_requests": self.num_requests,
+            "num_failures": self.num_failures,
+            "median_response_time": self.median_response_time,
+            "average_response_time": self.average_response_time,
+            "min_response_time": self.min_response_time,
+            "max_response_time": self.max_response_time,
+            "total_reqs_per_second": self.total_reqs_per_second,
+            "total_fails_per_sec": self.total_fails_per_sec,
+            "response_time_percentiles": dict(self.response_time_percentiles),
+        }
+
+    @classmethod
+    def from_json(cls, data: Any, where: str) -> TaskStats:
+        obj = _object(data, where)
+        percentiles = _object(obj.get("response_time_percentiles"), f"{where}.response_time_percentiles")
+        return cls(
+            task_name=_str(obj, "task_name", where),
+            # Athena returns a NULL for the seed's empty totals method; treat it as "".
+            request_method=_str(obj, "request_method", where, allow_none=True),
+            num_requests=_int(obj, "num_requests", where),
+            num_failures=_int(obj, "num_failures", where),
+            median_response_time=_int(obj, "median_response_time", where),
+            average_response_time=_float(obj, "average_response_time", where),
+            min_response_time=_int(obj, "min_response_time", where),
+            max_response_time=_int(obj, "max_response_time", where),
+            total_reqs_per_second=_float(obj, "total_reqs_per_second", where),
+            total_fails_per_sec=_float(obj, "total_fails_per_sec", where),
+            response_time_percentiles={
+                str(k): _int(percentiles, k, f"{where}.response_time_percentiles") for k in percentiles
+            },
+        )
+
+
+_TASK_NUMBER_FIELDS = frozenset(
+    {
+        "num_requests", "num_failures", "median_response_time", "average_response_time",
+        "min_response_time", "max_response_time", "total_reqs_per_second", "total_fails_per_sec",
+    }
+)
+"""TaskStats fields a threshold may name (besides the percentile keys)."""
+
+COMPARABLE_STATS: frozenset[str] = _TASK_NUMBER_FIELDS | frozenset(PERCENTILE_KEYS)
+"""Every statistic name a threshold file may use."""
+
+
+@dataclass(frozen=True)
+class RecordMetadata:
+    """The seed's `metadata` object."""
+
+    timestamp: int
+    tags: tuple[str, ...]
+    environment: str
+    stats_reset_after_spawn: bool
+    num_total_users: int
+    num_users_per_second: float
+    requested_runtime: int
+    total_runtime: float
+    user_classes: tuple[str, ...]
+    hash: str
+    compare_result: ResultStatus = ResultStatus.NOT_APPLICABLE
+    validation_result: ResultStatus = ResultStatus.NOT_APPLICABLE
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "timestamp": self.timestamp,
+            "tags": list(self.tags),
+            "environment": self.environment,
+            "stats_reset_after_spawn": self.stats_reset_after_spawn,
+            "num_total_users": self.num_total_users,
+            "num_users_per_second": self.num_users_per_second,
+            "requested_runtime": self.requested_runtime,
+            "total_runtime": self.total_runtime,
+            "user_classes": list(self.user_classes),
+            "hash": self.hash,
+            "compare_result": self.compare_result.value,
+            "validation_result": self.validation_result.value,
+        }
+
+    @classmethod
+    def from_json(cls, data: Any, where: str) -> RecordMetadata:
+        obj = _object(data, where)
+        return cls(
+            timestamp=_int(obj, "timestamp", where),
+            tags=tuple(_str_list(obj, "tags", where)),
+            environment=_str(obj, "environment", where),
+            stats_reset_after_spawn=_bool(obj, "stats_reset_after_spawn", where),
+            num_total_users=_int(obj, "num_total_users", where),
+            num_users_per_second=_float(obj, "num_users_per_second", where),
+            requested_runtime=_int(obj, "requested_runtime", where),
+            total_runtime=_float(obj, "total_runtime", where),
+            user_classes=tuple(_str_list(obj, "user_classes", where)),
+            hash=_str(obj, "hash", where),
+            compare_result=_status(obj, "compare_result", where),
+            validation_result=_status(obj, "validation_result", where),
+        )
+
+
+@dataclass(frozen=True)
+class EntryHistogram:
+    """The response-time histogram of one stats entry (our addition to the seed's record)."""
+
+    task_name: str
+    request_method: str
+    response_times: Histogram
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "task_name": self.task_name,
+            "request_method": self.request_method,
+            "response_times": {str(ms): count for ms, count in sorted(self.response_times.items())},
+        }
+
+    @classmethod
+    def from_json(cls, data: Any, where: str) -> EntryHistogram:
+        obj = _object(data, where)
+        times = _object(obj.get("response_times"), f"{where}.response_times")
+        histogram: dict[int, int] = {}
+        for ms, count in times.items():
+            try:
+                histogram[int(ms)] = int(count)
+            except (TypeError, ValueError):
+                raise RecordError(f"{where}.response_times[{ms!r}]: expected integers, got {count!r}") from None
+        return cls(
+            task_name=_str(obj, "task_name", where),
+            request_method=_str(obj, "request_method", where, allow_none=True),
+            response_times=histogram,
+        )
+
+
+@dataclass(frozen=True)
+class ErrorCount:
+    """How often one error occurred for one entry (our addition)."""
+
+    task_name: str
+    request_method: str
+    error: str
+    occurrences: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "task_name": self.task_name,
+            "request_method": self.request_method,
+            "error": self.error,
+            "occurrences": self.occurrences,
+        }
+
+    @classmethod
+    def from_json(cls, data: Any, where: str) -> ErrorCount:
+        obj = _object(data, where)
+        return cls(
+            task_name=_str(obj, "task_name", where),
+            request_method=_str(obj, "request_method", where, allow_none=True),
+            error=_str(obj, "error", where),
+            occurrences=_int(obj, "occurrences", where),
+        )
+
+
+@dataclass(frozen=True)
+class Record:
+    """One run's statistics: the seed's three keys plus our optional additions."""
+
+    metadata: RecordMetadata
+    totals: TaskStats
+    tasks: tuple[TaskStats, ...]
+    run_id: str | None = None
+    suite: str | None = None
+    host: str | None = None
+    histograms: tuple[EntryHistogram, ...] = ()
+    errors: tuple[ErrorCount, ...] = ()
+    extra: Mapping[str, Any] = field(default_factory=dict)
+    """Top-level keys this version does not know, kept so a round trip loses nothing."""
+
+    def histogram_for(self, key: tuple[str, str]) -> Histogram | None:
+        """The histogram of the entry with this (name, method) key, if the record has one."""
+        for entry in self.histograms:
+            if (entry.task_name, entry.request_method) == key:
+                return entry.response_times
+        return None
+
+    def task(self, key: tuple[str, str]) -> TaskStats | None:
+        for task in self.tasks:
+            if task.key == key:
+                return task
+        return None
+
+    def with_results(self, *, compare: ResultStatus, validation: ResultStatus) -> Record:
+        """A copy with the metadata's compare and validation results set."""
+        metadata = replace(self.metadata, compare_result=compare, validation_result=validation)
+        return replace(self, metadata=metadata)
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "metadata": self.metadata.to_json(),
+            "totals": self.totals.to_json(),
+            "tasks": [task.to_json() for task in self.tasks],
+        }
+        if self.run_id is not None:
+            data["run_id"] = self.run_id
+        if self.suite is not None:
+            data["suite"] = self.suite
+        if self.host is not None:
+            data["host"] = self.host
+        if self.histograms:
+            data["histograms"] = [entry.to_json() for entry in self.histograms]
+        if self.errors:
+            data["errors"] = [error.to_json() for error in self.errors]
+        for key, value in self.extra.items():
+            data.setdefault(key, value)
+        return data
+
+    @classmethod
+    def from_json(cls, data: Any, where: str = "record") -> Record:
+        """Parse a stored record; `where` prefixes the field path in error messages."""
+        obj = _object(data, where)
+        tasks = obj.get("tasks")
+        if not isinstance(tasks, list):
+            raise RecordError(f"{where}.tasks: expected a list, got {_kind(tasks)}")
+        known = {"metadata", "totals", "tasks", "run_id", "suite", "host", "histograms", "errors"}
+        return cls(
+            metadata=RecordMetadata.from_json(obj.get("metadata"), f"{where}.metadata"),
+            totals=TaskStats.from_json(obj.get("totals"), f"{where}.totals"),
+            tasks=tuple(TaskStats.from_json(t, f"{where}.tasks[{i}]") for i, t in enumerate(tasks)),
+            run_id=_optional_str(obj, "run_id", where),
+            suite=_optional_str(obj, "suite", where),
+            host=_optional_str(obj, "host", where),
+            histograms=tuple(
+                EntryHistogram.from_json(h, f"{where}.histograms[{i}]")
+                for i, h in enumerate(_optional_list(obj, "histograms", where))
+            ),
+            errors=tuple(
+                ErrorCount.from_json(e, f"{where}.errors[{i}]")
+                for i, e in enumerate(_optional_list(obj, "errors", where))
+            ),
+            extra={k: v for k, v in obj.items() if k not in known},
+        )
+
+
+def record_hash(
+    *,
+    user_classes: Iterable[str],
+    entry_names: Iterable[str],
+    num_users: int,
+    requested_runtime: int,
+    spawn_rate: float,
+    stats_reset_after_spawn: bool,
+    environment: str,
+) -> str:
+    """The seed's comparability hash (hex SHA-256); equal inputs give the seed's hash exactly.
+
+    `spawn_rate` is the float Locust parsed, so a spawn rate of 10 contributes "10.0".
+    `entry_names` are the names of the per-request stats entries (the totals row excluded).
+    """
+    text = "".join(
+        [
+            "".join(sorted(user_classes)),
+            "".join(sorted(entry_names)),
+            str(num_users),
+            str(requested_runtime),
+            str(float(spawn_rate)),
+            str(bool(stats_reset_after_spawn)),
+            str(environment),
+            HASH_PEPPER,
+        ]
+    )
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def percentiles_from_histogram(histogram: Histogram, num_requests: int) -> dict[str, int]:
+    """Locust's percentile rule (`calculate_response_time_percentile`) over a histogram."""
+    if not num_requests:
+        return {key: 0 for key in PERCENTILE_KEYS}
+    descending = sorted(histogram.items(), reverse=True)
+    result: dict[str, int] = {}
+    for key in PERCENTILE_KEYS:
+        wanted = int(num_requests * float(key))
+        processed = 0
+        value = 0
+        for ms, count in descending:
+            processed += count
+            if num_requests - processed <= wanted:
+                value = ms
+                break
+        result[key] = int(value)
+    return result
+
+
+def sort_tasks(tasks: Sequence[TaskStats]) -> tuple[TaskStats, ...]:
+    """Tasks in the stored order: by (name, method), as Locust's stats keys sort."""
+    return tuple(sorted(tasks, key=lambda t: t.key))
+
+
+# --- field readers: each names the field path in its error ------------------------------------
+
+
+def _kind(value: Any) -> str:
+    return "null" if value is None else type(value).__name__
+
+
+def _object(value: Any, where: str) -> Mapping[str, Any]:
+    if not isinstance(value, Mapping):
+        raise RecordError(f"{where}: expected an object, got {_kind(value)}")
+    return value
+
+
+def _str(obj: Mapping[str, Any], key: str, where: str, *, allow_none: bool = False) -> str:
+    value = obj.get(key)
+    if value is None and allow_none:
+        return ""
+    if not isinstance(value, str):
+        raise RecordError(f"{where}.{key}: expected a string, got {_kind(value)}")
+    return value
+
+
+def _optional_str(obj: Mapping[str, Any], key: str, where: str) -> str | None:
+    return None if obj.get(key) is None else _str(obj, key, where)
+
+
+def _optional_list(obj: Mapping[str, Any], key: str, where: str) -> list[Any]:
+    value = obj.get(key)
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise RecordError(f"{where}.{key}: expected a list, got {_kind(value)}")
+    return value
+
+
+def _str_list(obj: Mapping[str, Any], key: str, where: str) -> list[str]:
+    value = obj.get(key)
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise RecordError(f"{where}.{key}: expected a list of strings, got {value!r}")
+    return value
+
+
+def _int(obj: Mapping[str, Any], key: str, where: str) -> int:
+    value = obj.get(key)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise RecordError(f"{where}.{key}: expected a whole number, got {value!r}")
+    if value != int(value):
+        raise RecordError(f"{where}.{key}: expected a whole number, got {value!r}")
+    return int(value)
+
+
+def _float(obj: Mapping[str, Any], key: str, where: str) -> float:
+    value = obj.get(key)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise RecordError(f"{where}.{key}: expected a number, got {value!r}")
+    return float(value)
+
+
+def _bool(obj: Mapping[str, Any], key: str, where: str) -> bool:
+    value = obj.get(key)
+    if not isinstance(value, bool):
+        raise RecordError(f"{where}.{key}: expected true or false, got {value!r}")
+    return value
+
+
+def _status(obj: Mapping[str, Any], key: str, where: str) -> ResultStatus:
+    value = obj.get(key, ResultStatus.NOT_APPLICABLE.value)
+    try:
+        return ResultStatus(value)
+    except ValueError:
+        allowed = "|".join(s.value for s in ResultStatus)
+        raise RecordError(f"{where}.{key}: expected {allowed}, got {value!r}") from None
