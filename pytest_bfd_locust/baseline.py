@@ -6,9 +6,20 @@ same eligibility rules (SPEC §7); the plugin builds a `Baseline` from what the 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import Enum
+from statistics import fmean
 
-from pytest_bfd_locust.record import Record, ResultStatus
+from pytest_bfd_locust.compare import TaskKey, stat_values
+from pytest_bfd_locust.record import (
+    Histogram,
+    Record,
+    ResultStatus,
+    TaskStats,
+    percentiles_from_histogram,
+)
 from pytest_bfd_locust.stores import BaselineQuery
 
 TOTAL_RUNTIME_DELTA = 3.0
@@ -46,3 +57,105 @@ def select_eligible(records: Iterable[Record], query: BaselineQuery) -> tuple[Re
     """The newest `query.limit` eligible records, newest first."""
     eligible = sorted((r for r in records if is_eligible(r, query)), key=newest_first_key, reverse=True)
     return tuple(eligible[: max(query.limit, 0)])
+
+
+class BaselineKind(str, Enum):
+    """How the baseline was built: the `--compare` choices."""
+
+    PREVIOUS = "previous"
+    AVERAGE = "average"
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """The values a run is compared against (a `compare.StatsView`) and the records they came from."""
+
+    kind: BaselineKind
+    records: tuple[Record, ...]
+    """Newest first."""
+    totals: Mapping[str, float]
+    tasks: Mapping[TaskKey, Mapping[str, float]] = field(default_factory=dict)
+
+    def describe(self) -> str:
+        """For messages: "previous run of <time> (run <id>)" or "average of 5 runs"."""
+        if self.kind is BaselineKind.PREVIOUS:
+            record = self.records[0]
+            run = f" (run {record.run_id})" if record.run_id else ""
+            return f"previous run at timestamp {record.metadata.timestamp}{run}"
+        return f"average of {len(self.records)} run{'s' if len(self.records) != 1 else ''}"
+
+
+def build_baseline(kind: BaselineKind, records: Sequence[Record]) -> Baseline | None:
+    """The baseline of `kind` from eligible records (newest first); None when there are none."""
+    return previous_baseline(records) if kind is BaselineKind.PREVIOUS else average_baseline(records)
+
+
+def previous_baseline(records: Sequence[Record]) -> Baseline | None:
+    """The newest record's statistics as they were stored; None when there is no record."""
+    if not records:
+        return None
+    newest = records[0]
+    return Baseline(
+        kind=BaselineKind.PREVIOUS,
+        records=(newest,),
+        totals=stat_values(newest.totals),
+        tasks={task.key: stat_values(task) for task in newest.tasks},
+    )
+
+
+def average_baseline(records: Sequence[Record]) -> Baseline | None:
+    """The mean of every statistic over the records, per task (name, method); None when there are none.
+
+    Like the seed, a task is averaged over the records that have it, and percentiles over the keys
+    every one of them has. Where every such record also carries the task's histogram, the
+    percentiles and the median come from the merged histogram instead: a mean of percentiles is
+    not a percentile, the merged histogram gives the percentile of all the requests together.
+    """
+    if not records:
+        return None
+    entries: dict[TaskKey, list[tuple[TaskStats, Histogram | None]]] = {}
+    for record in records:
+        for task in record.tasks:
+            entries.setdefault(task.key, []).append((task, record.histogram_for(task.key)))
+    totals = [(record.totals, record.histogram_for(record.totals.key)) for record in records]
+    return Baseline(
+        kind=BaselineKind.AVERAGE,
+        records=tuple(records),
+        totals=_average_entry(totals),
+        tasks={key: _average_entry(entries[key]) for key in sorted(entries)},
+    )
+
+
+def _average_entry(entries: Sequence[tuple[TaskStats, Histogram | None]]) -> dict[str, float]:
+    per_record = [stat_values(task) for task, _ in entries]
+    common = set(per_record[0]).intersection(*per_record[1:])
+    averaged = {name: fmean(values[name] for values in per_record) for name in sorted(common)}
+    histograms = [histogram for _, histogram in entries if histogram is not None]
+    if len(histograms) == len(entries):
+        merged: Counter[int] = Counter()
+        for histogram in histograms:
+            merged.update(histogram)
+        count = sum(merged.values())
+        averaged.update((key, float(ms)) for key, ms in percentiles_from_histogram(merged, count).items())
+        lowest = min(task.min_response_time for task, _ in entries)
+        highest = max(task.max_response_time for task, _ in entries)
+        averaged["median_response_time"] = float(_median(merged, count, lowest, highest))
+    return averaged
+
+
+def _median(histogram: Histogram, count: int, lowest: int, highest: int) -> int:
+    """Locust's `StatsEntry.median_response_time` over a histogram, clamped to the runs' min and max.
+
+    Locust clamps because histogram buckets round response times above 100 ms to two significant
+    digits, which could otherwise put the median outside the range actually observed.
+    """
+    if not count:
+        return 0
+    position = (count - 1) / 2
+    median = 0
+    for ms in sorted(histogram):
+        if position < histogram[ms]:
+            median = ms
+            break
+        position -= histogram[ms]
+    return min(max(median, lowest), highest)

@@ -1,13 +1,22 @@
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pytest
 
-from pytest_bfd_locust.baseline import is_eligible, select_eligible
-from pytest_bfd_locust.record import ResultStatus
+from pytest_bfd_locust.baseline import (
+    BaselineKind,
+    average_baseline,
+    build_baseline,
+    is_eligible,
+    previous_baseline,
+    select_eligible,
+)
+from pytest_bfd_locust.compare import record_view
+from pytest_bfd_locust.record import TOTALS_NAME, ResultStatus, TaskStats
 from pytest_bfd_locust.stores import BaselineQuery
-from tests.record_factory import DEFAULT_HASH, make_record
+from tests.record_factory import DEFAULT_HASH, make_record, make_task, make_totals
 
 QUERY = BaselineQuery(hash=DEFAULT_HASH, tag="default", total_runtime=30.0, limit=5)
 
@@ -58,3 +67,130 @@ def test_select_eligible_honours_the_load_limit(limit: int, expected: list[str])
     records = [make_record(timestamp=ts, run_id=str(ts)) for ts in range(1, 8)]
     query = BaselineQuery(hash=DEFAULT_HASH, tag="default", total_runtime=30.0, limit=limit)
     assert [r.run_id for r in select_eligible(records, query)] == expected
+
+
+# --- previous and average ---------------------------------------------------------------------
+
+GET_A = ("/a", "GET")
+POST_B = ("/b", "POST")
+
+
+def _without_percentile(task: TaskStats, key: str) -> TaskStats:
+    percentiles = {k: v for k, v in task.response_time_percentiles.items() if k != key}
+    return replace(task, response_time_percentiles=percentiles)
+
+
+def test_previous_baseline_is_the_newest_record_as_stored() -> None:
+    newest = make_record(timestamp=200, run_id="new", totals=make_totals(median_response_time=123))
+    baseline = previous_baseline([newest, make_record(timestamp=100)])
+    assert baseline is not None
+    assert baseline.kind is BaselineKind.PREVIOUS
+    assert baseline.records == (newest,)
+    assert baseline.totals["median_response_time"] == 123.0
+    assert baseline.tasks == record_view(newest).tasks
+    assert baseline.describe() == "previous run at timestamp 200 (run new)"
+
+
+@pytest.mark.parametrize("kind", list(BaselineKind))
+def test_no_records_no_baseline(kind: BaselineKind) -> None:
+    assert build_baseline(kind, []) is None
+
+
+def test_average_baseline_against_a_hand_computation() -> None:
+    records = [
+        make_record(
+            timestamp=300,
+            totals=make_totals(num_requests=100, median_response_time=100, average_response_time=110.0,
+                               total_reqs_per_second=10.0, percentiles={"0.95": 200}),
+            tasks=[make_task(*GET_A, median_response_time=100, min_response_time=10, percentiles={"0.95": 200})],
+        ),
+        make_record(
+            timestamp=200,
+            totals=make_totals(num_requests=200, median_response_time=200, average_response_time=121.0,
+                               total_reqs_per_second=20.0, percentiles={"0.95": 400}),
+            tasks=[
+                make_task(*GET_A, median_response_time=300, min_response_time=20, percentiles={"0.95": 400}),
+                make_task(*POST_B, median_response_time=50),
+            ],
+        ),
+        make_record(
+            timestamp=100,
+            totals=make_totals(num_requests=600, median_response_time=300, average_response_time=132.5,
+                               total_reqs_per_second=30.0, percentiles={"0.95": 900}),
+            tasks=[_without_percentile(make_task(*GET_A, median_response_time=200, min_response_time=33,
+                                                 percentiles={"0.95": 600}), "1.0")],
+        ),
+    ]
+    baseline = average_baseline(records)
+    assert baseline is not None
+    assert baseline.kind is BaselineKind.AVERAGE
+    assert baseline.describe() == "average of 3 runs"
+    assert baseline.totals["num_requests"] == pytest.approx(300.0)  # (100 + 200 + 600) / 3
+    assert baseline.totals["median_response_time"] == pytest.approx(200.0)
+    assert baseline.totals["average_response_time"] == pytest.approx(121.1666667)  # 363.5 / 3
+    assert baseline.totals["total_reqs_per_second"] == pytest.approx(20.0)
+    assert baseline.totals["0.95"] == pytest.approx(500.0)  # (200 + 400 + 900) / 3
+    assert set(baseline.tasks) == {GET_A, POST_B}
+    task_a = baseline.tasks[GET_A]
+    assert task_a["median_response_time"] == pytest.approx(200.0)
+    assert task_a["min_response_time"] == pytest.approx(21.0)  # (10 + 20 + 33) / 3
+    assert task_a["0.95"] == pytest.approx(400.0)
+    # The seed's rule: percentiles over the keys all records have; a task over the records that have it.
+    assert "1.0" not in task_a
+    assert baseline.tasks[POST_B]["median_response_time"] == 50.0
+
+
+def test_average_uses_the_merged_histogram_when_every_record_has_one() -> None:
+    first = make_task(*GET_A, num_requests=100, min_response_time=10, max_response_time=1000,
+                      average_response_time=15.0, median_response_time=15, percentiles={"0.9": 20, "0.5": 15})
+    second = make_task(*GET_A, num_requests=100, min_response_time=20, max_response_time=1000,
+                       average_response_time=510.0, median_response_time=510, percentiles={"0.9": 1000, "0.5": 510})
+    records = [
+        make_record(tasks=[first], histograms={GET_A: {10: 50, 20: 50}}),
+        make_record(tasks=[second], histograms={GET_A: {20: 50, 1000: 50}}),
+    ]
+    baseline = average_baseline(records)
+    assert baseline is not None
+    merged = baseline.tasks[GET_A]
+    # Merged {10: 50, 20: 100, 1000: 50} over 200 requests, by Locust's percentile and median rules.
+    assert merged["0.5"] == 20.0
+    assert merged["0.66"] == 20.0
+    assert merged["0.75"] == 1000.0
+    assert merged["0.9"] == 1000.0
+    assert merged["median_response_time"] == 20.0  # the mean of the stored medians would be 262.5
+    # Everything else is still the mean.
+    assert merged["average_response_time"] == pytest.approx(262.5)
+    assert merged["min_response_time"] == pytest.approx(15.0)
+    # The totals have no histogram in these records: their percentiles stay the mean.
+    assert baseline.totals["0.9"] == 100.0
+
+
+def test_average_falls_back_to_the_mean_when_one_record_lacks_the_histogram() -> None:
+    records = [
+        make_record(tasks=[make_task(*GET_A, percentiles={"0.9": 20})], histograms={GET_A: {10: 100}}),
+        make_record(tasks=[make_task(*GET_A, percentiles={"0.9": 40})]),
+    ]
+    baseline = average_baseline(records)
+    assert baseline is not None
+    assert baseline.tasks[GET_A]["0.9"] == 30.0
+
+
+def test_merged_median_is_clamped_to_the_observed_range() -> None:
+    # Locust buckets 1234 ms as 1200: the median must not fall below the observed minimum.
+    task = make_task(*GET_A, num_requests=1, min_response_time=1234, max_response_time=1234)
+    baseline = average_baseline([make_record(tasks=[task], histograms={GET_A: {1200: 1}})])
+    assert baseline is not None
+    assert baseline.tasks[GET_A]["median_response_time"] == 1234.0
+
+
+def test_totals_histograms_merge_too() -> None:
+    totals_key = (TOTALS_NAME, "")
+    records = [
+        make_record(totals=make_totals(min_response_time=1, max_response_time=9), histograms={totals_key: {1: 3}}),
+        make_record(totals=make_totals(min_response_time=1, max_response_time=9), histograms={totals_key: {9: 1}}),
+    ]
+    baseline = average_baseline(records)
+    assert baseline is not None
+    assert baseline.totals["0.5"] == 1.0
+    assert baseline.totals["1.0"] == 9.0
+    assert baseline.totals["median_response_time"] == 1.0
