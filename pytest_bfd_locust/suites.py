@@ -7,6 +7,7 @@ unusable) and the key, so the plugin can turn it into one collection error witho
 
 from __future__ import annotations
 
+import difflib
 import math
 import re
 import shlex
@@ -288,9 +289,13 @@ def _reject_unknown_keys(
 ) -> None:
     for key in mapping:
         if key not in allowed:
-            raise CatalogError(
-                file, f"unknown key; allowed keys: {', '.join(allowed)}", suite=suite, key=f"{prefix}{key}"
-            )
+            raise CatalogError(file, _unknown_key_message(key, allowed), suite=suite, key=f"{prefix}{key}")
+
+
+def _unknown_key_message(key: object, allowed: Sequence[str]) -> str:
+    close = difflib.get_close_matches(str(key), allowed, n=1)
+    hint = f"did you mean '{close[0]}'? " if close else ""
+    return f"unknown key; {hint}allowed keys: {', '.join(allowed)}"
 
 
 def _merge_env(defaults_env: object, suite_env: object, ctx: _SuiteContext) -> object:
@@ -436,7 +441,7 @@ def _parse_sla(value: object, ctx: _SuiteContext) -> Sla:
         )
     for key in value:
         if key not in SLA_KEYS:
-            raise ctx.error(f"sla.{key}", f"unknown key; allowed keys: {', '.join(SLA_KEYS)}")
+            raise ctx.error(f"sla.{key}", _unknown_key_message(key, SLA_KEYS))
     limits: dict[str, int | None] = {}
     for key in SLA_KEYS:
         limit = value.get(key)
@@ -451,7 +456,7 @@ def _parse_target(value: object, ctx: _SuiteContext) -> Target:
         raise ctx.error("target", f"expected a mapping with a 'command', got {value!r}")
     for key in value:
         if key not in TARGET_KEYS:
-            raise ctx.error(f"target.{key}", f"unknown key; allowed keys: {', '.join(TARGET_KEYS)}")
+            raise ctx.error(f"target.{key}", _unknown_key_message(key, TARGET_KEYS))
     if value.get("command") is None:
         raise ctx.error("target.command", "missing; a target needs the command that starts it")
     raw_ready_url = value.get("ready_url")
