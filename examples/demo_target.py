@@ -513,7 +513,11 @@ class DemoServer:
 
     def __init__(self, httpd: _DemoHTTPServer) -> None:
         self._httpd = httpd
-        self._thread = threading.Thread(target=httpd.serve_forever, name="demo-target", daemon=True)
+        # A short poll interval: `shutdown()` waits for the serving loop to notice, and a stop that
+        # takes the default 0.5 s would slow down every test that starts a target.
+        self._thread = threading.Thread(
+            target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, name="demo-target", daemon=True
+        )
         self._stopped = False
         self._thread.start()
 

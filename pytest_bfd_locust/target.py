@@ -1,0 +1,236 @@
+"""Starting and stopping a suite's `target:` process (SPEC §3): free port, readiness wait, teardown.
+
+The target runs in its own process group (a new session), so `stop()` ends it together with
+anything it started (a shell wrapper's child, a server's workers), and a Ctrl-C in the terminal
+reaches pytest only, which then tears the target down through the `with` block:
+
+    with start_target(command, ready_url=url, cwd=catalog_dir, ready_timeout=30, log_path=log) as t:
+        host = t.substitute(suite.host)
+        ...
+
+Placeholders, replaced in every command element, in `ready_url`, in `env` values and by
+`RunningTarget.substitute`: `{port}` (a free TCP port on 127.0.0.1 chosen for this start) and
+`{python}` (the interpreter running pytest, so a catalog need not guess which `python` is on PATH).
+
+No pytest, locust or gevent here: subprocess, socket and urllib only.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from types import TracebackType
+from typing import NoReturn, Self
+
+PORT_PLACEHOLDER = "{port}"
+PYTHON_PLACEHOLDER = "{python}"
+LOOPBACK = "127.0.0.1"
+
+POLL_INTERVAL_S = 0.05
+"""Pause between two readiness attempts: short, since a demo target is up in ~100 ms."""
+
+ATTEMPT_TIMEOUT_S = 1.0
+"""Timeout of one readiness request, so a target that accepts but never answers is retried."""
+
+TERM_GRACE_S = 5.0
+"""How long `stop()` waits after SIGTERM before it sends SIGKILL to the process group."""
+
+LOG_TAIL_LINES = 20
+
+
+class TargetError(Exception):
+    """The target could not be started or did not become ready; the message says which command,
+    what happened and ends with the tail of its log."""
+
+
+def free_port(host: str = LOOPBACK) -> int:
+    """A TCP port that is free on `host` right now (the OS picks it; another process could take it
+    before the target binds it, which is unlikely on a test machine and shows as a clear TargetError)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind((host, 0))
+        return int(probe.getsockname()[1])
+
+
+def substitute_placeholders(text: str, *, port: int) -> str:
+    """Replace `{port}` and `{python}` in `text`; any other braces are left as they are."""
+    return text.replace(PORT_PLACEHOLDER, str(port)).replace(PYTHON_PLACEHOLDER, sys.executable)
+
+
+def log_tail(log_path: Path, lines: int = LOG_TAIL_LINES) -> str:
+    """The last `lines` lines of the target's log, or a note saying why there are none."""
+    try:
+        with log_path.open("rb") as log:
+            log.seek(0, os.SEEK_END)
+            log.seek(max(0, log.tell() - 16_384))
+            text = log.read().decode("utf-8", errors="replace")
+    except OSError as error:
+        return f"(cannot read the target's log {log_path}: {error.strerror})"
+    tail = text.splitlines()[-lines:]
+    return "\n".join(tail) if tail else "(the target's log is empty)"
+
+
+class RunningTarget:
+    """A started target process group; `stop()` ends it (idempotent), as does leaving a `with` block."""
+
+    def __init__(
+        self,
+        process: subprocess.Popen[bytes],
+        *,
+        command: tuple[str, ...],
+        port: int,
+        ready_url: str | None,
+        log_path: Path,
+    ) -> None:
+        self._process = process
+        self.command = command
+        """The argv as started, placeholders replaced."""
+        self.port = port
+        """The free port chosen for `{port}`."""
+        self.ready_url = ready_url
+        """The readiness URL as polled, placeholders replaced (None: no readiness wait)."""
+        self.log_path = log_path
+        """Where the target's stdout and stderr go."""
+
+    @property
+    def pid(self) -> int:
+        """The target's process id, which is also its process group id."""
+        return self._process.pid
+
+    @property
+    def returncode(self) -> int | None:
+        """None while the target's main process runs; its exit status (negative: signal) after."""
+        return self._process.poll()
+
+    def substitute(self, text: str) -> str:
+        """Replace `{port}` and `{python}` in `text` as in the command (e.g. the suite's host)."""
+        return substitute_placeholders(text, port=self.port)
+
+    def log_tail(self, lines: int = LOG_TAIL_LINES) -> str:
+        return log_tail(self.log_path, lines)
+
+    def stop(self) -> None:
+        """SIGTERM the whole process group, SIGKILL whatever is left after `TERM_GRACE_S`."""
+        if not _signal_group(self.pid, signal.SIGTERM):
+            self._process.wait()  # the group is gone; reap the leader if it is a zombie
+            return
+        deadline = time.monotonic() + TERM_GRACE_S
+        while time.monotonic() < deadline:
+            self._process.poll()  # reap the leader, or the group never looks empty
+            if not _signal_group(self.pid, 0):
+                return
+            time.sleep(POLL_INTERVAL_S)
+        _signal_group(self.pid, signal.SIGKILL)
+        self._process.wait()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+
+def _signal_group(pgid: int, signum: int) -> bool:
+    """Send `signum` to the group (0: only probe it); False when no process of it is left."""
+    try:
+        os.killpg(pgid, signum)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        # macOS answers EPERM for a group whose only members are zombies: nothing left to stop.
+        return False
+    return True
+
+
+def start_target(
+    command: Sequence[str],
+    *,
+    ready_url: str | None,
+    cwd: Path,
+    ready_timeout: float,
+    log_path: Path,
+    env: Mapping[str, str] | None = None,
+) -> RunningTarget:
+    """Start `command` in `cwd` in a new process group and wait until `ready_url` answers 2xx.
+
+    `env` is added to the current environment (values may use the placeholders). With
+    `ready_url` None the target counts as ready once started. Raises `TargetError` (after stopping
+    what was started) when the command cannot start, exits before it is ready, or `ready_url` does
+    not answer 2xx within `ready_timeout` seconds; a KeyboardInterrupt during the wait also stops
+    the target before it propagates.
+    """
+    port = free_port()
+    argv = tuple(substitute_placeholders(part, port=port) for part in command)
+    url = None if ready_url is None else substitute_placeholders(ready_url, port=port)
+    child_env = dict(os.environ)
+    child_env.update({name: substitute_placeholders(value, port=port) for name, value in (env or {}).items()})
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    shown = shlex.join(argv)
+    try:
+        with log_path.open("wb") as log:
+            process = subprocess.Popen(
+                argv,
+                cwd=cwd,
+                env=child_env,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+    except OSError as error:
+        raise TargetError(f"target command {shown} (in {cwd}) could not start: {error}") from None
+    target = RunningTarget(process, command=argv, port=port, ready_url=url, log_path=log_path)
+    try:
+        if url is not None:
+            _wait_ready(target, url, ready_timeout, shown)
+    except BaseException:
+        target.stop()
+        raise
+    return target
+
+
+def _wait_ready(target: RunningTarget, url: str, timeout: float, shown: str) -> None:
+    # No proxies: a target on the loopback must not be reached through an HTTP(S)_PROXY from the
+    # environment.
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    deadline = time.monotonic() + timeout
+    last_answer = "no attempt yet"
+    while True:
+        exit_status = target.returncode
+        if exit_status is not None:
+            _fail(target, shown, f"exited with status {exit_status} before {url} answered")
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            _fail(target, shown, f"was not ready after {timeout:g} s: {url} last answered {last_answer}")
+        try:
+            with opener.open(url, timeout=min(ATTEMPT_TIMEOUT_S, remaining)) as response:
+                status = response.status
+        except urllib.error.HTTPError as error:
+            status = error.code
+        except (urllib.error.URLError, OSError) as error:
+            reason = error.reason if isinstance(error, urllib.error.URLError) else error
+            last_answer = f"with an error ({reason})"
+            time.sleep(POLL_INTERVAL_S)
+            continue
+        if 200 <= status < 300:
+            return
+        last_answer = f"HTTP {status}"
+        time.sleep(POLL_INTERVAL_S)
+
+
+def _fail(target: RunningTarget, shown: str, what_happened: str) -> NoReturn:
+    target.stop()
+    raise TargetError(
+        f"target command {shown} {what_happened}; last lines of its log {target.log_path}:\n"
+        f"{target.log_tail()}"
+    )
