@@ -1,0 +1,121 @@
+"""The suite's secrets: four SSM SecureString parameters -> a DSN and a PEM file (SPEC §10).
+
+They reach the suite only through environment variables (`LOCUST_BFD_DATABASE_CONNECTION_STRING`,
+`LOCUST_BFD_CLIENT_CERT_PATH`), which the runner hands to the Locust child; never through argv.
+The PEM file is created 0600 and removed after the run, also when the run fails.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, MutableMapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+DSN_VARIABLE = "LOCUST_BFD_DATABASE_CONNECTION_STRING"
+CERT_PATH_VARIABLE = "LOCUST_BFD_CLIENT_CERT_PATH"
+PEM_FILE_NAME = "bfd_client_cert.pem"
+
+REDACTED = "***"
+_MIN_REDACTED_LENGTH = 4
+"""Shorter values would blank out ordinary words in a message; they are not worth hiding."""
+
+
+class SecretsError(RuntimeError):
+    """A parameter is missing or unreadable; the message names the parameter, never a value."""
+
+
+def parameter_names(environment: str) -> dict[str, str]:
+    """The SSM parameter path of each secret, by role."""
+    prefix = f"/bfd/{environment}/locust/sensitive"
+    return {
+        "username": f"{prefix}/db/username",
+        "password": f"{prefix}/db/password",
+        "cert_key": f"{prefix}/cert/key",
+        "cert_pem": f"{prefix}/cert/pem_data",
+    }
+
+
+@dataclass(frozen=True, repr=False)
+class LocustSecrets:
+    """The decrypted values; `repr` hides them so a log line or traceback cannot show them."""
+
+    database_connection_string: str
+    pem: str
+    sensitive_values: tuple[str, ...]
+    """Every value that must not appear in output: parameters, quoted password, DSN."""
+
+    def __repr__(self) -> str:
+        return "LocustSecrets(<redacted>)"
+
+    def redact(self, text: str) -> str:
+        """`text` with every secret value replaced, longest first so a DSN goes before its parts."""
+        for value in sorted(self.sensitive_values, key=len, reverse=True):
+            if len(value) >= _MIN_REDACTED_LENGTH:
+                text = text.replace(value, REDACTED)
+        return text
+
+
+def fetch_secrets(ssm: Any, *, environment: str, reader_endpoint: str) -> LocustSecrets:
+    """Read the four parameters (WithDecryption) in one call and build the DSN and PEM content."""
+    names = parameter_names(environment)
+    try:
+        response = ssm.get_parameters(Names=list(names.values()), WithDecryption=True)
+    except (BotoCoreError, ClientError) as exc:
+        listed = ", ".join(names.values())
+        raise SecretsError(f"reading SSM parameters {listed}: {_error_code(exc)}") from None
+    found = {parameter["Name"]: parameter["Value"] for parameter in response.get("Parameters", [])}
+    missing = [name for name in names.values() if not found.get(name)]
+    if missing:
+        raise SecretsError(f"missing or empty SSM parameter(s): {', '.join(missing)}")
+    values = {role: found[name] for role, name in names.items()}
+    password = quote(values["password"], safe="")
+    dsn = f"postgres://{values['username']}:{password}@{reader_endpoint}:5432/fhirdb"
+    # The seed concatenated key and certificate directly; a key without a final newline would then
+    # run into the certificate's BEGIN line and break the PEM.
+    pem = values["cert_key"].rstrip("\n") + "\n" + values["cert_pem"]
+    return LocustSecrets(
+        database_connection_string=dsn,
+        pem=pem,
+        sensitive_values=(*values.values(), password, dsn),
+    )
+
+
+@contextmanager
+def secret_environment(
+    secrets: LocustSecrets, directory: Path, environ: MutableMapping[str, str]
+) -> Iterator[Path]:
+    """Write the PEM file (0600) into `directory`, set the two variables in `environ` for the run.
+
+    On exit, also after an exception, the file is removed and the variables get their earlier
+    values back (or are removed), so a warm Lambda does not carry one run's secrets into the next.
+    """
+    pem_path = directory / PEM_FILE_NAME
+    previous = {name: environ.get(name) for name in (DSN_VARIABLE, CERT_PATH_VARIABLE)}
+    # O_EXCL: never write through a file (or symlink) someone else put there.
+    descriptor = os.open(pem_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(descriptor, "w", encoding="utf-8") as pem_file:
+            pem_file.write(secrets.pem)
+        environ[DSN_VARIABLE] = secrets.database_connection_string
+        environ[CERT_PATH_VARIABLE] = str(pem_path)
+        yield pem_path
+    finally:
+        for name, value in previous.items():
+            if value is None:
+                environ.pop(name, None)
+            else:
+                environ[name] = value
+        pem_path.unlink(missing_ok=True)
+
+
+def _error_code(exc: BotoCoreError | ClientError) -> str:
+    if isinstance(exc, ClientError):
+        error = exc.response.get("Error", {})
+        return f"{error.get('Code', 'ClientError')}: {error.get('Message', '')}".rstrip(": ")
+    return str(exc)
