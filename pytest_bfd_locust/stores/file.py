@@ -1,0 +1,155 @@
+"""The file store (`file://DIR`), the embedded default: one JSON file per record, one folder per hash.
+
+Layout (SPEC §7): `DIR/hash=<hash>/<timestamp>-<run_id>.stats.json`, the S3 layout on disk. The
+seed's flat layout, `DIR/<timestamp>-<hash>.stats.json`, is read too, so its history stays usable.
+A lookup reads only the files of the run's hash.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tempfile
+import uuid
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from pytest_bfd_locust.baseline import select_eligible
+from pytest_bfd_locust.record import Record, RecordError
+from pytest_bfd_locust.stores import (
+    BaselineQuery,
+    LoadedBaselines,
+    StoreError,
+    StoreUriError,
+)
+
+SUFFIX = ".stats.json"
+"""The seed's suffix of a stored record (its S3 notification filters on it)."""
+
+_SAFE_NAME = re.compile(r"[A-Za-z0-9_.-]+")
+"""What a hash or run id may hold to become part of a file name (no separators, no glob syntax)."""
+
+_MAX_NAME_ATTEMPTS = 1000
+
+
+@dataclass(frozen=True)
+class FileStore:
+    """Records under `root`; see the module docstring for the layout."""
+
+    root: Path
+
+    @classmethod
+    def from_uri(cls, uri: str, rootdir: str | os.PathLike[str] = ".") -> FileStore:
+        """`file://DIR` (relative to `rootdir`) or `file:///absolute/dir`."""
+        scheme, sep, path = uri.partition("://")
+        if scheme != "file" or not sep:
+            raise StoreUriError(f"--bfd-store {uri!r}: expected file://DIR")
+        if not path:
+            raise StoreUriError(f"--bfd-store {uri!r}: the directory is missing; use file://DIR")
+        if "?" in path or "#" in path:
+            raise StoreUriError(f"--bfd-store {uri!r}: a file store takes no query or fragment")
+        return cls(Path(rootdir) / path)
+
+    def describe(self) -> str:
+        return f"file store {self.root}"
+
+    def hash_dir(self, record_hash: str) -> Path:
+        """The folder holding the records of one hash."""
+        return self.root / f"hash={_safe(record_hash, 'hash')}"
+
+    def save(self, record: Record) -> str:
+        """Write the record atomically under a name no other run holds; return its path.
+
+        The content goes to a temporary file in the target folder first and is then hard-linked
+        to its final name: a link fails instead of replacing an existing file, so two runs saved
+        in the same second (or a record saved twice) both survive, and a reader never sees half
+        a file. A record without a run id gets a fresh one, stored in the file too.
+        """
+        run_id = record.run_id if record.run_id is not None else uuid.uuid4().hex
+        record = replace(record, run_id=run_id)
+        folder = self.hash_dir(record.metadata.hash)
+        stem = f"{record.metadata.timestamp}-{_safe(run_id, 'run_id')}"
+        content = json.dumps(record.to_json(), indent=2, sort_keys=False).encode("utf-8")
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            temporary = self._write_temporary(folder, content)
+        except OSError as error:
+            raise StoreError(f"{self.describe()}: cannot write into {folder}: {_reason(error)}") from None
+        try:
+            return str(self._link_unique(temporary, folder, stem))
+        finally:
+            temporary.unlink(missing_ok=True)
+
+    def load_baseline(self, query: BaselineQuery) -> LoadedBaselines:
+        """The newest `query.limit` eligible records of the query's hash, newest first.
+
+        A file that is not JSON or not a record is skipped with a warning naming it and the field.
+        """
+        records: list[Record] = []
+        warnings: list[str] = []
+        for path in self._candidate_files(query.hash):
+            try:
+                data = json.loads(path.read_bytes())
+                records.append(Record.from_json(data))
+            except FileNotFoundError:
+                continue  # removed between listing and reading: nothing to compare against
+            except OSError as error:
+                warnings.append(f"skipped stored record {path}: cannot read it: {_reason(error)}")
+            except (json.JSONDecodeError, UnicodeDecodeError) as error:
+                warnings.append(f"skipped stored record {path}: not JSON: {error}")
+            except RecordError as error:
+                warnings.append(f"skipped stored record {path}: {error}")
+        return LoadedBaselines(records=select_eligible(records, query), warnings=tuple(warnings))
+
+    def _candidate_files(self, record_hash: str) -> list[Path]:
+        """The files that may hold records of this hash: its folder and the seed's flat files."""
+        folder = self.hash_dir(record_hash)
+        try:
+            nested = [folder / name for name in os.listdir(folder) if name.endswith(SUFFIX)]
+        except FileNotFoundError:
+            nested = []
+        except OSError as error:
+            raise StoreError(f"{self.describe()}: cannot list {folder}: {_reason(error)}") from None
+        # The seed's flat files end in "-<hash>.stats.json"; matching on the name (the hash is
+        # checked to hold no glob syntax) keeps every other hash's file unread.
+        try:
+            flat = sorted(self.root.glob(f"*-{record_hash}{SUFFIX}"))
+        except OSError as error:
+            raise StoreError(f"{self.describe()}: cannot list {self.root}: {_reason(error)}") from None
+        return sorted(nested) + [path for path in flat if path.is_file()]
+
+    @staticmethod
+    def _write_temporary(folder: Path, content: bytes) -> Path:
+        descriptor, name = tempfile.mkstemp(dir=folder, prefix=".", suffix=".tmp")
+        try:
+            with os.fdopen(descriptor, "wb") as stream:
+                stream.write(content)
+                stream.flush()
+                os.fsync(stream.fileno())
+        except BaseException:
+            Path(name).unlink(missing_ok=True)
+            raise
+        return Path(name)
+
+    def _link_unique(self, temporary: Path, folder: Path, stem: str) -> Path:
+        for attempt in range(_MAX_NAME_ATTEMPTS):
+            target = folder / (f"{stem}{SUFFIX}" if attempt == 0 else f"{stem}-{attempt}{SUFFIX}")
+            try:
+                os.link(temporary, target)
+            except FileExistsError:
+                continue
+            except OSError as error:
+                raise StoreError(f"{self.describe()}: cannot create {target}: {_reason(error)}") from None
+            return target
+        raise StoreError(f"{self.describe()}: {folder}/{stem}{SUFFIX} and {_MAX_NAME_ATTEMPTS - 1} variants exist")
+
+
+def _safe(value: str, field: str) -> str:
+    if not _SAFE_NAME.fullmatch(value) or value in (".", ".."):
+        raise StoreError(f"file store: record {field} {value!r} cannot be part of a file name")
+    return value
+
+
+def _reason(error: OSError) -> str:
+    return error.strerror or str(error)
