@@ -11,11 +11,21 @@ import hashlib
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 PERCENTILE_KEYS: tuple[str, ...] = (
-    "0.5", "0.66", "0.75", "0.8", "0.9", "0.95", "0.98", "0.99", "0.999", "0.9999", "1.0",
+    "0.5",
+    "0.66",
+    "0.75",
+    "0.8",
+    "0.9",
+    "0.95",
+    "0.98",
+    "0.99",
+    "0.999",
+    "0.9999",
+    "1.0",
 )
 """Locust's PERCENTILES_TO_REPORT, stringified as the seed stores them."""
 
@@ -30,7 +40,7 @@ class RecordError(ValueError):
     """A record (or part of one) is not of the stored shape; the message names the field."""
 
 
-class ResultStatus(str, Enum):
+class ResultStatus(StrEnum):
     """The seed's `compare_result` / `validation_result` values."""
 
     NOT_APPLICABLE = "NOT_APPLICABLE"
@@ -115,8 +125,14 @@ class TaskStats:
 
 _TASK_NUMBER_FIELDS = frozenset(
     {
-        "num_requests", "num_failures", "median_response_time", "average_response_time",
-        "min_response_time", "max_response_time", "total_reqs_per_second", "total_fails_per_sec",
+        "num_requests",
+        "num_failures",
+        "median_response_time",
+        "average_response_time",
+        "min_response_time",
+        "max_response_time",
+        "total_reqs_per_second",
+        "total_fails_per_sec",
     }
 )
 """TaskStats fields a threshold may name (besides the percentile keys)."""
@@ -201,7 +217,9 @@ class EntryHistogram:
             try:
                 histogram[int(ms)] = int(count)
             except (TypeError, ValueError):
-                raise RecordError(f"{where}.response_times[{ms!r}]: expected integers, got {count!r}") from None
+                raise RecordError(
+                    f"{where}.response_times[{ms!r}]: expected integers, got {count!r}"
+                ) from None
         return cls(
             task_name=_str(obj, "task_name", where),
             request_method=_str(obj, "request_method", where, allow_none=True),

@@ -59,7 +59,9 @@ def open_store(uri: str, *, rootdir: str = ".", clients: Any = None) -> Store:
     """
     scheme, sep, _rest = uri.partition("://")
     if not sep:
-        raise StoreUriError(f"--bfd-store {uri!r}: expected file://DIR or s3://BUCKET?database=DB&table=TABLE&workgroup=WG")
+        raise StoreUriError(
+            f"--bfd-store {uri!r}: expected file://DIR or s3://BUCKET?database=DB&table=TABLE&workgroup=WG"
+        )
     if scheme == "file":
         from pytest_bfd_locust.stores.file import FileStore
 

@@ -1,0 +1,228 @@
+"""The child process's entry: register our listeners, then run Locust's own command line.
+
+Run as `python -m pytest_bfd_locust.locust_child <locust arguments>` with `BFD_LOCUST_CONTROL`
+naming a JSON file of `ChildControl` fields. It behaves exactly like the `locust` command, plus:
+
+- `--spawned-runtime` (seconds after all users have spawned). Suites written for the seed register
+  that option themselves; our definition yields to theirs (argparse "resolve"), so both run unchanged.
+  Without a load shape of its own, the run is stopped `spawned_runtime` seconds after spawning ends.
+- the failsafe: the run is stopped once the running average response time exceeds the limit;
+- progress: one JSON line per interval appended to the progress file;
+- the result: `{"record": <record JSON>, "abort_reason": str | null}` written atomically to the
+  result file when Locust quits. Not stdout, not Locust's CSV.
+
+Only the master (or local) runner collects; `--processes` workers just run users.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from typing import Any
+
+# Locust monkey-patches the interpreter with gevent on import; it must come first in this process.
+import gevent
+import locust.main
+from locust import events
+from locust.argument_parser import LocustArgumentParser
+from locust.env import Environment
+from locust.runners import WorkerRunner
+from locust.stats import StatsEntry
+
+from pytest_bfd_locust.child_control import CONTROL_ENV, ChildControl
+from pytest_bfd_locust.record import (
+    EntryHistogram,
+    ErrorCount,
+    Record,
+    RecordMetadata,
+    TaskStats,
+    percentiles_from_histogram,
+    record_hash,
+    sort_tasks,
+)
+from pytest_bfd_locust.timespan import parse_timespan
+
+
+class ChildSession:
+    """The listeners of one Locust run; built once per process from the control file."""
+
+    def __init__(self, control: ChildControl) -> None:
+        self.control = control
+        self.abort_reason: str | None = None
+        self.started = time.monotonic()
+        self.spawned_at: float | None = None
+        self.environment: Environment | None = None
+
+    def register(self) -> None:
+        events.init_command_line_parser.add_listener(self.on_parser)
+        events.init.add_listener(self.on_init)
+        events.spawning_complete.add_listener(self.on_spawning_complete)
+        events.quitting.add_listener(self.on_quitting)
+
+    def on_parser(self, parser: LocustArgumentParser, **_: Any) -> None:
+        # A seed suite adds its own --spawned-runtime after us; "resolve" lets its definition win
+        # instead of argparse raising a conflict.
+        parser.conflict_handler = "resolve"
+        parser.add_argument(
+            "--spawned-runtime",
+            type=_parse_runtime,
+            dest="spawned_runtime",
+            default=None,
+            help="How long to run after all users have spawned (added by pytest-bfd-locust).",
+        )
+
+    def on_init(self, environment: Environment, **_: Any) -> None:
+        self.environment = environment
+        if isinstance(environment.runner, WorkerRunner):
+            return
+        gevent.spawn(self.monitor, environment)
+
+    def on_spawning_complete(self, user_count: int, **_: Any) -> None:
+        if self.spawned_at is not None:
+            return
+        self.spawned_at = time.monotonic()
+        environment = self.environment
+        if environment is None or environment.shape_class is not None:
+            return  # a suite with its own load shape decides when to stop
+        runtime = getattr(environment.parsed_options, "spawned_runtime", None)
+        if runtime is None:
+            runtime = self.control.spawned_runtime
+        gevent.spawn_later(runtime, self.stop, environment, None)
+
+    def stop(self, environment: Environment, reason: str | None) -> None:
+        if reason and self.abort_reason is None:
+            self.abort_reason = reason
+            print(f"pytest-bfd-locust: {reason}; stopping the run", file=sys.stderr, flush=True)
+        if environment.runner is not None:
+            environment.runner.quit()
+
+    def monitor(self, environment: Environment) -> None:
+        with open(self.control.progress_path, "a", encoding="utf-8") as progress:
+            while True:
+                gevent.sleep(self.control.progress_interval)
+                total = environment.stats.total
+                progress.write(json.dumps(self.progress(environment, total)) + "\n")
+                progress.flush()
+                if (
+                    self.abort_reason is None
+                    and total.num_requests
+                    and (total.avg_response_time > self.control.failsafe_avg_ms)
+                ):
+                    self.stop(
+                        environment,
+                        f"failsafe: average response time {total.avg_response_time:.0f} ms exceeded "
+                        f"failsafe_avg_ms {self.control.failsafe_avg_ms:g} ms",
+                    )
+
+    def progress(self, environment: Environment, total: StatsEntry) -> dict[str, Any]:
+        runner = environment.runner
+        return {
+            "elapsed": round(time.monotonic() - self.started, 2),
+            "spawned_elapsed": None
+            if self.spawned_at is None
+            else round(time.monotonic() - self.spawned_at, 2),
+            "users": runner.user_count if runner is not None else 0,
+            "num_requests": total.num_requests,
+            "num_failures": total.num_failures,
+            "current_rps": round(total.total_rps, 1),
+            "avg_response_time": round(total.avg_response_time, 1),
+        }
+
+    def on_quitting(self, environment: Environment, **_: Any) -> None:
+        if isinstance(environment.runner, WorkerRunner):
+            return
+        record = build_record(environment, self.control)
+        payload = {"record": record.to_json(), "abort_reason": self.abort_reason}
+        tmp = f"{self.control.result_path}.tmp"
+        with open(tmp, "w", encoding="utf-8") as handle:
+            json.dump(payload, handle)
+        os.replace(tmp, self.control.result_path)
+
+
+def _parse_runtime(text: str) -> int:
+    return parse_timespan(text, "--spawned-runtime")
+
+
+def task_stats(entry: StatsEntry) -> TaskStats:
+    """The seed's TaskStats of one Locust stats entry."""
+    percentiles = percentiles_from_histogram(entry.response_times, entry.num_requests)
+    return TaskStats(
+        task_name=str(entry.name),
+        request_method=str(entry.method or ""),
+        num_requests=int(entry.num_requests),
+        num_failures=int(entry.num_failures),
+        median_response_time=int(entry.median_response_time or 0),
+        average_response_time=float(entry.avg_response_time),
+        min_response_time=int(entry.min_response_time or 0),
+        max_response_time=int(entry.max_response_time),
+        total_reqs_per_second=float(entry.total_rps),
+        total_fails_per_sec=float(entry.total_fail_per_sec),
+        response_time_percentiles=percentiles,
+    )
+
+
+def build_record(environment: Environment, control: ChildControl) -> Record:
+    """The record of the finished run, from Locust's (on a master: aggregated) statistics."""
+    stats = environment.stats
+    options = environment.parsed_options
+    entries = [stats.entries[key] for key in sorted(stats.entries.keys())]
+    tasks = sort_tasks([task_stats(entry) for entry in entries])
+    user_classes = [cls.__name__ for cls in environment.user_classes]
+    num_users = int(getattr(options, "num_users", 0) or 0)
+    spawn_rate = float(getattr(options, "spawn_rate", 0) or 0)
+    requested_runtime = int(getattr(options, "spawned_runtime", None) or getattr(options, "run_time", 0) or 0)
+    last = stats.last_request_timestamp
+    total_runtime = float(last - stats.start_time) if last else 0.0
+    metadata = RecordMetadata(
+        timestamp=int(time.time()),
+        tags=control.tags,
+        environment=control.environment,
+        stats_reset_after_spawn=bool(environment.reset_stats),
+        num_total_users=num_users,
+        num_users_per_second=spawn_rate,
+        requested_runtime=requested_runtime,
+        total_runtime=total_runtime,
+        user_classes=tuple(user_classes),
+        hash=record_hash(
+            user_classes=user_classes,
+            entry_names=[task.task_name for task in tasks],
+            num_users=num_users,
+            requested_runtime=requested_runtime,
+            spawn_rate=spawn_rate,
+            stats_reset_after_spawn=bool(environment.reset_stats),
+            environment=control.environment,
+        ),
+    )
+    histograms = [
+        EntryHistogram(str(e.name), str(e.method or ""), dict(e.response_times))
+        for e in [stats.total, *entries]
+    ]
+    errors = [
+        ErrorCount(str(err.name), str(err.method or ""), str(err.error), int(err.occurrences))
+        for err in stats.errors.values()
+    ]
+    return Record(
+        metadata=metadata,
+        totals=task_stats(stats.total),
+        tasks=tasks,
+        run_id=control.run_id,
+        suite=control.suite,
+        host=environment.host,
+        histograms=tuple(histograms),
+        errors=tuple(errors),
+    )
+
+
+def main() -> None:
+    control_path = os.environ.get(CONTROL_ENV)
+    if not control_path:
+        sys.exit(f"pytest_bfd_locust.locust_child: {CONTROL_ENV} is not set; run suites through pytest")
+    ChildSession(ChildControl.read(control_path)).register()
+    sys.argv[0] = "locust"
+    locust.main.main()
+
+
+if __name__ == "__main__":
+    main()

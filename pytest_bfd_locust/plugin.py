@@ -1,0 +1,334 @@
+"""The pytest plugin: options, collection of suites as items, the `bfd_locust` fixture, reporting.
+
+Thin on purpose: every decision is made in `suite_run` and the pure modules it calls; this module
+translates between pytest and them. Session state lives in `config.stash`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pytest_bfd_locust import BfdLocustWarning
+from pytest_bfd_locust.compare import (
+    ThresholdError,
+    ThresholdSet,
+    Verdict,
+    default_thresholds_path,
+    read_threshold_file,
+)
+from pytest_bfd_locust.progress import Progress, format_progress
+from pytest_bfd_locust.record import Record
+from pytest_bfd_locust.settings import OPTIONS, BfdSettings, SettingsError, argparse_kwargs, ini_type, resolve
+from pytest_bfd_locust.stores import Store, StoreUriError, open_store
+from pytest_bfd_locust.suite_run import SuiteResult, effective_suite, execute_suite
+from pytest_bfd_locust.suites import CatalogError, Suite, load_catalog
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("bfd-locust", "pytest-bfd-locust: Locust suites as tests")
+    for spec in OPTIONS:
+        group.addoption(spec.flag, **argparse_kwargs(spec))
+        parser.addini(spec.ini_key, help=f"{spec.help} (ini form of {spec.flag})", type=ini_type(spec))  # type: ignore[arg-type]
+
+
+class SuiteFailed(Exception):
+    """Raised by a suite item whose result failed; `repr_failure` shows the result's text."""
+
+    def __init__(self, result: SuiteResult) -> None:
+        super().__init__(result.failure_text())
+        self.result = result
+
+
+class BfdSession:
+    """Per-session state: settings, the store, threshold files read, and each suite's result."""
+
+    def __init__(self, config: pytest.Config, settings: BfdSettings, store: Store | None) -> None:
+        self.config = config
+        self.settings = settings
+        self.store = store
+        self.suite_paths = {path.resolve() for path in settings.suites}
+        self.thresholds: dict[Path, ThresholdSet] = {}
+        self.results: list[tuple[str, SuiteResult]] = []
+
+    def is_suite_path(self, path: Path) -> bool:
+        return path.resolve() in self.suite_paths
+
+    def thresholds_for(self, suite: Suite) -> ThresholdSet:
+        """The suite's threshold file (CLI > catalog > packaged), each file read once."""
+        path = self.settings.compare_meta or suite.compare_meta or default_thresholds_path()
+        if path not in self.thresholds:
+            self.thresholds[path] = read_threshold_file(path)
+        return self.thresholds[path]
+
+    def progress_printer(self, suite: Suite) -> Callable[[Progress], None] | None:
+        interval = self.settings.progress_interval
+        reporter = self.config.pluginmanager.get_plugin("terminalreporter")
+        capture = self.config.pluginmanager.get_plugin("capturemanager")
+        if not interval or reporter is None or self.config.get_verbosity() < -1:
+            return None
+        expected = suite.spawn_time + suite.spawned_runtime
+        shown_at = [float("-inf")]
+
+        def show(progress: Progress) -> None:
+            now = time.monotonic()
+            if now - shown_at[0] < interval:
+                return
+            shown_at[0] = now
+            line = format_progress(suite.name, progress, expected_seconds=expected, target_users=suite.users)
+            if capture is not None:
+                with capture.global_and_fixture_disabled():
+                    reporter.write_line(line)
+            else:
+                reporter.write_line(line)
+
+        return show
+
+    def run(self, item: SuiteItem) -> SuiteResult:
+        suite = effective_suite(item.suite, self.settings)
+        result = execute_suite(
+            suite,
+            self.settings,
+            store=self.store,
+            thresholds=self.thresholds_for(item.suite),
+            on_progress=self.progress_printer(suite),
+        )
+        self.results.append((item.nodeid, result))
+        return result
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        if not self.results:
+            return
+        from pytest_bfd_locust.report import format_comparison_table
+
+        verbose = self.config.get_verbosity() > 0
+        terminalreporter.section("bfd-locust")
+        for nodeid, result in self.results:
+            terminalreporter.write_line(summary_line(nodeid, result))
+            if result.comparison is None:
+                continue
+            rows = (
+                result.comparison.stats
+                if verbose
+                else tuple(row for row in result.comparison.stats if row.verdict is not Verdict.PASS)
+            )
+            if rows:
+                for line in format_comparison_table(rows).splitlines():
+                    terminalreporter.write_line("    " + line)
+
+    def pytest_sessionfinish(self) -> None:
+        if self.settings.junit_detail is not None:
+            from pytest_bfd_locust.junit_detail import write_junit_detail  # junit-xml only when asked for
+
+            self.settings.junit_detail.parent.mkdir(parents=True, exist_ok=True)
+            write_junit_detail(
+                self.settings.junit_detail,
+                [(result.suite.name, result.comparison) for _, result in self.results],
+            )
+
+
+def summary_line(nodeid: str, result: SuiteResult) -> str:
+    """One line per suite: outcome, figures, what it was compared against."""
+    state = "FAILED" if result.failed else "passed"
+    record = result.record
+    if record is None:
+        return f"{nodeid}: {state} (no statistics)"
+    totals = record.totals
+    figures = (
+        f"{totals.num_requests} reqs, {totals.num_failures} fails, {totals.total_reqs_per_second:.1f} req/s, "
+        f"p50 {totals.response_time_percentiles.get('0.5', 0)} ms, "
+        f"p95 {totals.response_time_percentiles.get('0.95', 0)} ms"
+    )
+    if result.comparison is not None and result.baseline is not None:
+        counted = f"{len(result.comparison.failures)} failed, {len(result.comparison.warnings)} warned"
+        against = f"; vs {result.baseline.describe()}: {len(result.comparison.stats)} stats, {counted}"
+    else:
+        against = ""
+    return f"{nodeid}: {state}: {figures}{against}"
+
+
+SESSION_KEY = pytest.StashKey[BfdSession]()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config: pytest.Config) -> None:
+    try:
+        settings = resolve(
+            vars(config.option),
+            os.environ,
+            config.getini,
+            rootdir=config.rootpath,
+            ini_source=str(config.inipath or "ini file"),
+        )
+    except SettingsError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    store = None
+    if not settings.no_store or settings.compare is not None:
+        try:
+            store = open_store(settings.store, rootdir=str(config.rootpath))
+        except StoreUriError as exc:
+            raise pytest.UsageError(str(exc)) from None
+    if settings.suites:
+        missing = [str(path) for path in settings.suites if not path.exists()]
+        if missing:
+            raise pytest.UsageError(f"--bfd-suite: no such file: {', '.join(missing)}")
+        suite_args = [str(path) for path in settings.suites]
+        if config.args_source == pytest.Config.ArgsSource.ARGS:
+            config.args = [*config.args, *(arg for arg in suite_args if arg not in config.args)]
+        else:
+            # No test paths given: the session holds exactly the suites (not testpaths, not the cwd).
+            config.args = suite_args
+    session = BfdSession(config, settings, store)
+    config.stash[SESSION_KEY] = session
+    config.pluginmanager.register(session, "bfd-locust-session")
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    session = config.stash.get(SESSION_KEY, None)
+    if session is not None:
+        del config.stash[SESSION_KEY]
+        config.pluginmanager.unregister(session)
+
+
+def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
+    session = parent.config.stash.get(SESSION_KEY, None)
+    if session is not None and file_path.suffix in (".yaml", ".yml") and session.is_suite_path(file_path):
+        return SuiteFile.from_parent(parent, path=file_path)
+    return None
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_pycollect_makemodule(module_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
+    # A locustfile given to --bfd-suite must not be imported as a test module: Locust would
+    # monkey-patch this process with gevent.
+    session = parent.config.stash.get(SESSION_KEY, None)
+    if session is not None and session.is_suite_path(module_path):
+        return SuiteFile.from_parent(parent, path=module_path)
+    return None
+
+
+class SuiteFile(pytest.File):
+    """A catalog YAML (or a plain locustfile): one item per suite."""
+
+    def collect(self) -> Iterator[SuiteItem]:
+        session = self.config.stash[SESSION_KEY]
+        catalog = load_catalog(self.path)
+        for suite in catalog.suites:
+            session.thresholds_for(suite)  # a bad threshold file is a collection error: nothing runs
+            item = SuiteItem.from_parent(self, name=suite.name, suite=suite)
+            for tag in suite.tags:
+                self.config.addinivalue_line("markers", f"{tag}: suite tag from a bfd-locust catalog")
+                item.add_marker(tag)
+            yield item
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str | Any:
+        if isinstance(excinfo.value, (CatalogError, ThresholdError)):
+            return str(excinfo.value)
+        return super().repr_failure(excinfo)
+
+
+class SuiteItem(pytest.Item):
+    """One suite: runs it through the shared runner and judges it."""
+
+    def __init__(self, *, suite: Suite, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.suite = suite
+
+    def runtest(self) -> None:
+        result = self.config.stash[SESSION_KEY].run(self)
+        self.user_properties.extend(user_properties(result))
+        for note in result.notes:
+            self.warn(BfdLocustWarning(note))
+        if result.failed:
+            raise SuiteFailed(result)
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str | Any:
+        if isinstance(excinfo.value, (SuiteFailed, BfdLocustWarning)):
+            return str(excinfo.value)
+        return super().repr_failure(excinfo)
+
+    def reportinfo(self) -> tuple[Path, int | None, str]:
+        return self.path, None, f"bfd-locust suite {self.name}"
+
+
+def user_properties(result: SuiteResult) -> list[tuple[str, object]]:
+    """The key figures of a suite, for `--junitxml` (and the Lambda's response)."""
+    properties: list[tuple[str, object]] = [
+        ("bfd_suite", result.suite.name),
+        ("bfd_host", result.suite.host or ""),
+        ("bfd_users", result.suite.users),
+        ("bfd_spawn_rate", result.suite.spawn_rate),
+        ("bfd_spawned_runtime", result.suite.spawned_runtime),
+    ]
+    record = result.record
+    if record is not None:
+        totals = record.totals
+        properties += [
+            ("bfd_run_id", record.run_id or ""),
+            ("bfd_hash", record.metadata.hash),
+            ("bfd_num_requests", totals.num_requests),
+            ("bfd_num_failures", totals.num_failures),
+            ("bfd_fail_ratio", round(totals.fail_ratio, 6)),
+            ("bfd_avg_response_time", round(totals.average_response_time, 3)),
+            ("bfd_p50", totals.response_time_percentiles.get("0.5", 0)),
+            ("bfd_p95", totals.response_time_percentiles.get("0.95", 0)),
+            ("bfd_p99", totals.response_time_percentiles.get("0.99", 0)),
+            ("bfd_reqs_per_second", round(totals.total_reqs_per_second, 3)),
+            ("bfd_total_runtime", round(record.metadata.total_runtime, 3)),
+            ("bfd_validation_result", record.metadata.validation_result.value),
+            ("bfd_compare_result", record.metadata.compare_result.value),
+        ]
+    if result.baseline is not None:
+        properties.append(("bfd_baseline", result.baseline.describe()))
+    if result.comparison is not None:
+        properties += [
+            ("bfd_compare_failures", ", ".join(f"{r.scope} {r.stat}" for r in result.comparison.failures)),
+            ("bfd_compare_warnings", ", ".join(f"{r.scope} {r.stat}" for r in result.comparison.warnings)),
+        ]
+    if result.validation:
+        properties.append(("bfd_validation_failures", "; ".join(str(f) for f in result.validation)))
+    if result.stored_at:
+        properties.append(("bfd_record_location", result.stored_at))
+    if result.record_artifact is not None:
+        properties.append(("bfd_record_artifact", str(result.record_artifact)))
+    return properties
+
+
+@pytest.fixture
+def bfd_locust(request: pytest.FixtureRequest) -> Callable[..., Record]:
+    """Run a suite from a Python test and get its record back.
+
+    `bfd_locust("path/locustfile.py", host=..., users=2, spawn_rate=2, spawned_runtime=3)` or
+    `bfd_locust("catalog.yaml", name="suite-name")`. The suite runs through the shared runner (and
+    its catalog's target, if any); nothing is stored or compared. Fails the test when Locust could
+    not produce statistics; validation failures are left to the caller's assertions.
+    """
+    session = request.config.stash[SESSION_KEY]
+
+    def run(path: str | Path, name: str | None = None, **overrides: Any) -> Record:
+        catalog = load_catalog(Path(path))
+        matching = [s for s in catalog.suites if name is None or s.name == name]
+        if len(matching) != 1:
+            names = ", ".join(s.name for s in catalog.suites)
+            pytest.fail(f"bfd_locust: {path} has suites {names}; pass name= to choose one", pytrace=False)
+        suite = dataclasses.replace(matching[0], **overrides)
+        settings = dataclasses.replace(session.settings, compare=None, no_store=True)
+        result = execute_suite(
+            effective_suite(suite, settings),
+            settings,
+            store=None,
+            thresholds=session.thresholds_for(suite),
+            on_progress=session.progress_printer(suite),
+        )
+        if result.record is None:
+            pytest.fail(result.failure_text(), pytrace=False)
+        return result.record
+
+    return run

@@ -1,0 +1,238 @@
+"""The shared runner: one suite, one Locust child process, one record.
+
+The plugin, the `bfd_locust` fixture and the Lambda all run suites through `run_suite`. Locust runs
+in a child process (`python -m pytest_bfd_locust.locust_child`, i.e. Locust's own command line plus
+our listeners) because importing Locust monkey-patches the interpreter with gevent; a child keeps the
+pytest process (and a warm Lambda) clean and gives `--processes` for free.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pytest_bfd_locust.child_control import CONTROL_ENV, ChildControl
+from pytest_bfd_locust.progress import Progress
+from pytest_bfd_locust.record import Record, RecordError
+
+LOG_TAIL_LINES = 30
+
+
+@dataclass(frozen=True)
+class RunRequest:
+    """Everything one run needs, as plain values (the suite after command-line overrides)."""
+
+    suite: str
+    locustfile: Path
+    host: str | None
+    users: int
+    spawn_rate: float
+    spawned_runtime: int
+    artifacts_dir: Path
+    environment: str = "local"
+    tags: tuple[str, ...] = ("default",)
+    failsafe_avg_ms: float = 10000.0
+    processes: int | None = None
+    only_summary: bool = False
+    locust_args: tuple[str, ...] = ()
+    env: Mapping[str, str] = field(default_factory=dict)
+    cwd: Path | None = None
+    grace_seconds: float = 30.0
+    progress_interval: float = 1.0
+
+    @property
+    def expected_seconds(self) -> float:
+        """Spawn time plus spawned runtime: how long a healthy run lasts."""
+        return self.users / self.spawn_rate + self.spawned_runtime
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    """What a run produced. `record` is None when Locust crashed, could not start or hung."""
+
+    record: Record | None
+    exit_code: int | None
+    error: str | None
+    """Why there is no usable run (crash, timeout, unreadable result); None when Locust finished."""
+    abort_reason: str | None
+    """Set when the failsafe stopped the run."""
+    log_path: Path
+    html_path: Path
+    duration: float
+
+    def log_tail(self, lines: int = LOG_TAIL_LINES) -> str:
+        try:
+            text = self.log_path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return ""
+        return "\n".join(text.splitlines()[-lines:])
+
+
+def locust_command(request: RunRequest, html_path: Path) -> list[str]:
+    """The child's argv. No secrets here: they travel in the environment."""
+    argv = [
+        sys.executable,
+        "-m",
+        "pytest_bfd_locust.locust_child",
+        "-f",
+        str(request.locustfile),
+        "--headless",
+        "--users",
+        str(request.users),
+        "--spawn-rate",
+        f"{request.spawn_rate:g}",
+        "--spawned-runtime",
+        str(request.spawned_runtime),
+        "--html",
+        str(html_path),
+    ]
+    if request.host:
+        argv += ["--host", request.host]
+    if request.only_summary:
+        argv.append("--only-summary")
+    if request.processes:
+        argv += ["--processes", str(request.processes)]
+    argv += list(request.locust_args)
+    return argv
+
+
+def run_suite(
+    request: RunRequest,
+    *,
+    on_progress: Callable[[Progress], None] | None = None,
+    secrets_env: Mapping[str, str] | None = None,
+    poll_interval: float = 0.2,
+) -> RunOutcome:
+    """Run one suite to completion (or to its deadline) and return what it produced."""
+    run_dir = request.artifacts_dir
+    run_dir.mkdir(parents=True, exist_ok=True)
+    log_path = run_dir / "locust.log"
+    html_path = run_dir / "report.html"
+    result_path = run_dir / "result.json"
+    progress_path = run_dir / "progress.jsonl"
+    control_path = run_dir / "control.json"
+    for stale in (result_path, progress_path):
+        stale.unlink(missing_ok=True)
+    progress_path.touch()
+    control = ChildControl(
+        result_path=str(result_path),
+        progress_path=str(progress_path),
+        suite=request.suite,
+        run_id=uuid.uuid4().hex[:12],
+        environment=request.environment,
+        tags=request.tags,
+        spawned_runtime=request.spawned_runtime,
+        failsafe_avg_ms=request.failsafe_avg_ms,
+        progress_interval=request.progress_interval,
+    )
+    control.write(control_path)
+    env = {
+        **os.environ,
+        **request.env,
+        **(secrets_env or {}),
+        CONTROL_ENV: str(control_path),
+        "PYTHONUNBUFFERED": "1",
+    }
+    deadline_seconds = request.expected_seconds + request.grace_seconds
+    started = time.monotonic()
+    timed_out = False
+    progress = ProgressTail(progress_path, on_progress)
+    with open(log_path, "wb") as log:
+        child = subprocess.Popen(
+            locust_command(request, html_path),
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            cwd=request.cwd or request.locustfile.parent,
+            env=env,
+            start_new_session=True,  # one group: --processes workers are stopped with it
+        )
+        try:
+            while child.poll() is None:
+                if time.monotonic() - started > deadline_seconds:
+                    timed_out = True
+                    _stop_group(child)
+                    break
+                progress.poll()
+                time.sleep(poll_interval)
+            progress.poll()
+        except BaseException:
+            _stop_group(child)
+            raise
+    duration = time.monotonic() - started
+    exit_code = child.returncode
+    if timed_out:
+        return RunOutcome(
+            record=None,
+            exit_code=exit_code,
+            error=(
+                f"Locust did not finish within {deadline_seconds:.0f} s (spawn time + spawned runtime "
+                f"{request.expected_seconds:.0f} s + grace {request.grace_seconds:.0f} s) and was stopped"
+            ),
+            abort_reason=None,
+            log_path=log_path,
+            html_path=html_path,
+            duration=duration,
+        )
+    record, abort_reason, error = _read_result(result_path, exit_code)
+    return RunOutcome(record, exit_code, error, abort_reason, log_path, html_path, duration)
+
+
+def _read_result(path: Path, exit_code: int | None) -> tuple[Record | None, str | None, str | None]:
+    if not path.exists():
+        return None, None, f"Locust exited with code {exit_code} before producing statistics"
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return Record.from_json(data["record"], f"{path}: record"), data.get("abort_reason"), None
+    except (OSError, ValueError, KeyError, TypeError, RecordError) as exc:
+        return None, None, f"could not read the run's result {path}: {exc}"
+
+
+class ProgressTail:
+    """Follows the child's progress file, passing the newest complete report to the callback."""
+
+    def __init__(self, path: Path, on_progress: Callable[[Progress], None] | None) -> None:
+        self.path = path
+        self.on_progress = on_progress
+        self.offset = 0
+
+    def poll(self) -> None:
+        if self.on_progress is None:
+            return
+        try:
+            with open(self.path, "rb") as handle:
+                handle.seek(self.offset)
+                chunk = handle.read()
+        except OSError:
+            return
+        complete, _, _torn = chunk.rpartition(b"\n")
+        if not complete:
+            return
+        self.offset += len(complete) + 1
+        latest = None
+        for line in complete.decode("utf-8", errors="replace").splitlines():
+            latest = Progress.from_line(line) or latest
+        if latest is not None:
+            self.on_progress(latest)
+
+
+def _stop_group(child: subprocess.Popen[bytes], timeout: float = 5.0) -> None:
+    """SIGTERM the child's process group, SIGKILL what is left after `timeout`."""
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        try:
+            os.killpg(child.pid, sig)
+        except ProcessLookupError:
+            return
+        try:
+            child.wait(timeout=timeout)
+            return
+        except subprocess.TimeoutExpired:
+            continue

@@ -1,0 +1,383 @@
+"""The plugin's options: defined once (CLI flag, ini key, environment variable, help), resolved once.
+
+Precedence: command line > environment variable `BFD_LOCUST_<NAME>` > ini key `bfd_<name>` > default.
+Every value is checked by an argparse `type=` function; a bad value from the environment or the ini
+file gets the same message, naming where it came from. The result is one frozen `BfdSettings`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import shlex
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pytest_bfd_locust.timespan import TimespanError, parse_timespan
+
+TAG_PATTERN = re.compile(r"[a-z0-9_]+")
+
+
+# --- argparse type functions: each raises ArgumentTypeError naming the bad value ------------------
+
+
+def positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}")
+    return value
+
+
+def positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number > 0, got {text!r}") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a number > 0, got {text!r}")
+    return value
+
+
+def non_negative_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number >= 0, got {text!r}") from None
+    if not value >= 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a number >= 0, got {text!r}")
+    return value
+
+
+def timespan(text: str) -> int:
+    try:
+        return parse_timespan(text, "timespan")
+    except TimespanError as exc:
+        raise argparse.ArgumentTypeError(exc.reason) from None
+
+
+def host_url(text: str) -> str:
+    if not re.match(r"^https?://[^/\s]+", text):
+        raise argparse.ArgumentTypeError(
+            f"expected a URL with scheme, such as http://127.0.0.1:8080, got {text!r}"
+        )
+    return text
+
+
+def tag(text: str) -> str:
+    if not TAG_PATTERN.fullmatch(text):
+        raise argparse.ArgumentTypeError(f"tags match [a-z0-9_]+, got {text!r}")
+    return text
+
+
+def processes(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected a number of processes >= 1 (or -1: one per core), got {text!r}"
+        ) from None
+    if value == 0 or value < -1:
+        raise argparse.ArgumentTypeError(
+            f"expected a number of processes >= 1 (or -1: one per core), got {text!r}"
+        )
+    return value
+
+
+def compare_mode(text: str) -> str:
+    if text not in ("previous", "average"):
+        raise argparse.ArgumentTypeError(f"expected previous or average, got {text!r}")
+    return text
+
+
+def store_uri(text: str) -> str:
+    if not re.match(r"^(file|s3)://.+", text):
+        raise argparse.ArgumentTypeError(
+            f"expected file://DIR or s3://BUCKET?database=DB&table=TABLE&workgroup=WG, got {text!r}"
+        )
+    return text
+
+
+def env_name(text: str) -> str:
+    if not text or not re.fullmatch(r"[A-Za-z0-9_.-]+", text):
+        raise argparse.ArgumentTypeError(f"expected an environment name of [A-Za-z0-9_.-]+, got {text!r}")
+    return text
+
+
+def text_value(text: str) -> str:
+    return text
+
+
+def boolean(text: str) -> bool:
+    lowered = text.strip().lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off", ""):
+        return False
+    raise argparse.ArgumentTypeError(f"expected true or false, got {text!r}")
+
+
+@dataclass(frozen=True)
+class OptionSpec:
+    """One option: its flag, how values are checked, and whether it is a flag or repeatable."""
+
+    flag: str
+    name: str
+    help: str
+    type: Callable[[str], Any] = text_value
+    kind: str = "value"  # "value", "flag" (store_true) or "list" (repeatable)
+    metavar: str | None = None
+
+    @property
+    def dest(self) -> str:
+        return "bfd_" + self.name
+
+    @property
+    def env_var(self) -> str:
+        return "BFD_LOCUST_" + self.name.upper()
+
+    @property
+    def ini_key(self) -> str:
+        return "bfd_" + self.name
+
+
+OPTIONS: tuple[OptionSpec, ...] = (
+    OptionSpec(
+        "--bfd-suite",
+        "suite",
+        "Suite catalog YAML or locustfile to run (repeatable).",
+        kind="list",
+        metavar="PATH",
+    ),
+    OptionSpec("--bfd-host", "host", "Host to load-test, overriding the catalog.", host_url, metavar="URL"),
+    OptionSpec("--bfd-users", "users", "Number of users, overriding the catalog.", positive_int, metavar="N"),
+    OptionSpec(
+        "--bfd-spawn-rate",
+        "spawn_rate",
+        "Users started per second, overriding the catalog.",
+        positive_float,
+        metavar="R",
+    ),
+    OptionSpec(
+        "--bfd-spawned-runtime",
+        "spawned_runtime",
+        "How long to run after all users have spawned (a Locust timespan such as 30s or 2m), "
+        "overriding the catalog.",
+        timespan,
+        metavar="TIMESPAN",
+    ),
+    OptionSpec(
+        "--bfd-only-summary", "only_summary", "Locust prints only its final summary.", boolean, kind="flag"
+    ),
+    OptionSpec(
+        "--bfd-processes",
+        "processes",
+        "Run Locust with N worker processes on this machine (-1: one per core).",
+        processes,
+        metavar="N",
+    ),
+    OptionSpec(
+        "--bfd-locust-arg",
+        "locust_arg",
+        "Extra Locust argument for every suite (repeatable).",
+        kind="list",
+        metavar="ARG",
+    ),
+    OptionSpec(
+        "--bfd-env", "env", "Environment name recorded and hashed (default: local).", env_name, metavar="NAME"
+    ),
+    OptionSpec(
+        "--bfd-store",
+        "store",
+        "Where records go: file://DIR (default file://.bfd-stats under the rootdir) or "
+        "s3://BUCKET?database=DB&table=TABLE&workgroup=WG&region=R.",
+        store_uri,
+        metavar="URI",
+    ),
+    OptionSpec(
+        "--bfd-store-tag",
+        "store_tag",
+        "Tag the record is stored under (repeatable; default: default).",
+        tag,
+        kind="list",
+        metavar="TAG",
+    ),
+    OptionSpec("--bfd-no-store", "no_store", "Store nothing.", boolean, kind="flag"),
+    OptionSpec(
+        "--compare",
+        "compare",
+        "Compare against the previous eligible record or the average of the last N.",
+        compare_mode,
+        metavar="{previous,average}",
+    ),
+    OptionSpec(
+        "--compare-tag",
+        "compare_tag",
+        "Tag baselines are looked up under (default: default).",
+        tag,
+        metavar="TAG",
+    ),
+    OptionSpec(
+        "--compare-load-limit",
+        "compare_load_limit",
+        "N for --compare average (default 5).",
+        positive_int,
+        metavar="N",
+    ),
+    OptionSpec(
+        "--compare-meta",
+        "compare_meta",
+        "Threshold file (overrides the catalog's compare_meta).",
+        metavar="FILE",
+    ),
+    OptionSpec(
+        "--bfd-artifacts",
+        "artifacts",
+        "Directory for per-suite artifacts (default .bfd-artifacts under the rootdir).",
+        metavar="DIR",
+    ),
+    OptionSpec(
+        "--bfd-junit-detail",
+        "junit_detail",
+        "Write a second JUnit XML with one testcase per compared statistic.",
+        metavar="FILE",
+    ),
+    OptionSpec(
+        "--bfd-progress",
+        "progress",
+        "Seconds between progress lines while a suite runs (0: none; default 3).",
+        non_negative_float,
+        metavar="SECONDS",
+    ),
+    OptionSpec(
+        "--bfd-timeout-grace",
+        "timeout_grace",
+        "Seconds a run may last beyond spawn time + spawned runtime before it is stopped (default 30).",
+        non_negative_float,
+        metavar="SECONDS",
+    ),
+)
+
+OPTIONS_BY_NAME: Mapping[str, OptionSpec] = {spec.name: spec for spec in OPTIONS}
+
+
+class SettingsError(ValueError):
+    """A bad option value from the environment or an ini file; the message names where."""
+
+
+@dataclass(frozen=True)
+class BfdSettings:
+    """Resolved options; components receive these plain values, never `config`."""
+
+    suites: tuple[Path, ...] = ()
+    host: str | None = None
+    users: int | None = None
+    spawn_rate: float | None = None
+    spawned_runtime: int | None = None
+    only_summary: bool = False
+    processes: int | None = None
+    locust_args: tuple[str, ...] = ()
+    environment: str = "local"
+    store: str = "file://.bfd-stats"
+    store_tags: tuple[str, ...] = ("default",)
+    no_store: bool = False
+    compare: str | None = None
+    compare_tag: str = "default"
+    compare_load_limit: int = 5
+    compare_meta: Path | None = None
+    artifacts: Path = Path(".bfd-artifacts")
+    junit_detail: Path | None = None
+    progress_interval: float = 3.0
+    timeout_grace: float = 30.0
+
+
+def _from_text(spec: OptionSpec, text: str, origin: str) -> Any:
+    """Parse an environment or ini value with the option's type; lists are split shell-style."""
+    try:
+        if spec.kind == "list":
+            return [spec.type(part) for part in shlex.split(text)]
+        if spec.kind == "flag":
+            return boolean(text)
+        return spec.type(text.strip())
+    except (argparse.ArgumentTypeError, ValueError) as exc:
+        raise SettingsError(f"{origin} (for {spec.flag}): {exc}") from None
+
+
+def resolve(
+    cli: Mapping[str, Any],
+    environ: Mapping[str, str],
+    ini: Callable[[str], Any],
+    *,
+    rootdir: Path,
+    ini_source: str = "ini file",
+) -> BfdSettings:
+    """CLI > environment > ini > default, for every option; relative paths are taken from rootdir."""
+    values: dict[str, Any] = {}
+    for spec in OPTIONS:
+        cli_value = cli.get(spec.dest)
+        if cli_value not in (None, [], False):
+            values[spec.name] = cli_value
+            continue
+        if spec.env_var in environ and environ[spec.env_var].strip() != "":
+            values[spec.name] = _from_text(
+                spec, environ[spec.env_var], f"environment variable {spec.env_var}"
+            )
+            continue
+        ini_value = ini(spec.ini_key)
+        if isinstance(ini_value, list):
+            ini_value = " ".join(shlex.quote(v) for v in ini_value)
+        if ini_value not in (None, ""):
+            values[spec.name] = _from_text(spec, str(ini_value), f"{ini_source} key {spec.ini_key}")
+
+    def path(name: str) -> Path | None:
+        value = values.get(name)
+        if value is None:
+            return None
+        candidate = Path(value).expanduser()
+        return candidate if candidate.is_absolute() else rootdir / candidate
+
+    store = values.get("store", f"file://{rootdir / '.bfd-stats'}")
+    return BfdSettings(
+        suites=tuple(
+            p if p.is_absolute() else Path.cwd() / p for p in (Path(s) for s in values.get("suite", []))
+        ),
+        host=values.get("host"),
+        users=values.get("users"),
+        spawn_rate=values.get("spawn_rate"),
+        spawned_runtime=values.get("spawned_runtime"),
+        only_summary=bool(values.get("only_summary", False)),
+        processes=values.get("processes"),
+        locust_args=tuple(values.get("locust_arg", ())),
+        environment=values.get("env", "local"),
+        store=store,
+        store_tags=tuple(dict.fromkeys(values.get("store_tag") or ["default"])),
+        no_store=bool(values.get("no_store", False)),
+        compare=values.get("compare"),
+        compare_tag=values.get("compare_tag", "default"),
+        compare_load_limit=values.get("compare_load_limit", 5),
+        compare_meta=path("compare_meta"),
+        artifacts=path("artifacts") or rootdir / ".bfd-artifacts",
+        junit_detail=path("junit_detail"),
+        progress_interval=values.get("progress", 3.0),
+        timeout_grace=values.get("timeout_grace", 30.0),
+    )
+
+
+def ini_type(spec: OptionSpec) -> str:
+    return {"list": "args", "flag": "bool"}.get(spec.kind, "string")
+
+
+def argparse_kwargs(spec: OptionSpec) -> dict[str, Any]:
+    """Keyword arguments for `parser.addoption` (pytest's argparse wrapper)."""
+    if spec.kind == "flag":
+        return {"action": "store_true", "default": False, "dest": spec.dest, "help": spec.help}
+    kwargs: dict[str, Any] = {"dest": spec.dest, "default": None, "help": spec.help, "type": spec.type}
+    if spec.metavar:
+        kwargs["metavar"] = spec.metavar
+    if spec.kind == "list":
+        kwargs.update(action="append", default=[])
+    return kwargs

@@ -1,0 +1,232 @@
+"""One suite from start to verdict, without pytest: target, run, validation, baseline, comparison, store.
+
+The plugin's items call `execute_suite` and turn the `SuiteResult` into pytest's vocabulary
+(failure text, warnings, user properties). Nothing here reads `config` or the environment.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from pytest_bfd_locust.baseline import Baseline, BaselineKind, build_baseline
+from pytest_bfd_locust.compare import Comparison, ThresholdSet, task_scope
+from pytest_bfd_locust.compare import compare as compare_records
+from pytest_bfd_locust.progress import Progress
+from pytest_bfd_locust.record import Record, ResultStatus
+from pytest_bfd_locust.runner import RunOutcome, RunRequest, run_suite
+from pytest_bfd_locust.settings import BfdSettings
+from pytest_bfd_locust.stores import BaselineQuery, Store, StoreError
+from pytest_bfd_locust.suites import Suite
+from pytest_bfd_locust.target import RunningTarget, TargetError, start_target
+from pytest_bfd_locust.validation import (
+    SLA_PERCENTILES,
+    ValidationFailure,
+    ValidationRules,
+    validate,
+    validation_status,
+)
+
+
+def effective_suite(suite: Suite, settings: BfdSettings) -> Suite:
+    """The suite with the command line's overrides applied."""
+    return replace(
+        suite,
+        host=settings.host or suite.host,
+        users=settings.users or suite.users,
+        spawn_rate=settings.spawn_rate or suite.spawn_rate,
+        spawned_runtime=suite.spawned_runtime
+        if settings.spawned_runtime is None
+        else settings.spawned_runtime,
+    )
+
+
+def validation_rules(suite: Suite) -> ValidationRules:
+    sla = {}
+    if suite.sla is not None:
+        sla = {
+            name: getattr(suite.sla, name) for name in SLA_PERCENTILES if getattr(suite.sla, name) is not None
+        }
+    return ValidationRules(
+        max_fail_ratio=suite.max_fail_ratio, sla_ms=sla, failsafe_avg_ms=suite.failsafe_avg_ms
+    )
+
+
+@dataclass(frozen=True)
+class SuiteResult:
+    """Everything one suite produced; `failed` decides the test outcome."""
+
+    suite: Suite
+    run: RunOutcome | None
+    record: Record | None
+    """The record as stored: compare_result and validation_result set."""
+    validation: tuple[ValidationFailure, ...] = ()
+    comparison: Comparison | None = None
+    baseline: Baseline | None = None
+    notes: tuple[str, ...] = ()
+    """Warnings: no baseline, endpoints new or gone, skipped stored records, store notices."""
+    errors: tuple[str, ...] = ()
+    """Problems that fail the suite besides validation and comparison (crash, lookup, store)."""
+    stored_at: str | None = None
+    record_artifact: Path | None = None
+
+    @property
+    def failed(self) -> bool:
+        return bool(self.errors or self.validation or (self.comparison and self.comparison.failed))
+
+    def failure_text(self) -> str:
+        """What a user reads when the suite fails: every reason, with its numbers."""
+        from pytest_bfd_locust.report import format_comparison_table
+
+        sections = list(self.errors)
+        if self.validation:
+            sections.append("validation failed:\n" + "\n".join(f"  {failure}" for failure in self.validation))
+        if self.comparison is not None and self.comparison.failed and self.baseline is not None:
+            sections.append(
+                f"regression against the {self.baseline.describe()}:\n"
+                + format_comparison_table(self.comparison.failures + self.comparison.warnings)
+            )
+        if self.run is not None and (self.run.record is None or self.run.abort_reason):
+            tail = self.run.log_tail()
+            if tail:
+                sections.append(f"tail of Locust's log ({self.run.log_path}):\n{tail}")
+        if self.record_artifact is not None:
+            sections.append(f"record: {self.record_artifact}")
+        return "\n\n".join(sections)
+
+
+def execute_suite(
+    suite: Suite,
+    settings: BfdSettings,
+    *,
+    store: Store | None,
+    thresholds: ThresholdSet,
+    on_progress: Callable[[Progress], None] | None = None,
+    secrets_env: Mapping[str, str] | None = None,
+) -> SuiteResult:
+    """Run one (already overridden) suite and judge it. Never raises for a failing run."""
+    artifacts_dir = settings.artifacts / suite.name
+    try:
+        with _target(suite, artifacts_dir) as target:
+            host = target.substitute(suite.host) if target and suite.host else suite.host
+            suite = replace(suite, host=host)
+            run = run_suite(
+                _run_request(suite, settings, artifacts_dir), on_progress=on_progress, secrets_env=secrets_env
+            )
+    except TargetError as exc:
+        return SuiteResult(suite=suite, run=None, record=None, errors=(f"target: {exc}",))
+    if run.record is None:
+        return SuiteResult(suite=suite, run=run, record=None, errors=(f"Locust run failed: {run.error}",))
+
+    validation = validate(run.record, validation_rules(suite), abort_reason=run.abort_reason)
+    notes: list[str] = []
+    errors: list[str] = []
+    comparison: Comparison | None = None
+    baseline: Baseline | None = None
+    if settings.compare is not None and store is not None:
+        query = BaselineQuery(
+            hash=run.record.metadata.hash,
+            tag=settings.compare_tag,
+            total_runtime=run.record.metadata.total_runtime,
+            limit=1 if settings.compare == "previous" else settings.compare_load_limit,
+        )
+        try:
+            loaded = store.load_baseline(query)
+        except StoreError as exc:
+            errors.append(f"baseline lookup in {store.describe()} failed: {exc}")
+        else:
+            notes.extend(loaded.warnings)
+            baseline = build_baseline(BaselineKind(settings.compare), loaded.records)
+            if baseline is None:
+                notes.append(f"no eligible baseline under tag {settings.compare_tag!r} in {store.describe()}")
+            else:
+                comparison = compare_records(run.record, baseline, thresholds)
+                notes.extend(
+                    f"endpoint {task_scope(key)} is new since the baseline" for key in comparison.new_tasks
+                )
+                notes.extend(
+                    f"endpoint {task_scope(key)} has disappeared since the baseline"
+                    for key in comparison.missing_tasks
+                )
+                notes.extend(
+                    f"{row.scope} {row.stat}: {row.current:g} vs baseline {row.baseline:g} "
+                    f"(ratio {row.ratio:.0f}% >= warn {row.threshold.warn_percent:g}%)"
+                    for row in comparison.warnings
+                )
+
+    record = run.record.with_results(
+        compare=comparison.result if comparison is not None else ResultStatus.NOT_APPLICABLE,
+        validation=validation_status(validation),
+    )
+    artifact = _keep_record(record, artifacts_dir)
+    stored_at: str | None = None
+    if store is not None and not settings.no_store:
+        try:
+            stored_at = store.save(record)
+        except StoreError as exc:
+            errors.append(
+                f"storing the record in {store.describe()} failed: {exc}; the record is kept at {artifact}"
+            )
+    return SuiteResult(
+        suite=suite,
+        run=run,
+        record=record,
+        validation=validation,
+        comparison=comparison,
+        baseline=baseline,
+        notes=tuple(notes),
+        errors=tuple(errors),
+        stored_at=stored_at,
+        record_artifact=artifact,
+    )
+
+
+def _run_request(suite: Suite, settings: BfdSettings, artifacts_dir: Path) -> RunRequest:
+    return RunRequest(
+        suite=suite.name,
+        locustfile=suite.locustfile,
+        host=suite.host,
+        users=suite.users,
+        spawn_rate=suite.spawn_rate,
+        spawned_runtime=suite.spawned_runtime,
+        artifacts_dir=artifacts_dir,
+        environment=settings.environment,
+        tags=settings.store_tags,
+        failsafe_avg_ms=suite.failsafe_avg_ms,
+        processes=settings.processes,
+        only_summary=settings.only_summary,
+        locust_args=suite.locust_args + settings.locust_args,
+        env=suite.env,
+        cwd=suite.catalog.parent,
+        grace_seconds=settings.timeout_grace,
+    )
+
+
+@contextlib.contextmanager
+def _target(suite: Suite, artifacts_dir: Path) -> Iterator[RunningTarget | None]:
+    if suite.target is None:
+        yield None
+        return
+    artifacts_dir.mkdir(parents=True, exist_ok=True)
+    with start_target(
+        suite.target.command,
+        ready_url=suite.target.ready_url,
+        cwd=suite.catalog.parent,
+        ready_timeout=suite.target.ready_timeout,
+        log_path=artifacts_dir / "target.log",
+    ) as target:
+        yield target
+
+
+def _keep_record(record: Record, artifacts_dir: Path) -> Path:
+    """Write the record beside the run's other artifacts; never overwrites an earlier one."""
+    artifacts_dir.mkdir(parents=True, exist_ok=True)
+    path = artifacts_dir / f"{record.metadata.timestamp}-{record.run_id}.stats.json"
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(record.to_json(), indent=1), encoding="utf-8")
+    os.replace(tmp, path)
+    return path
