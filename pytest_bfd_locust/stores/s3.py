@@ -25,7 +25,7 @@ import uuid
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlsplit
 
@@ -181,7 +181,7 @@ def parse_stats_key(key: str) -> StatsKey | None:
     return parsed if valid else None
 
 
-class PartitionStatus(str, Enum):
+class PartitionStatus(StrEnum):
     """What registering a partition did."""
 
     REGISTERED = "registered"
@@ -238,7 +238,9 @@ def register_partition(
     except ClientError as error:
         if _error_code(error) == "AlreadyExistsException":
             return PartitionRegistration(PartitionStatus.EXISTS, f"{location} is already registered")
-        raise StoreError(f"Glue table {name}: cannot register partition {location}: {_reason(error)}") from error
+        raise StoreError(
+            f"Glue table {name}: cannot register partition {location}: {_reason(error)}"
+        ) from error
     except BotoCoreError as error:
         raise StoreError(f"Glue table {name}: cannot register partition {location}: {error}") from error
     return PartitionRegistration(PartitionStatus.REGISTERED, f"registered {location}")
@@ -412,7 +414,8 @@ class S3Store:
         partitioned = PARTITION_KEY in partition_keys
         if not partitioned:
             notes.append(
-                f"{self.describe()}: table is not partitioned by {PARTITION_KEY!r}; each lookup scans all records"
+                f"{self.describe()}: table is not partitioned by {PARTITION_KEY!r}; "
+                "each lookup scans all records"
             )
         sql = baseline_sql(self.config, query, columns=columns, partitioned=partitioned)
         execution_id = self._start(sql)
@@ -431,7 +434,9 @@ class S3Store:
     def _table(self) -> TableTypeDef | None:
         name = f"{self.config.database}.{self.config.table}"
         try:
-            return self.clients.glue.get_table(DatabaseName=self.config.database, Name=self.config.table)["Table"]
+            return self.clients.glue.get_table(DatabaseName=self.config.database, Name=self.config.table)[
+                "Table"
+            ]
         except ClientError as error:
             if _error_code(error) == "EntityNotFoundException":
                 return None
@@ -491,10 +496,14 @@ class S3Store:
         rows: list[dict[str, str | None]] = []
         columns: list[str] | None = None
         try:
-            pages = self.clients.athena.get_paginator("get_query_results").paginate(QueryExecutionId=execution_id)
+            pages = self.clients.athena.get_paginator("get_query_results").paginate(
+                QueryExecutionId=execution_id
+            )
             for page in pages:
                 result_set = page["ResultSet"]
-                page_rows = [[cell.get("VarCharValue") for cell in row.get("Data", [])] for row in result_set["Rows"]]
+                page_rows = [
+                    [cell.get("VarCharValue") for cell in row.get("Data", [])] for row in result_set["Rows"]
+                ]
                 if columns is None:
                     info = result_set.get("ResultSetMetadata", {}).get("ColumnInfo", [])
                     columns = [column["Name"] for column in info]
@@ -526,12 +535,19 @@ def parse_rows(
             for column in (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS):
                 text = row.get(column)
                 if text is not None:
-                    data[column] = json.loads(text)
+                    data[column] = _json_column(text, column)
             _drop_absent_histogram_buckets(data)
-            records.append(Record.from_json(data, where=source))
-        except (json.JSONDecodeError, RecordError) as error:
+            records.append(Record.from_json(data))
+        except RecordError as error:
             skipped.append(f"skipped stored record {source}: {error}")
     return records, tuple(skipped)
+
+
+def _json_column(text: str, column: str) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        raise RecordError(f"record.{column}: not JSON ({error})") from None
 
 
 def query_failure_message(execution_id: str, status: Mapping[str, Any]) -> str:
