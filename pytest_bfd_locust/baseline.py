@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from statistics import fmean
 
 from pytest_bfd_locust.compare import TaskKey, stat_values
@@ -59,7 +59,7 @@ def select_eligible(records: Iterable[Record], query: BaselineQuery) -> tuple[Re
     return tuple(eligible[: max(query.limit, 0)])
 
 
-class BaselineKind(str, Enum):
+class BaselineKind(StrEnum):
     """How the baseline was built: the `--compare` choices."""
 
     PREVIOUS = "previous"

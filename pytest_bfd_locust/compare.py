@@ -12,7 +12,7 @@ import json
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -47,14 +47,14 @@ class ThresholdError(ValueError):
     """A threshold file is malformed; the message names the file, list, entry, field and value."""
 
 
-class BetterIf(str, Enum):
+class BetterIf(StrEnum):
     """Which direction of change is an improvement."""
 
     SMALLER = "SMALLER"
     LARGER = "LARGER"
 
 
-class Verdict(str, Enum):
+class Verdict(StrEnum):
     """The outcome of comparing one statistic (the seed's StatCompareResult values)."""
 
     PASS = "PASS"
@@ -92,7 +92,7 @@ class Threshold:
         return dividend / divisor * 100.0
 
     def verdict(self, baseline: float, current: float) -> Verdict:
-        """PASS within `min_delta`; else FAILURE at or above `fail_percent`, WARNING at or above `warn_percent`."""
+        """PASS within `min_delta`; else FAILURE at or above `fail_percent`, WARNING at `warn_percent`."""
         min_delta = self.effective_min_delta
         if min_delta is not None and abs(current - baseline) <= min_delta:
             return Verdict.PASS
@@ -138,7 +138,9 @@ class RecordView:
 def stat_values(task: TaskStats) -> dict[str, float]:
     """Every comparable statistic of one entry by threshold-file name (percentiles it lacks are absent)."""
     values = {name: task.stat(name) for name in _FIELD_STATS}
-    values.update((key, float(ms)) for key, ms in task.response_time_percentiles.items() if key in COMPARABLE_STATS)
+    values.update(
+        (key, float(ms)) for key, ms in task.response_time_percentiles.items() if key in COMPARABLE_STATS
+    )
     return values
 
 
@@ -217,7 +219,9 @@ class Comparison:
         return ResultStatus.FAILED if self.failed else ResultStatus.PASSED
 
 
-def compare(current: StatsView | Record, baseline: StatsView | Record, thresholds: ThresholdSet) -> Comparison:
+def compare(
+    current: StatsView | Record, baseline: StatsView | Record, thresholds: ThresholdSet
+) -> Comparison:
     """Compare the totals with the `totals` rules and every task present on both sides with the `tasks` rules.
 
     A statistic missing on either side (an older record without some percentile) is not compared.
@@ -286,14 +290,18 @@ def read_threshold_file(path: Path) -> ThresholdSet:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as error:
-        raise ThresholdError(f"{path}: not JSON: {error.msg} at line {error.lineno} column {error.colno}") from None
+        raise ThresholdError(
+            f"{path}: not JSON: {error.msg} at line {error.lineno} column {error.colno}"
+        ) from None
     return load_thresholds(data, str(path))
 
 
 def load_thresholds(data: object, source: str) -> ThresholdSet:
     """Validate an already-loaded threshold file; `source` (its path) starts every error message."""
     if not isinstance(data, Mapping):
-        raise ThresholdError(f"{source}: expected an object with 'totals' and 'tasks' lists, got {_kind(data)}")
+        raise ThresholdError(
+            f"{source}: expected an object with 'totals' and 'tasks' lists, got {_kind(data)}"
+        )
     unknown = sorted(str(k) for k in data if k not in ("totals", "tasks"))
     if unknown:
         raise ThresholdError(f"{source}: unknown key {unknown[0]!r}; expected 'totals' and 'tasks'")
@@ -313,7 +321,9 @@ def _load_rules(data: Mapping[str, Any], list_name: str, source: str) -> tuple[T
     for index, entry in enumerate(entries):
         rule = _load_rule(entry, f"{source}: {list_name}[{index}]")
         if rule.name in seen:
-            raise ThresholdError(f"{source}: {list_name}[{index}] ({rule.name!r}): name: {rule.name!r} is listed twice")
+            raise ThresholdError(
+                f"{source}: {list_name}[{index}] ({rule.name!r}): name: {rule.name!r} is listed twice"
+            )
         seen.add(rule.name)
         rules.append(rule)
     return tuple(rules)
@@ -339,7 +349,8 @@ def _load_rule(entry: object, where: str) -> Threshold:
     fail_percent = _percent(entry, "fail_percent", where)
     if warn_percent > fail_percent:
         raise ThresholdError(
-            f"{where}: warn_percent: {entry['warn_percent']!r} is above fail_percent {entry['fail_percent']!r}"
+            f"{where}: warn_percent: {entry['warn_percent']!r} is above"
+            f" fail_percent {entry['fail_percent']!r}"
         )
     raw_min_delta = entry.get("min_delta")
     min_delta = _number(raw_min_delta)

@@ -40,7 +40,9 @@ def make_task(
     values.update(fields)
     rt_percentiles = {key: 100 for key in PERCENTILE_KEYS}
     rt_percentiles.update(percentiles or {})
-    return TaskStats(task_name=name, request_method=method, response_time_percentiles=rt_percentiles, **values)
+    return TaskStats(
+        task_name=name, request_method=method, response_time_percentiles=rt_percentiles, **values
+    )
 
 
 def make_totals(**fields: Any) -> TaskStats:

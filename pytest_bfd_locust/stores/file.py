@@ -84,26 +84,45 @@ class FileStore:
     def load_baseline(self, query: BaselineQuery) -> LoadedBaselines:
         """The newest `query.limit` eligible records of the query's hash, newest first.
 
-        A file that is not JSON or not a record is skipped with a warning naming it and the field.
+        Files are read newest first by the timestamp their name starts with (both layouts name
+        files after the record's timestamp), and reading stops once `limit` eligible records are
+        found and every file left is older: a `previous` lookup reads one or two files, not the
+        whole history. A file that is not JSON or not a record is skipped with a warning naming
+        it and the field.
         """
         records: list[Record] = []
         warnings: list[str] = []
-        for path in self._candidate_files(query.hash):
+        names_are_timestamps = True
+        for name_timestamp, path in self._candidate_files(query.hash):
+            if (
+                names_are_timestamps
+                and name_timestamp is not None
+                and _found_enough(records, query, name_timestamp)
+            ):
+                break
             try:
-                data = json.loads(path.read_bytes())
-                records.append(Record.from_json(data))
+                record = Record.from_json(json.loads(path.read_bytes()))
             except FileNotFoundError:
                 continue  # removed between listing and reading: nothing to compare against
             except OSError as error:
                 warnings.append(f"skipped stored record {path}: cannot read it: {_reason(error)}")
+                continue
             except (json.JSONDecodeError, UnicodeDecodeError) as error:
                 warnings.append(f"skipped stored record {path}: not JSON: {error}")
+                continue
             except RecordError as error:
                 warnings.append(f"skipped stored record {path}: {error}")
+                continue
+            if record.metadata.timestamp != name_timestamp:
+                # A renamed or hand-made file: names no longer tell the order, so read them all.
+                names_are_timestamps = False
+            records.append(record)
         return LoadedBaselines(records=select_eligible(records, query), warnings=tuple(warnings))
 
-    def _candidate_files(self, record_hash: str) -> list[Path]:
-        """The files that may hold records of this hash: its folder and the seed's flat files."""
+    def _candidate_files(self, record_hash: str) -> list[tuple[int | None, Path]]:
+        """The files that may hold records of this hash (its folder and the seed's flat files), each
+        with the timestamp its name starts with; files whose name has none first, then newest first.
+        """
         folder = self.hash_dir(record_hash)
         try:
             nested = [folder / name for name in os.listdir(folder) if name.endswith(SUFFIX)]
@@ -114,10 +133,11 @@ class FileStore:
         # The seed's flat files end in "-<hash>.stats.json"; matching on the name (the hash is
         # checked to hold no glob syntax) keeps every other hash's file unread.
         try:
-            flat = sorted(self.root.glob(f"*-{record_hash}{SUFFIX}"))
+            flat = [path for path in self.root.glob(f"*-{record_hash}{SUFFIX}") if path.is_file()]
         except OSError as error:
             raise StoreError(f"{self.describe()}: cannot list {self.root}: {_reason(error)}") from None
-        return sorted(nested) + [path for path in flat if path.is_file()]
+        candidates = [(_name_timestamp(path), path) for path in nested + flat]
+        return sorted(candidates, key=lambda c: (c[0] is None, c[0] or 0, c[1].name), reverse=True)
 
     @staticmethod
     def _write_temporary(folder: Path, content: bytes) -> Path:
@@ -142,7 +162,23 @@ class FileStore:
             except OSError as error:
                 raise StoreError(f"{self.describe()}: cannot create {target}: {_reason(error)}") from None
             return target
-        raise StoreError(f"{self.describe()}: {folder}/{stem}{SUFFIX} and {_MAX_NAME_ATTEMPTS - 1} variants exist")
+        taken = f"{folder}/{stem}{SUFFIX} and {_MAX_NAME_ATTEMPTS - 1} variants"
+        raise StoreError(f"{self.describe()}: {taken} exist already")
+
+
+def _found_enough(records: list[Record], query: BaselineQuery, next_timestamp: int) -> bool:
+    """Whether the files from `next_timestamp` on cannot change the answer: `limit` eligible
+    records are in hand and the next file is older than the oldest of them (same-second files are
+    still read, the tie is broken by run id)."""
+    if query.limit <= 0:
+        return True
+    eligible = select_eligible(records, query)
+    return len(eligible) >= query.limit and next_timestamp < eligible[-1].metadata.timestamp
+
+
+def _name_timestamp(path: Path) -> int | None:
+    prefix = path.name.partition("-")[0]
+    return int(prefix) if prefix.isdigit() else None
 
 
 def _safe(value: str, field: str) -> str:

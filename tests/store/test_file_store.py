@@ -38,7 +38,11 @@ def test_from_uri(uri: str, expected: str) -> None:
 
 @pytest.mark.parametrize(
     ("uri", "message"),
-    [("file://", "the directory is missing"), ("s3://bucket", "expected file://DIR"), ("file://d?x=1", "no query")],
+    [
+        ("file://", "the directory is missing"),
+        ("s3://bucket", "expected file://DIR"),
+        ("file://d?x=1", "no query"),
+    ],
 )
 def test_from_uri_rejects(uri: str, message: str) -> None:
     with pytest.raises(StoreUriError, match=message):
@@ -87,7 +91,9 @@ def test_saving_the_same_run_twice_never_overwrites(tmp_path: Path) -> None:
 @pytest.mark.parametrize(("field", "value"), [("run_id", "../escape"), ("run_id", "a/b"), ("hash", "*")])
 def test_save_refuses_names_that_would_leave_the_store(tmp_path: Path, field: str, value: str) -> None:
     record = make_record(run_id=value) if field == "run_id" else make_record(hash=value, run_id="r")
-    with pytest.raises(StoreError, match=re.escape(f"record {field} {value!r} cannot be part of a file name")):
+    with pytest.raises(
+        StoreError, match=re.escape(f"record {field} {value!r} cannot be part of a file name")
+    ):
         FileStore(tmp_path).save(record)
     assert not any(tmp_path.rglob("*.stats.json"))
 
@@ -150,12 +156,17 @@ def test_only_the_matching_hash_is_read(tmp_path: Path) -> None:
     ("content", "warning"),
     [
         ("{corrupt", "not JSON: Expecting property name enclosed in double quotes"),
-        (json.dumps({"metadata": {}, "totals": {}, "tasks": []}), "record.metadata.timestamp: expected a whole number"),
+        (
+            json.dumps({"metadata": {}, "totals": {}, "tasks": []}),
+            "record.metadata.timestamp: expected a whole number",
+        ),
         (json.dumps(["a", "foreign", "file"]), "record: expected an object, got list"),
         (b"\xff\xfe not utf-8", "not JSON"),
     ],
 )
-def test_a_corrupt_or_foreign_file_is_skipped_with_a_warning(tmp_path: Path, content: str | bytes, warning: str) -> None:
+def test_a_corrupt_or_foreign_file_is_skipped_with_a_warning(
+    tmp_path: Path, content: str | bytes, warning: str
+) -> None:
     store = FileStore(tmp_path)
     store.save(make_record(run_id="good"))
     bad = tmp_path / f"hash={DEFAULT_HASH}" / "2-bad.stats.json"
@@ -175,3 +186,52 @@ def test_files_without_the_suffix_are_ignored(tmp_path: Path) -> None:
     loaded = store.load_baseline(_query())
     assert [r.run_id for r in loaded.records] == ["good"]
     assert loaded.warnings == ()
+
+
+def test_a_previous_lookup_stops_before_older_files(tmp_path: Path) -> None:
+    store = FileStore(tmp_path)
+    store.save(make_record(timestamp=300, run_id="newest"))
+    # An older corrupt file is never read once the newest eligible record is in hand...
+    (tmp_path / f"hash={DEFAULT_HASH}" / "100-old.stats.json").write_text("{corrupt")
+    previous = store.load_baseline(_query(limit=1))
+    assert [r.run_id for r in previous.records] == ["newest"]
+    assert previous.warnings == ()
+    # ...but an average over more records than that reads it, and warns.
+    average = store.load_baseline(_query(limit=5))
+    assert [r.run_id for r in average.records] == ["newest"]
+    assert len(average.warnings) == 1
+
+
+def test_lookups_skip_newer_ineligible_files_and_read_same_second_ties(tmp_path: Path) -> None:
+    store = FileStore(tmp_path)
+    store.save(make_record(timestamp=400, run_id="failed", compare_result=ResultStatus.FAILED))
+    store.save(make_record(timestamp=300, run_id="a"))
+    store.save(make_record(timestamp=300, run_id="b"))
+    store.save(make_record(timestamp=200, run_id="c"))
+    assert [r.run_id for r in store.load_baseline(_query(limit=1)).records] == ["b"]
+    assert [r.run_id for r in store.load_baseline(_query(limit=2)).records] == ["b", "a"]
+    assert [r.run_id for r in store.load_baseline(_query(limit=3)).records] == ["b", "a", "c"]
+
+
+def test_a_file_named_with_the_wrong_timestamp_makes_the_lookup_read_everything(tmp_path: Path) -> None:
+    store = FileStore(tmp_path)
+    store.save(make_record(timestamp=200, run_id="named-right"))
+    # A hand-copied file whose name says 300 but whose record is from 100, and a truly newer
+    # record under an older name: names cannot be trusted, so the order comes from the records.
+    folder = tmp_path / f"hash={DEFAULT_HASH}"
+    _write(folder / "300-copy.stats.json", make_record(timestamp=100, run_id="copy"))
+    _write(folder / "50-late.stats.json", make_record(timestamp=500, run_id="late"))
+    assert [r.run_id for r in store.load_baseline(_query(limit=1)).records] == ["late"]
+
+
+def test_files_without_a_timestamp_name_are_always_read(tmp_path: Path) -> None:
+    store = FileStore(tmp_path)
+    store.save(make_record(timestamp=200, run_id="saved"))
+    _write(
+        tmp_path / f"hash={DEFAULT_HASH}" / "manual.stats.json", make_record(timestamp=900, run_id="manual")
+    )
+    assert [r.run_id for r in store.load_baseline(_query(limit=1)).records] == ["manual"]
+
+
+def _write(path: Path, record: Record) -> None:
+    path.write_text(json.dumps(record.to_json()))

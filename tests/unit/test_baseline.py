@@ -62,7 +62,9 @@ def test_select_eligible_breaks_timestamp_ties_by_run_id_whatever_the_input_orde
     assert [r.run_id for r in select_eligible(reversed(same_second), QUERY)] == expected
 
 
-@pytest.mark.parametrize(("limit", "expected"), [(1, ["7"]), (3, ["7", "6", "5"]), (10, list("7654321")), (0, [])])
+@pytest.mark.parametrize(
+    ("limit", "expected"), [(1, ["7"]), (3, ["7", "6", "5"]), (10, list("7654321")), (0, [])]
+)
 def test_select_eligible_honours_the_load_limit(limit: int, expected: list[str]) -> None:
     records = [make_record(timestamp=ts, run_id=str(ts)) for ts in range(1, 8)]
     query = BaselineQuery(hash=DEFAULT_HASH, tag="default", total_runtime=30.0, limit=limit)
@@ -100,14 +102,26 @@ def test_average_baseline_against_a_hand_computation() -> None:
     records = [
         make_record(
             timestamp=300,
-            totals=make_totals(num_requests=100, median_response_time=100, average_response_time=110.0,
-                               total_reqs_per_second=10.0, percentiles={"0.95": 200}),
-            tasks=[make_task(*GET_A, median_response_time=100, min_response_time=10, percentiles={"0.95": 200})],
+            totals=make_totals(
+                num_requests=100,
+                median_response_time=100,
+                average_response_time=110.0,
+                total_reqs_per_second=10.0,
+                percentiles={"0.95": 200},
+            ),
+            tasks=[
+                make_task(*GET_A, median_response_time=100, min_response_time=10, percentiles={"0.95": 200})
+            ],
         ),
         make_record(
             timestamp=200,
-            totals=make_totals(num_requests=200, median_response_time=200, average_response_time=121.0,
-                               total_reqs_per_second=20.0, percentiles={"0.95": 400}),
+            totals=make_totals(
+                num_requests=200,
+                median_response_time=200,
+                average_response_time=121.0,
+                total_reqs_per_second=20.0,
+                percentiles={"0.95": 400},
+            ),
             tasks=[
                 make_task(*GET_A, median_response_time=300, min_response_time=20, percentiles={"0.95": 400}),
                 make_task(*POST_B, median_response_time=50),
@@ -115,10 +129,21 @@ def test_average_baseline_against_a_hand_computation() -> None:
         ),
         make_record(
             timestamp=100,
-            totals=make_totals(num_requests=600, median_response_time=300, average_response_time=132.5,
-                               total_reqs_per_second=30.0, percentiles={"0.95": 900}),
-            tasks=[_without_percentile(make_task(*GET_A, median_response_time=200, min_response_time=33,
-                                                 percentiles={"0.95": 600}), "1.0")],
+            totals=make_totals(
+                num_requests=600,
+                median_response_time=300,
+                average_response_time=132.5,
+                total_reqs_per_second=30.0,
+                percentiles={"0.95": 900},
+            ),
+            tasks=[
+                _without_percentile(
+                    make_task(
+                        *GET_A, median_response_time=200, min_response_time=33, percentiles={"0.95": 600}
+                    ),
+                    "1.0",
+                )
+            ],
         ),
     ]
     baseline = average_baseline(records)
@@ -141,10 +166,24 @@ def test_average_baseline_against_a_hand_computation() -> None:
 
 
 def test_average_uses_the_merged_histogram_when_every_record_has_one() -> None:
-    first = make_task(*GET_A, num_requests=100, min_response_time=10, max_response_time=1000,
-                      average_response_time=15.0, median_response_time=15, percentiles={"0.9": 20, "0.5": 15})
-    second = make_task(*GET_A, num_requests=100, min_response_time=20, max_response_time=1000,
-                       average_response_time=510.0, median_response_time=510, percentiles={"0.9": 1000, "0.5": 510})
+    first = make_task(
+        *GET_A,
+        num_requests=100,
+        min_response_time=10,
+        max_response_time=1000,
+        average_response_time=15.0,
+        median_response_time=15,
+        percentiles={"0.9": 20, "0.5": 15},
+    )
+    second = make_task(
+        *GET_A,
+        num_requests=100,
+        min_response_time=20,
+        max_response_time=1000,
+        average_response_time=510.0,
+        median_response_time=510,
+        percentiles={"0.9": 1000, "0.5": 510},
+    )
     records = [
         make_record(tasks=[first], histograms={GET_A: {10: 50, 20: 50}}),
         make_record(tasks=[second], histograms={GET_A: {20: 50, 1000: 50}}),
@@ -186,8 +225,12 @@ def test_merged_median_is_clamped_to_the_observed_range() -> None:
 def test_totals_histograms_merge_too() -> None:
     totals_key = (TOTALS_NAME, "")
     records = [
-        make_record(totals=make_totals(min_response_time=1, max_response_time=9), histograms={totals_key: {1: 3}}),
-        make_record(totals=make_totals(min_response_time=1, max_response_time=9), histograms={totals_key: {9: 1}}),
+        make_record(
+            totals=make_totals(min_response_time=1, max_response_time=9), histograms={totals_key: {1: 3}}
+        ),
+        make_record(
+            totals=make_totals(min_response_time=1, max_response_time=9), histograms={totals_key: {9: 1}}
+        ),
     ]
     baseline = average_baseline(records)
     assert baseline is not None

@@ -73,7 +73,12 @@ PASS, WARN, FAIL = Verdict.PASS, Verdict.WARNING, Verdict.FAILURE
     ],
 )
 def test_ratio_and_verdict(
-    name: str, better_if: BetterIf, min_delta: float | None, baseline: float, current: float, ratio: float,
+    name: str,
+    better_if: BetterIf,
+    min_delta: float | None,
+    baseline: float,
+    current: float,
+    ratio: float,
     verdict: Verdict,
 ) -> None:
     rule = Threshold(name, better_if, warn_percent=150, fail_percent=200, min_delta=min_delta)
@@ -164,19 +169,33 @@ def test_record_view_reads_fields_and_percentiles() -> None:
 
 PRODUCTION = {
     "totals": [
-        ("num_requests", "LARGER", 150, 200), ("median_response_time", "SMALLER", 150, 200),
-        ("average_response_time", "SMALLER", 150, 200), ("min_response_time", "SMALLER", 2500, 5000),
-        ("max_response_time", "SMALLER", 150, 500), ("total_reqs_per_second", "LARGER", 150, 200),
-        ("0.9", "SMALLER", 300, 500), ("0.95", "SMALLER", 300, 500), ("0.98", "SMALLER", 300, 500),
-        ("0.99", "SMALLER", 300, 500), ("0.999", "SMALLER", 300, 500), ("0.9999", "SMALLER", 300, 500),
+        ("num_requests", "LARGER", 150, 200),
+        ("median_response_time", "SMALLER", 150, 200),
+        ("average_response_time", "SMALLER", 150, 200),
+        ("min_response_time", "SMALLER", 2500, 5000),
+        ("max_response_time", "SMALLER", 150, 500),
+        ("total_reqs_per_second", "LARGER", 150, 200),
+        ("0.9", "SMALLER", 300, 500),
+        ("0.95", "SMALLER", 300, 500),
+        ("0.98", "SMALLER", 300, 500),
+        ("0.99", "SMALLER", 300, 500),
+        ("0.999", "SMALLER", 300, 500),
+        ("0.9999", "SMALLER", 300, 500),
         ("1.0", "SMALLER", 300, 500),
     ],
     "tasks": [
-        ("num_requests", "LARGER", 200, 300), ("median_response_time", "SMALLER", 300, 500),
-        ("average_response_time", "SMALLER", 200, 300), ("min_response_time", "SMALLER", 500, 1000),
-        ("max_response_time", "SMALLER", 500, 1000), ("total_reqs_per_second", "LARGER", 150, 200),
-        ("0.9", "SMALLER", 300, 500), ("0.95", "SMALLER", 300, 500), ("0.98", "SMALLER", 300, 500),
-        ("0.99", "SMALLER", 500, 1000), ("0.999", "SMALLER", 500, 1000), ("0.9999", "SMALLER", 500, 1000),
+        ("num_requests", "LARGER", 200, 300),
+        ("median_response_time", "SMALLER", 300, 500),
+        ("average_response_time", "SMALLER", 200, 300),
+        ("min_response_time", "SMALLER", 500, 1000),
+        ("max_response_time", "SMALLER", 500, 1000),
+        ("total_reqs_per_second", "LARGER", 150, 200),
+        ("0.9", "SMALLER", 300, 500),
+        ("0.95", "SMALLER", 300, 500),
+        ("0.98", "SMALLER", 300, 500),
+        ("0.99", "SMALLER", 500, 1000),
+        ("0.999", "SMALLER", 500, 1000),
+        ("0.9999", "SMALLER", 500, 1000),
         ("1.0", "SMALLER", 500, 1000),
     ],
 }
@@ -185,9 +204,7 @@ PRODUCTION = {
 
 def _production_file() -> dict[str, Any]:
     return {
-        list_name: [
-            {"name": n, "better_if": b, "warn_percent": w, "fail_percent": f} for n, b, w, f in rules
-        ]
+        list_name: [{"name": n, "better_if": b, "warn_percent": w, "fail_percent": f} for n, b, w, f in rules]
         for list_name, rules in PRODUCTION.items()
     }
 
@@ -245,7 +262,9 @@ def test_production_thresholds_give_the_expected_verdicts(
         ("totals", "num_requests", 1000, 500, FAIL),
     ],
 )
-def test_default_thresholds_verdicts(list_name: str, stat: str, baseline: float, current: float, verdict: Verdict) -> None:
+def test_default_thresholds_verdicts(
+    list_name: str, stat: str, baseline: float, current: float, verdict: Verdict
+) -> None:
     rules = read_threshold_file(default_thresholds_path())
     rule = next(r for r in getattr(rules, list_name) if r.name == stat)
     assert rule.verdict(baseline, current) is verdict
@@ -255,7 +274,12 @@ def test_default_thresholds_verdicts(list_name: str, stat: str, baseline: float,
 
 
 def _entry(**fields: Any) -> dict[str, Any]:
-    entry: dict[str, Any] = {"name": "num_requests", "better_if": "LARGER", "warn_percent": 150, "fail_percent": 200}
+    entry: dict[str, Any] = {
+        "name": "num_requests",
+        "better_if": "LARGER",
+        "warn_percent": 150,
+        "fail_percent": 200,
+    }
     entry.update(fields)
     return {key: value for key, value in entry.items() if value is not _DROP}
 
@@ -271,22 +295,35 @@ _DROP = object()
         ({"totals": {}, "tasks": []}, "meta.json: totals: expected a list of thresholds, got dict"),
         ({"totals": [], "tasks": [], "task": []}, "meta.json: unknown key 'task'"),
         ({"totals": [1], "tasks": []}, "meta.json: totals[0]: expected an object, got int"),
-        ({"totals": [], "tasks": [_entry(), _entry(name=_DROP)]}, "meta.json: tasks[1]: name: expected a string, got None"),
-        ({"totals": [], "tasks": [_entry(name="p95")]}, "meta.json: tasks[0]: name: 'p95' is not a statistic"),
+        (
+            {"totals": [], "tasks": [_entry(), _entry(name=_DROP)]},
+            "meta.json: tasks[1]: name: expected a string, got None",
+        ),
+        (
+            {"totals": [], "tasks": [_entry(name="p95")]},
+            "meta.json: tasks[0]: name: 'p95' is not a statistic",
+        ),
         (
             {"totals": [_entry(better_if="BIGGER")], "tasks": []},
             "meta.json: totals[0] ('num_requests'): better_if: expected SMALLER or LARGER, got 'BIGGER'",
         ),
         (
             {"totals": [_entry(warn_percent="150")], "tasks": []},
-            "meta.json: totals[0] ('num_requests'): warn_percent: expected a number of percent > 0, got '150'",
+            "meta.json: totals[0] ('num_requests'): warn_percent: expected a number of percent > 0,"
+            " got '150'",
         ),
         (
             {"totals": [], "tasks": [_entry(fail_percent=True)]},
             "meta.json: tasks[0] ('num_requests'): fail_percent: expected a number of percent > 0, got True",
         ),
-        ({"totals": [_entry(fail_percent=0)], "tasks": []}, "totals[0] ('num_requests'): fail_percent: expected a number"),
-        ({"totals": [_entry(warn_percent=_DROP)], "tasks": []}, "totals[0] ('num_requests'): warn_percent: expected"),
+        (
+            {"totals": [_entry(fail_percent=0)], "tasks": []},
+            "totals[0] ('num_requests'): fail_percent: expected a number",
+        ),
+        (
+            {"totals": [_entry(warn_percent=_DROP)], "tasks": []},
+            "totals[0] ('num_requests'): warn_percent: expected",
+        ),
         (
             {"totals": [_entry(warn_percent=300, fail_percent=200)], "tasks": []},
             "meta.json: totals[0] ('num_requests'): warn_percent: 300 is above fail_percent 200",
@@ -295,8 +332,14 @@ _DROP = object()
             {"totals": [_entry(min_delta=-1)], "tasks": []},
             "meta.json: totals[0] ('num_requests'): min_delta: expected a number >= 0 or null, got -1",
         ),
-        ({"totals": [_entry(min_delta="5")], "tasks": []}, "min_delta: expected a number >= 0 or null, got '5'"),
-        ({"totals": [_entry(warn_pct=1)], "tasks": []}, "meta.json: totals[0] ('num_requests'): unknown field 'warn_pct'"),
+        (
+            {"totals": [_entry(min_delta="5")], "tasks": []},
+            "min_delta: expected a number >= 0 or null, got '5'",
+        ),
+        (
+            {"totals": [_entry(warn_pct=1)], "tasks": []},
+            "meta.json: totals[0] ('num_requests'): unknown field 'warn_pct'",
+        ),
         (
             {"totals": [_entry(), _entry()], "tasks": []},
             "meta.json: totals[1] ('num_requests'): name: 'num_requests' is listed twice",
@@ -310,7 +353,9 @@ def test_bad_threshold_data_names_file_list_entry_and_field(data: object, messag
 
 
 def test_min_delta_null_means_the_default() -> None:
-    rules = load_thresholds({"totals": [_entry(name="0.5", better_if="SMALLER", min_delta=None)], "tasks": []}, "m")
+    rules = load_thresholds(
+        {"totals": [_entry(name="0.5", better_if="SMALLER", min_delta=None)], "tasks": []}, "m"
+    )
     assert rules.totals[0].min_delta is None
     assert rules.totals[0].effective_min_delta == 1.0
 
