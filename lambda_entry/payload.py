@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import urlsplit
@@ -39,7 +39,7 @@ class PayloadError(ValueError):
     """The payload is not valid; the message names the field and says what is wrong."""
 
 
-class CompareType(str, Enum):
+class CompareType(StrEnum):
     """`compare.type`: the newest eligible record, or the average of the newest `load_limit`."""
 
     PREVIOUS = "previous"

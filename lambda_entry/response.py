@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 FINISHED_MESSAGE = (
@@ -19,7 +19,7 @@ FINISHED_MESSAGE = (
 """The seed's message for a run that happened."""
 
 
-class Result(str, Enum):
+class Result(StrEnum):
     SUCCESS = "success"
     FAILED = "failed"
 

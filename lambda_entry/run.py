@@ -173,7 +173,12 @@ def run_pytest(args: Sequence[str]) -> PytestRun:
     """
     collector = OutcomeCollector()
     with _stderr_tee() as stderr_copy:
-        exit_code = int(pytest.main(list(args), plugins=[collector]))
+        try:
+            exit_code = int(pytest.main(list(args), plugins=[collector]))
+        except Exception as exc:  # noqa: BLE001 - a hook that raises outside a test escapes pytest.main
+            logger.exception("pytest.main raised")
+            exit_code = int(pytest.ExitCode.INTERNAL_ERROR)
+            print(f"{type(exc).__name__}: {exc}", file=sys.stderr)
     return PytestRun(
         exit_code=exit_code,
         suites=collector.suites(),
@@ -240,14 +245,19 @@ def run_payload(
             shutil.rmtree(run_dir, ignore_errors=True)
 
 
-def _redacted(value: Any, secrets: LocustSecrets) -> Any:
+def _redacted(value: dict[str, Any], secrets: LocustSecrets) -> dict[str, Any]:
+    redacted: dict[str, Any] = _redact_value(value, secrets)
+    return redacted
+
+
+def _redact_value(value: Any, secrets: LocustSecrets) -> Any:
     # A suite that prints its DSN would otherwise put it in a failure text and so in the response.
     if isinstance(value, str):
         return secrets.redact(value)
     if isinstance(value, dict):
-        return {key: _redacted(item, secrets) for key, item in value.items()}
+        return {key: _redact_value(item, secrets) for key, item in value.items()}
     if isinstance(value, list):
-        return [_redacted(item, secrets) for item in value]
+        return [_redact_value(item, secrets) for item in value]
     return value
 
 
@@ -286,6 +296,6 @@ class _StderrCopy:
 @contextmanager
 def _stderr_tee() -> Iterator[_StderrCopy]:
     copy = _StderrCopy(sys.stderr)
-    with redirect_stderr(copy):  # type: ignore[type-var]
+    with redirect_stderr(copy):
         yield copy
 

@@ -73,7 +73,7 @@ def test_missing_parameter_is_named(ssm: Any, role: str) -> None:
 
 def test_all_missing_in_another_environment(ssm: Any) -> None:
     put_parameters(ssm)
-    with pytest.raises(SecretsError, match="/bfd/prod/locust/sensitive/db/username, /bfd/prod/locust/sensitive"):
+    with pytest.raises(SecretsError, match="/bfd/prod/locust/sensitive/db/username, /bfd/prod/locust/"):
         fetch_secrets(ssm, environment="prod", reader_endpoint="r")
 
 
@@ -88,7 +88,8 @@ def test_pem_file_is_0600_and_variables_set_then_restored(ssm: Any, tmp_path: Pa
     with secret_environment(secrets, tmp_path, environ) as pem_path:
         assert stat.S_IMODE(os.stat(pem_path).st_mode) == 0o600
         assert pem_path.read_text() == secrets.pem
-        assert environ == {DSN_VARIABLE: secrets.database_connection_string, CERT_PATH_VARIABLE: str(pem_path)}
+        expected = {DSN_VARIABLE: secrets.database_connection_string, CERT_PATH_VARIABLE: str(pem_path)}
+        assert environ == expected
     assert not pem_path.exists()
     assert environ == {DSN_VARIABLE: "earlier-value"}
 
