@@ -15,6 +15,7 @@ from typing import Any
 from lambda_entry.budget import TimeBudgetError, check_time_budget
 from lambda_entry.config import ConfigError, load_config
 from lambda_entry.dedup import RunMarkers, running_message
+from lambda_entry.partition_handler import partition_handler
 from lambda_entry.payload import PayloadError, parse_payload
 from lambda_entry.response import failed_response
 from lambda_entry.run import run_payload
@@ -47,4 +48,4 @@ def handler(event: Any, context: Any, *, clients: AwsClients | None = None) -> d
     finally:
         markers.finish(payload.run_id, response)
 
-__all__ = ["handler"]
+__all__ = ["handler", "partition_handler"]
