@@ -117,12 +117,12 @@ class RunningTarget:
     def log_tail(self, lines: int = LOG_TAIL_LINES) -> str:
         return log_tail(self.log_path, lines)
 
-    def stop(self) -> None:
-        """SIGTERM the whole process group, SIGKILL whatever is left after `TERM_GRACE_S`."""
+    def stop(self, grace: float = TERM_GRACE_S) -> None:
+        """SIGTERM the whole process group, SIGKILL whatever is left after `grace` seconds."""
         if not _signal_group(self.pid, signal.SIGTERM):
             self._process.wait()  # the group is gone; reap the leader if it is a zombie
             return
-        deadline = time.monotonic() + TERM_GRACE_S
+        deadline = time.monotonic() + grace
         while time.monotonic() < deadline:
             self._process.poll()  # reap the leader, or the group never looks empty
             if not _signal_group(self.pid, 0):
