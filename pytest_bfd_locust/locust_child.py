@@ -64,7 +64,9 @@ class ChildSession:
     def on_parser(self, parser: LocustArgumentParser, **_: Any) -> None:
         # A seed suite adds its own --spawned-runtime after us; "resolve" lets its definition win
         # instead of argparse raising a conflict.
-        parser.conflict_handler = "resolve"
+        # argparse checks conflicts per group, so every group (optionals included) must resolve.
+        for container in (parser, *parser._action_groups):
+            container.conflict_handler = "resolve"
         parser.add_argument(
             "--spawned-runtime",
             type=_parse_runtime,

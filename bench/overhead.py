@@ -1,0 +1,153 @@
+"""What the plugin costs over plain Locust: wall time per suite and requests/s.
+
+Runs the same suite against the same demo target, alternately through plain `locust` and through
+`pytest --bfd-suite`, several times each, and prints both and their ratios. Run by hand:
+
+    .venv/bin/python bench/overhead.py [--rounds 5] [--users 10] [--runtime 5]
+
+Aim (issue 2): at most 1 s of extra wall time per suite, at least 95 % of plain Locust's requests/s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from examples.demo_target import start_server  # noqa: E402
+
+LOCUSTFILE = """
+from locust import FastHttpUser, constant, task
+
+
+class Api(FastHttpUser):
+    wait_time = constant(0.005)
+
+    @task(3)
+    def patient(self):
+        self.client.get("/v2/fhir/Patient?_id=7", name="/v2/fhir/Patient")
+
+    @task(1)
+    def coverage(self):
+        self.client.get("/v2/fhir/Coverage?beneficiary=7", name="/v2/fhir/Coverage")
+"""
+
+
+def plain_locust(workdir: Path, host: str, users: int, runtime: int) -> tuple[float, float]:
+    """Wall seconds and requests/s of `locust --headless` running spawn time + runtime."""
+    run_time = 1 + runtime  # spawn rate == users: one second of spawning, then the runtime
+    started = time.monotonic()
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "locust",
+            "-f",
+            str(workdir / "api.py"),
+            "--headless",
+            "--users",
+            str(users),
+            "--spawn-rate",
+            str(users),
+            "--run-time",
+            f"{run_time}s",
+            "--host",
+            host,
+            "--only-summary",
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=workdir,
+        check=False,
+    )
+    wall = time.monotonic() - started
+    entries = json.loads(done.stdout)
+    requests = sum(e["num_requests"] for e in entries)
+    start = min(e["start_time"] for e in entries)
+    last = max(e["last_request_timestamp"] for e in entries)
+    return wall, requests / (last - start)
+
+
+def plugin(workdir: Path, host: str, users: int, runtime: int) -> tuple[float, float]:
+    """Wall seconds and requests/s of `pytest --bfd-suite` running the same suite."""
+    (workdir / "suites.yaml").write_text(
+        f"suites:\n  - name: bench\n    locustfile: api.py\n    host: {host}\n"
+        f"    users: {users}\n    spawn_rate: {users}\n    spawned_runtime: {runtime}s\n"
+    )
+    artifacts = workdir / "artifacts"
+    started = time.monotonic()
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "--bfd-suite",
+            "suites.yaml",
+            "--bfd-no-store",
+            "-q",
+            "--bfd-only-summary",
+            "--bfd-artifacts",
+            str(artifacts),
+            "-p",
+            "no:cacheprovider",
+            "--bfd-progress",
+            "0",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=workdir,
+        check=True,
+    )
+    wall = time.monotonic() - started
+    newest = max((artifacts / "bench").glob("*.stats.json"), key=lambda p: p.stat().st_mtime)
+    record = json.loads(newest.read_text())
+    return wall, float(record["totals"]["total_reqs_per_second"])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--users", type=int, default=10)
+    parser.add_argument("--runtime", type=int, default=5, help="spawned runtime, seconds")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp, start_server() as server:
+        workdir = Path(tmp)
+        (workdir / "api.py").write_text(LOCUSTFILE)
+        plain_runs: list[tuple[float, float]] = []
+        plugin_runs: list[tuple[float, float]] = []
+        for round_number in range(1, args.rounds + 1):
+            plain_runs.append(plain_locust(workdir, server.url, args.users, args.runtime))
+            plugin_runs.append(plugin(workdir, server.url, args.users, args.runtime))
+            print(
+                f"round {round_number}: plain {plain_runs[-1][0]:.2f} s {plain_runs[-1][1]:.0f} req/s | "
+                f"plugin {plugin_runs[-1][0]:.2f} s {plugin_runs[-1][1]:.0f} req/s",
+                flush=True,
+            )
+    plain_wall = statistics.median(w for w, _ in plain_runs)
+    plugin_wall = statistics.median(w for w, _ in plugin_runs)
+    plain_rps = statistics.median(r for _, r in plain_runs)
+    plugin_rps = statistics.median(r for _, r in plugin_runs)
+    print()
+    print(f"users {args.users}, spawned runtime {args.runtime} s, {args.rounds} rounds (medians)")
+    print(
+        f"wall time:    plain {plain_wall:.2f} s   plugin {plugin_wall:.2f} s   "
+        f"extra {plugin_wall - plain_wall:+.2f} s   ratio {plugin_wall / plain_wall:.3f}"
+    )
+    print(
+        f"requests/s:   plain {plain_rps:.0f}   plugin {plugin_rps:.0f}   ratio {plugin_rps / plain_rps:.3f}"
+    )
+
+
+if __name__ == "__main__":
+    main()

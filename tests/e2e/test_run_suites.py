@@ -1,0 +1,350 @@
+"""The foundation end to end: real Locust, a real HTTP target, pytest run through pytester."""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from examples.demo_target import DemoServer
+
+NO_STORE = ["--bfd-no-store", "-p", "no:cacheprovider"]
+
+
+def stored_records(root: Path) -> list[dict[str, object]]:
+    return [json.loads(p.read_text()) for p in sorted(root.glob(".bfd-stats/hash=*/*.stats.json"))]
+
+
+def test_passing_suite_is_one_passed_test_and_its_record_is_stored(
+    pytester: pytest.Pytester, write_catalog
+) -> None:
+    write_catalog("- name: ok\n  locustfile: api.py\n  tags: [smoke]\n")
+    result = pytester.runpytest("--bfd-suite", "suites.yaml", "-v")
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(["*[[]bfd[]] ok *reqs*req/s*", "*suites.yaml::ok PASSED*"])
+    records = stored_records(pytester.path)
+    assert len(records) == 1
+    record = records[0]
+    assert record["suite"] == "ok"
+    assert record["metadata"]["validation_result"] == "PASSED"  # type: ignore[index]
+    assert record["metadata"]["compare_result"] == "NOT_APPLICABLE"  # type: ignore[index]
+    assert record["totals"]["num_requests"] > 0  # type: ignore[index]
+    names = {(t["task_name"], t["request_method"]) for t in record["tasks"]}  # type: ignore[union-attr,index]
+    assert names == {("/v2/fhir/Patient", "GET"), ("/v2/fhir/Coverage", "GET")}
+    artifacts = pytester.path / ".bfd-artifacts" / "ok"
+    assert (artifacts / "report.html").is_file()
+    assert "Aggregated" in (artifacts / "locust.log").read_text()
+
+
+def test_failing_endpoint_fails_on_fail_ratio(pytester: pytest.Pytester, write_catalog) -> None:
+    write_catalog(
+        "- name: errors\n  locustfile: errors.py\n  max_fail_ratio: 0.1\n",
+        locustfiles={
+            "errors.py": """
+                from locust import HttpUser, constant, task
+
+                class Broken(HttpUser):
+                    wait_time = constant(0.01)
+
+                    @task
+                    def boom(self):
+                        self.client.get("/status/500", name="/status/500")
+            """
+        },
+    )
+    result = pytester.runpytest("--bfd-suite", "suites.yaml", *NO_STORE)
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        ["*fail ratio: measured 1 (* of * requests failed), limit max_fail_ratio 0.1*"]
+    )
+
+
+def test_sla_breach_names_percentile_limit_and_measurement(
+    pytester: pytest.Pytester, write_catalog, demo_server: DemoServer
+) -> None:
+    demo_server.set_control(delay_ms=30)
+    write_catalog("- name: slow\n  locustfile: api.py\n  sla: {p50: 5}\n")
+    result = pytester.runpytest("--bfd-suite", "suites.yaml", *NO_STORE)
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*SLA p50: measured * ms, limit 5 ms*"])
+
+
+def test_suite_without_requests_fails(pytester: pytest.Pytester, write_catalog) -> None:
+    write_catalog(
+        "- name: idle\n  locustfile: idle.py\n",
+        locustfiles={
+            "idle.py": """
+                from locust import User, constant, task
+
+                class Idle(User):
+                    wait_time = constant(0.5)
+
+                    @task
+                    def nothing(self):
+                        pass
+            """
+        },
+    )
+    result = pytester.runpytest("--bfd-suite", "suites.yaml", *NO_STORE)
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*requests: measured 0 requests, limit at least 1 request*"])
+
+
+def test_locustfile_with_syntax_error_fails_with_locusts_message(
+    pytester: pytest.Pytester, write_catalog
+) -> None:
+    write_catalog(
+        "- name: broken\n  locustfile: broken.py\n",
+        locustfiles={"broken.py": "from locust import HttpUser\nclass Oops(HttpUser)\n    pass\n"},
+    )
+    result = pytester.runpytest("--bfd-suite", "suites.yaml", *NO_STORE)
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        ["*Locust run failed: Locust exited with code * before producing statistics*"]
+    )
+    result.stdout.fnmatch_lines(["*SyntaxError*"])
+
+
+def test_failsafe_stops_a_target_that_got_too_slow(
+    pytester: pytest.Pytester, write_catalog, demo_server: DemoServer
+) -> None:
+    demo_server.set_control(delay_ms=400)
+    write_catalog("- name: sluggish\n  locustfile: api.py\n  failsafe_avg_ms: 100\n  spawned_runtime: 20s\n")
+    result = pytester.runpytest("--bfd-suite", "suites.yaml", *NO_STORE)
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        ["*failsafe: measured run aborted (failsafe: average response time * ms exceeded*"]
+    )
+    record = json.loads(
+        next((pytester.path / ".bfd-artifacts" / "sluggish").glob("*.stats.json")).read_text()
+    )
+    # The run stopped long before its 20 s spawned runtime.
+    assert record["metadata"]["total_runtime"] < 10
+
+
+def test_target_that_never_answers_still_ends(pytester: pytest.Pytester, write_catalog) -> None:
+    write_catalog(
+        "- name: hang\n  locustfile: hang.py\n",
+        locustfiles={
+            "hang.py": """
+                from locust import HttpUser, constant, task
+
+                class Stuck(HttpUser):
+                    wait_time = constant(0)
+
+                    @task
+                    def hang(self):
+                        self.client.get("/hang", name="/hang")
+            """
+        },
+    )
+    result = pytester.runpytest("--bfd-suite", "suites.yaml", *NO_STORE)
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*requests: measured 0 requests*"])
+
+
+def test_child_that_outlives_its_deadline_is_stopped(pytester: pytest.Pytester, write_catalog) -> None:
+    write_catalog(
+        "- name: stuck\n  locustfile: stuck.py\n  spawned_runtime: 1s\n",
+        locustfiles={
+            "stuck.py": """
+                import time
+                from locust import HttpUser, constant, events, task
+
+                @events.quitting.add_listener
+                def never_finish(environment, **kwargs):
+                    time.sleep(600)
+
+                class Api(HttpUser):
+                    wait_time = constant(0.1)
+
+                    @task
+                    def patient(self):
+                        self.client.get("/v2/fhir/Patient?_id=1", name="/v2/fhir/Patient")
+            """
+        },
+    )
+    result = pytester.runpytest("--bfd-suite", "suites.yaml", "--bfd-timeout-grace", "3", *NO_STORE)
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        ["*Locust did not finish within 5 s (spawn time + spawned runtime 2 s + grace 3 s)*"]
+    )
+
+
+def test_junitxml_carries_outcomes_and_figures(pytester: pytest.Pytester, write_catalog) -> None:
+    write_catalog(
+        "- name: good\n  locustfile: api.py\n- name: strict\n  locustfile: slow.py\n  sla: {p99: 5}\n",
+        locustfiles={
+            "slow.py": """
+                from locust import HttpUser, constant, task
+
+                class Slow(HttpUser):
+                    wait_time = constant(0)
+
+                    @task
+                    def slow(self):
+                        self.client.get("/slow?ms=20", name="/slow")
+            """
+        },
+    )
+    result = pytester.runpytest("--bfd-suite", "suites.yaml", "--junitxml", "out.xml", *NO_STORE)
+    result.assert_outcomes(passed=1, failed=1)
+    cases = {case.get("name"): case for case in ET.parse(pytester.path / "out.xml").iter("testcase")}
+    assert set(cases) == {"good", "strict"}
+    assert cases["good"].find("failure") is None
+    assert "SLA p99" in (cases["strict"].find("failure").get("message") or "")  # type: ignore[union-attr]
+    properties = {p.get("name"): p.get("value") for p in cases["good"].iter("property")}
+    assert int(properties["bfd_num_requests"] or 0) > 0
+    assert properties["bfd_validation_result"] == "PASSED"
+    assert len(properties["bfd_hash"] or "") == 64
+
+
+def test_processes_mode_aggregates_all_workers(pytester: pytest.Pytester, write_catalog) -> None:
+    write_catalog("- name: multi\n  locustfile: api.py\n  users: 4\n  spawn_rate: 4\n")
+    result = pytester.runpytest("--bfd-suite", "suites.yaml", "--bfd-processes", "2")
+    result.assert_outcomes(passed=1)
+    record = stored_records(pytester.path)[0]
+    log = (pytester.path / ".bfd-artifacts" / "multi" / "locust.log").read_text()
+    assert "worker" in log.lower()
+    assert record["metadata"]["num_total_users"] == 4  # type: ignore[index]
+    assert record["totals"]["num_requests"] == sum(t["num_requests"] for t in record["tasks"])  # type: ignore[index,union-attr]
+
+
+def test_seed_style_suite_runs_unchanged(
+    pytester: pytest.Pytester, demo_server: DemoServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seed_suite = Path(__file__).parents[2] / "examples" / "seed_style_suite.py"
+    pytester.path.joinpath("regression_suite.py").write_text(seed_suite.read_text())
+    # The seed's suites take their secrets from the environment, as the Lambda passes them.
+    monkeypatch.setenv("LOCUST_BFD_DATABASE_CONNECTION_STRING", "postgres://u:p@127.0.0.1:5432/fhirdb")
+    monkeypatch.setenv("LOCUST_BFD_CLIENT_CERT_PATH", "/dev/null")
+    result = pytester.runpytest(
+        "--bfd-suite",
+        "regression_suite.py",
+        "--bfd-host",
+        demo_server.url,
+        "--bfd-users",
+        "2",
+        "--bfd-spawn-rate",
+        "2",
+        "--bfd-spawned-runtime",
+        "2s",
+        "-v",
+    )
+    result.assert_outcomes(passed=1)
+    record = stored_records(pytester.path)[0]
+    assert record["metadata"]["requested_runtime"] == 2  # type: ignore[index]
+    assert record["totals"]["num_requests"] > 0  # type: ignore[index]
+
+
+def test_collect_only_lists_suites_and_tags_select(pytester: pytest.Pytester, write_catalog) -> None:
+    write_catalog(
+        "- name: first\n  locustfile: api.py\n  tags: [v2, smoke]\n"
+        "- name: second\n  locustfile: api.py\n  tags: [v1]\n"
+    )
+    pytester.makepyfile(test_unrelated="def test_x():\n    assert False\n")
+    result = pytester.runpytest("--bfd-suite", "suites.yaml", "--collect-only", "-q")
+    result.stdout.fnmatch_lines(["suites.yaml::first", "suites.yaml::second", "2 tests collected*"])
+    result = pytester.runpytest(
+        "--bfd-suite", "suites.yaml", "--collect-only", "-q", "-m", "v1", "--strict-markers"
+    )
+    result.stdout.fnmatch_lines(["suites.yaml::second", "1/2 tests collected (1 deselected)*"])
+    result = pytester.runpytest("--bfd-suite", "suites.yaml", "--collect-only", "-q", "-k", "first")
+    result.stdout.fnmatch_lines(["suites.yaml::first", "1/2 tests collected (1 deselected)*"])
+
+
+@pytest.mark.parametrize(
+    ("suites", "expected"),
+    [
+        ("- name: a\n  locustfile: api.py\n  userz: 3\n", "*suites.yaml: suite 'a': key 'userz': *"),
+        ("- name: a\n  locustfile: missing.py\n", "*suites.yaml: suite 'a': key 'locustfile': *"),
+        ("- name: a\n  locustfile: api.py\n  users: 0\n", "*suites.yaml: suite 'a': key 'users': *"),
+        (
+            "- name: a\n  locustfile: api.py\n  spawn_rate: 0\n",
+            "*suites.yaml: suite 'a': key 'spawn_rate': *",
+        ),
+        (
+            "- name: a\n  locustfile: api.py\n  spawned_runtime: 3x\n",
+            "*suites.yaml: suite 'a': key 'spawned_runtime': *",
+        ),
+        ("- name: a\n  locustfile: api.py\n  host: 127.0.0.1:80\n", "*suites.yaml: suite 'a': key 'host': *"),
+        ("- name: a\n  locustfile: api.py\n  users: ten\n", "*suites.yaml: suite 'a': key 'users': *"),
+        (
+            "- name: a\n  locustfile: api.py\n- name: a\n  locustfile: api.py\n",
+            "*suites.yaml: suite 'a': key 'name': *",
+        ),
+    ],
+)
+def test_bad_catalog_is_one_clear_collection_error(
+    pytester: pytest.Pytester, write_catalog, suites: str, expected: str
+) -> None:
+    write_catalog(suites)
+    result = pytester.runpytest("--bfd-suite", "suites.yaml", *NO_STORE)
+    assert result.ret == pytest.ExitCode.INTERRUPTED
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines([expected])
+    assert "Traceback" not in result.stdout.str()
+    assert not (pytester.path / ".bfd-artifacts").exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["--bfd-users", "0"], "*--bfd-users: expected a whole number >= 1, got '0'*"),
+        (["--bfd-spawned-runtime", "soon"], "*--bfd-spawned-runtime: invalid timespan*"),
+        (["--bfd-host", "example.org"], "*--bfd-host: expected a URL with scheme*"),
+        (["--bfd-store-tag", "Nightly"], "*--bfd-store-tag: tags match [[]a-z0-9_[]]+, got 'Nightly'*"),
+        (["--compare", "median"], "*--compare: expected previous or average, got 'median'*"),
+        (["--bfd-store", "ftp://x"], "*--bfd-store: expected file://DIR or s3://*"),
+    ],
+)
+def test_bad_option_is_a_usage_error(
+    pytester: pytest.Pytester, write_catalog, args: list[str], expected: str
+) -> None:
+    write_catalog("- name: a\n  locustfile: api.py\n")
+    result = pytester.runpytest("--bfd-suite", "suites.yaml", *args)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines([expected])
+
+
+def test_bad_environment_value_is_a_usage_error_naming_the_variable(
+    pytester: pytest.Pytester, write_catalog, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_catalog("- name: a\n  locustfile: api.py\n")
+    monkeypatch.setenv("BFD_LOCUST_USERS", "many")
+    result = pytester.runpytest("--bfd-suite", "suites.yaml")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(
+        ["*environment variable BFD_LOCUST_USERS (for --bfd-users): expected a whole number*"]
+    )
+
+
+def test_option_precedence_cli_over_environment_over_ini(
+    pytester: pytest.Pytester, write_catalog, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_catalog("- name: a\n  locustfile: api.py\n")
+    pytester.makeini("[pytest]\nbfd_users = 3\nbfd_env = from_ini\n")
+    monkeypatch.setenv("BFD_LOCUST_USERS", "2")
+    result = pytester.runpytest("--bfd-suite", "suites.yaml", "--bfd-users", "1", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1)
+    record = stored_records(pytester.path)[0]
+    assert record["metadata"]["num_total_users"] == 1  # type: ignore[index]
+    assert record["metadata"]["environment"] == "from_ini"  # type: ignore[index]
+
+
+def test_fixture_runs_a_suite_and_returns_the_record(pytester: pytest.Pytester, write_catalog) -> None:
+    write_catalog("- name: api\n  locustfile: api.py\n")
+    pytester.makepyfile(
+        test_with_fixture="""
+        def test_api_is_fast(bfd_locust):
+            record = bfd_locust("suites.yaml", name="api", spawned_runtime=1)
+            assert record.totals.num_requests > 0
+            assert record.totals.num_failures == 0
+            assert {t.task_name for t in record.tasks} == {"/v2/fhir/Patient", "/v2/fhir/Coverage"}
+        """
+    )
+    result = pytester.runpytest("test_with_fixture.py")
+    result.assert_outcomes(passed=1)
+    assert not (pytester.path / ".bfd-stats").exists()
