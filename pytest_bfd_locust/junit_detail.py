@@ -1,0 +1,54 @@
+"""`--bfd-junit-detail FILE`: a JUnit XML with one testcase per compared statistic.
+
+The session's own `--junitxml` has one testcase per suite; this file lets CI dashboards chart
+each statistic of each suite. One testsuite per suite: a FAILURE is a `failure` element with the
+numbers, a WARNING passes with the numbers in `system-out`, a suite without a baseline is one
+skipped testcase. Endpoints present on one side only go to the testsuite's `system-out`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from junit_xml import TestCase, TestSuite, to_xml_report_string
+
+from pytest_bfd_locust.compare import Comparison, StatComparison, Verdict
+from pytest_bfd_locust.report import format_comparison_table, format_endpoint_changes, format_summary_line
+
+NO_BASELINE_CASE = "baseline"
+"""The name of the skipped testcase of a suite that had no eligible baseline."""
+
+
+def write_junit_detail(path: Path, suites: Sequence[tuple[str, Comparison | None]]) -> None:
+    """Write the detail file for (suite name, comparison or None when it had no baseline) pairs.
+
+    Raises OSError when the file cannot be written; the caller reports it with the path.
+    """
+    xml = to_xml_report_string([_suite(name, comparison) for name, comparison in suites], encoding="utf-8")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(xml, encoding="utf-8")
+
+
+def _suite(name: str, comparison: Comparison | None) -> TestSuite:
+    if comparison is None:
+        case = TestCase(NO_BASELINE_CASE, classname=name)
+        case.add_skipped_info(message="no eligible baseline to compare against")
+        return TestSuite(name, [case])
+    changes = format_endpoint_changes(comparison)
+    return TestSuite(
+        name,
+        [_case(name, row) for row in comparison.stats],
+        stdout="\n".join(changes) if changes else None,
+    )
+
+
+def _case(suite: str, row: StatComparison) -> TestCase:
+    # classname groups a suite's rows by scope in CI tools: "<suite>.<scope>".
+    case = TestCase(row.stat, classname=f"{suite}.{row.scope}")
+    line = format_summary_line(row)
+    if row.verdict is Verdict.FAILURE:
+        case.add_failure_info(message=line, output=format_comparison_table([row]), failure_type="regression")
+    elif row.verdict is Verdict.WARNING:
+        case.stdout = line
+    return case

@@ -1,0 +1,90 @@
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+from pytest_bfd_locust.compare import BetterIf, Comparison, StatComparison, Threshold
+from pytest_bfd_locust.junit_detail import write_junit_detail
+
+MEDIAN = Threshold("median_response_time", BetterIf.SMALLER, 150, 200)
+REQUESTS = Threshold("num_requests", BetterIf.LARGER, 150, 200)
+
+
+def _row(scope: str, rule: Threshold, baseline: float, current: float) -> StatComparison:
+    return StatComparison(
+        scope=scope,
+        task=None if scope == "totals" else ("/a", "GET"),
+        stat=rule.name,
+        baseline=baseline,
+        current=current,
+        ratio=rule.ratio(baseline, current),
+        threshold=rule,
+        verdict=rule.verdict(baseline, current),
+    )
+
+
+def _write(tmp_path: Path, suites: list[tuple[str, Comparison | None]]) -> ET.Element:
+    path = tmp_path / "reports" / "detail.xml"
+    write_junit_detail(path, suites)
+    return ET.parse(path).getroot()
+
+
+def test_one_testsuite_per_suite_one_testcase_per_statistic(tmp_path: Path) -> None:
+    regressed = Comparison(
+        stats=(
+            _row("totals", MEDIAN, 100, 250),
+            _row("totals", REQUESTS, 1000, 600),
+            _row("GET /a", MEDIAN, 100, 100),
+        ),
+        new_tasks=(("/new", "GET"),),
+    )
+    root = _write(tmp_path, [("v2-regression", regressed), ("v3-regression", None)])
+    suites = root.findall("testsuite")
+    assert [s.get("name") for s in suites] == ["v2-regression", "v3-regression"]
+
+    cases = suites[0].findall("testcase")
+    assert [(c.get("classname"), c.get("name")) for c in cases] == [
+        ("v2-regression.totals", "median_response_time"),
+        ("v2-regression.totals", "num_requests"),
+        ("v2-regression.GET /a", "median_response_time"),
+    ]
+    assert suites[0].get("tests") == "3"
+    assert suites[0].get("failures") == "1"
+
+    failure = cases[0].find("failure")
+    assert failure is not None
+    assert failure.get("type") == "regression"
+    assert failure.get("message") == (
+        "FAILURE totals median_response_time: 100 -> 250 (250.0%; warn 150% fail 200% min_delta 1)"
+    )
+
+    assert failure.text is not None
+    header, _rule, numbers = failure.text.splitlines()
+    assert header.split()[:3] == ["scope", "statistic", "baseline"]
+    assert numbers.split()[:5] == ["totals", "median_response_time", "100", "250", "250.0%"]
+
+    assert cases[1].find("failure") is None
+    assert cases[1].findtext("system-out") == (
+        "WARNING totals num_requests: 1000 -> 600 (166.7%; warn 150% fail 200%)"
+    )
+
+    assert list(cases[2]) == []  # PASS: a bare testcase
+
+    assert suites[0].findtext("system-out") == "new endpoint GET /new: not in the baseline, not compared"
+
+
+def test_a_suite_without_baseline_is_one_skipped_testcase(tmp_path: Path) -> None:
+    root = _write(tmp_path, [("smoke", None)])
+    (suite,) = root.findall("testsuite")
+    (case,) = suite.findall("testcase")
+    assert case.get("name") == "baseline"
+    skipped = case.find("skipped")
+    assert skipped is not None
+    assert skipped.get("message") == "no eligible baseline to compare against"
+    assert suite.get("skipped") == "1"
+
+
+def test_no_suites_is_an_empty_report(tmp_path: Path) -> None:
+    root = _write(tmp_path, [])
+    assert root.tag == "testsuites"
+    assert root.findall("testsuite") == []
