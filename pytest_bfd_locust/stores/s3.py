@@ -31,6 +31,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from pytest_bfd_locust import BfdLocustWarning
 from pytest_bfd_locust.aws_clients import AwsClients
 from pytest_bfd_locust.baseline import TOTAL_RUNTIME_DELTA, select_eligible
 from pytest_bfd_locust.record import Record, RecordError, ResultStatus
@@ -80,8 +81,12 @@ _MAX_LIMIT = 1000
 """Largest baseline limit accepted: Athena returns at most 1000 rows per page anyway."""
 
 
-class StoreWarning(UserWarning):
-    """Something about storing or loading needs the user's attention but lost nothing."""
+class StoreWarning(BfdLocustWarning):
+    """A record was stored, but something needs the user's attention (e.g. no Glue table yet).
+
+    Issued by `S3Store.save` with `warnings.warn`, so pytest reports it against the item that
+    stored the record, and `-W error::pytest_bfd_locust.BfdLocustWarning` turns it into a failure.
+    """
 
 
 @dataclass(frozen=True)
