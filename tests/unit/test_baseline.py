@@ -13,7 +13,7 @@ from pytest_bfd_locust.baseline import (
     previous_baseline,
     select_eligible,
 )
-from pytest_bfd_locust.compare import record_view
+from pytest_bfd_locust.compare import BetterIf, Threshold, ThresholdSet, Verdict, compare, record_view
 from pytest_bfd_locust.record import TOTALS_NAME, ResultStatus, TaskStats
 from pytest_bfd_locust.stores import BaselineQuery
 from tests.record_factory import DEFAULT_HASH, make_record, make_task, make_totals
@@ -237,3 +237,12 @@ def test_totals_histograms_merge_too() -> None:
     assert baseline.totals["0.5"] == 1.0
     assert baseline.totals["1.0"] == 9.0
     assert baseline.totals["median_response_time"] == 1.0
+
+
+def test_an_average_baseline_is_compared_like_a_record() -> None:
+    rules = ThresholdSet(totals=(Threshold("num_requests", BetterIf.LARGER, 150, 200),), tasks=())
+    baseline = average_baseline([make_record(totals=make_totals(num_requests=n)) for n in (900, 1100)])
+    assert baseline is not None
+    comparison = compare(make_record(totals=make_totals(num_requests=500)), baseline, rules)
+    (row,) = comparison.stats
+    assert (row.baseline, row.current, row.ratio, row.verdict) == (1000.0, 500.0, 200.0, Verdict.FAILURE)
