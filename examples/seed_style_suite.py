@@ -1,3 +1,5 @@
+# Locust's event hooks and LoadTestShape methods carry no annotations.
+# mypy: disable-error-code="no-untyped-call,untyped-decorator"
 """A suite written the way the seed's suites are: its own options and its own load shape.
 
 The seed's locustfiles (BFD's `locust_tests/v2/regression_suite.py` and friends) register
