@@ -127,11 +127,14 @@ def pytest_args(payload: RunPayload, config: LambdaConfig, run_dir: Path) -> lis
     """The command line for this payload (SPEC §4 options); no secret is ever part of it."""
     args = [
         # The Lambda's code directory is read-only and its configuration is not ours: pytest gets
-        # its own empty ini file, rootdir and no cache or conftest from wherever the cwd is.
+        # its own empty ini file, no cache and no conftest from wherever the cwd is. The suites
+        # root as rootdir gives readable node ids (`v2/suites.yaml::name`). Suites are not Python
+        # tests, so assertion rewriting has nothing to do (and warns on warm invocations).
         "-c", str(run_dir / "pytest.ini"),
-        "--rootdir", str(run_dir),
+        "--rootdir", str(config.suites_root.resolve()),
         "-p", "no:cacheprovider",
         "--noconftest",
+        "--assert=plain",
         "--bfd-suite", str(payload.suite_path),
         "--bfd-host", payload.host,
         "--bfd-users", str(payload.users),

@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from moto import mock_aws
 
+from examples.demo_target import DemoServer, start_server
 from lambda_entry import handler
 from lambda_entry.config import ConfigError, LambdaConfig, load_config
 from lambda_entry.dedup import MARKER_PREFIX, RunMarkers
@@ -26,9 +26,9 @@ from lambda_entry.response import FINISHED_MESSAGE, SuiteOutcome
 from lambda_entry.run import PytestRun, pytest_args, summarize
 from lambda_entry.secrets import parameter_names
 from pytest_bfd_locust.aws_clients import AwsClients
+from pytest_bfd_locust.record import Record
+from tests.store.conftest import BUCKET, DATABASE, REGION, TABLE, WORKGROUP, queue_results, result_row
 
-REGION = "us-east-1"
-BUCKET = "bfd-test-locust-stats"
 ENVIRONMENT = "test"
 PASSWORD = "s3cr3t p@ss/word"
 USERNAME = "locust_reader"
@@ -64,9 +64,9 @@ def lambda_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, suites_root: Pat
     for name, value in {
         "BFD_ENVIRONMENT": ENVIRONMENT,
         "STATS_BUCKET_ID": BUCKET,
-        "STATS_ATHENA_WORKGROUP": "bfd-test-locust",
-        "STATS_ATHENA_DATABASE": "bfd-insights-test",
-        "STATS_ATHENA_TABLE": "locust_stats",
+        "STATS_ATHENA_WORKGROUP": WORKGROUP,
+        "STATS_ATHENA_DATABASE": DATABASE,
+        "STATS_ATHENA_TABLE": TABLE,
         "READER_ENDPOINT": "reader.db.example",
         "LAMBDA_TASK_ROOT": str(suites_root.parent),
         "AWS_CURRENT_REGION": REGION,
@@ -79,16 +79,9 @@ def lambda_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, suites_root: Pat
 
 
 @pytest.fixture
-def clients(monkeypatch: pytest.MonkeyPatch) -> Iterator[AwsClients]:
-    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
-    with mock_aws():
-        aws = AwsClients.create(REGION)
-        aws.s3.create_bucket(Bucket=BUCKET)
-        yield aws
+def clients(aws: AwsClients, bucket: str) -> AwsClients:
+    """moto clients (tests/store/conftest.py) with the stats bucket created."""
+    return aws
 
 
 def put_secrets(aws: AwsClients) -> None:
@@ -389,3 +382,142 @@ def test_secrets_stay_out_of_logs_and_response_when_the_run_cannot_start(
     assert "LOCUST_BFD_DATABASE_CONNECTION_STRING" not in os.environ
     assert "LOCUST_BFD_CLIENT_CERT_PATH" not in os.environ
     assert list(lambda_env.iterdir()) == []  # the run directory, PEM file included, is gone
+
+
+# --- end to end: a real small suite through pytest.main against a local target -----------------------------
+
+SECRET_CHECKING_LOCUSTFILE = '''
+import os
+import stat
+
+from locust import HttpUser, constant, task
+
+
+def secrets_arrived() -> bool:
+    dsn = os.environ.get("LOCUST_BFD_DATABASE_CONNECTION_STRING", "")
+    cert_path = os.environ.get("LOCUST_BFD_CLIENT_CERT_PATH", "")
+    if not dsn.startswith("postgres://locust_reader:s3cr3t%20p%40ss%2Fword@reader.db.example:5432/fhirdb"):
+        return False
+    if not cert_path or stat.S_IMODE(os.stat(cert_path).st_mode) != 0o600:
+        return False
+    with open(cert_path, encoding="utf-8") as cert:
+        return "KEYMATERIAL123" in cert.read()
+
+
+class Api(HttpUser):
+    wait_time = constant(0.01)
+
+    def on_start(self):
+        self.status = 200 if secrets_arrived() else 599
+
+    @task
+    def patient(self):
+        self.client.get("/v2/fhir/Patient?_id=1", name="/v2/fhir/Patient")
+        self.client.get(f"/status/{self.status}", name="/secrets-check")
+'''
+
+FAILING_LOCUSTFILE = '''
+from locust import HttpUser, constant, task
+
+
+class Api(HttpUser):
+    wait_time = constant(0.01)
+
+    @task
+    def broken(self):
+        self.client.get("/status/500", name="/status/500")
+'''
+
+
+@pytest.fixture
+def demo_server() -> Iterator[DemoServer]:
+    with start_server() as server:
+        yield server
+
+
+def e2e_payload(server: DemoServer, suite: str, **changes: Any) -> dict[str, Any]:
+    return payload(suite=suite, host=server.url, users=2, spawn_rate=2, spawned_runtime="2s", **changes)
+
+
+def test_success_with_a_real_suite_and_secrets_in_its_environment(
+    lambda_env: Path,
+    suites_root: Path,
+    clients: AwsClients,
+    demo_server: DemoServer,
+    caplog: pytest.LogCaptureFixture,
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    put_secrets(clients)
+    (suites_root / "v2" / "api.py").write_text(SECRET_CHECKING_LOCUSTFILE)
+    caplog.set_level(logging.INFO)
+    context = FakeContext()
+    response = handler(e2e_payload(demo_server, "v2/api.py", only_summary=True), context, clients=clients)
+    out, err = capfd.readouterr()
+    assert_seed_fields(response, context)
+    assert (response["result"], response["exit_code"]) == ("success", 0), response["message"]
+    assert response["message"] == FINISHED_MESSAGE
+    [suite] = response["suites"]
+    assert (suite["nodeid"], suite["outcome"], suite["failure"]) == ("v2/api.py::api", "passed", None)
+    assert suite["properties"]["bfd_num_requests"] > 0 and suite["properties"]["bfd_num_failures"] == 0
+    assert response["records"] == []  # no store in the payload: nothing stored
+    everything = json.dumps(response) + caplog.text + out + err
+    assert not [fragment for fragment in SECRET_FRAGMENTS if fragment in everything]
+    assert "LOCUST_BFD_DATABASE_CONNECTION_STRING" not in os.environ
+    assert list(lambda_env.iterdir()) == []
+
+
+def test_failed_with_a_real_suite_keeps_secrets_out_of_junit(
+    lambda_env: Path,
+    suites_root: Path,
+    clients: AwsClients,
+    demo_server: DemoServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    put_secrets(clients)
+    monkeypatch.setenv("BFD_LAMBDA_KEEP_RUN_DIR", "1")
+    (suites_root / "failing.py").write_text(FAILING_LOCUSTFILE)
+    response = handler(e2e_payload(demo_server, "failing.py"), FakeContext(), clients=clients)
+    assert (response["result"], response["exit_code"]) == ("failed", 1)
+    assert response["message"].startswith("1 of 1 suite(s) failed: failing.py::failing.")
+    [suite] = response["suites"]
+    assert suite["outcome"] == "failed" and suite["failure"]
+    assert suite["properties"]["bfd_num_failures"] > 0
+    [run_dir] = lambda_env.iterdir()
+    junit = (run_dir / "junit.xml").read_text()
+    assert 'name="failing"' in junit and 'failures="1"' in junit
+    assert not [fragment for fragment in SECRET_FRAGMENTS if fragment in junit]
+    assert not (run_dir / "bfd_client_cert.pem").exists()
+
+
+def test_store_then_compare_through_moto(
+    lambda_env: Path,
+    suites_root: Path,
+    clients: AwsClients,
+    workgroup: str,
+    stats_table: str,
+    demo_server: DemoServer,
+) -> None:
+    put_secrets(clients)
+    (suites_root / "api.py").write_text(SECRET_CHECKING_LOCUSTFILE)
+    store_payload = e2e_payload(demo_server, "api.py", store={"tags": ["nightly"]})
+    first = handler(store_payload, FakeContext(), clients=clients)
+    assert first["result"] == "success", first["message"]
+    [location] = first["records"]
+    prefix = f"s3://{BUCKET}/databases/{DATABASE}/{TABLE}/hash="
+    assert location.startswith(prefix) and location.endswith(".stats.json")
+    key = location.removeprefix(f"s3://{BUCKET}/")
+    stored = Record.from_json(json.loads(clients.s3.get_object(Bucket=BUCKET, Key=key)["Body"].read()))
+    assert stored.metadata.tags == ("nightly",) and stored.metadata.environment == ENVIRONMENT
+
+    queue_results([result_row(stored, location)])  # what Athena answers for the baseline query
+    second = handler(
+        e2e_payload(demo_server, "api.py", compare={"type": "previous", "tag": "nightly"}),
+        FakeContext(),
+        clients=clients,
+    )
+    [suite] = second["suites"]
+    assert suite["properties"]["bfd_compare_result"] in ("PASSED", "FAILED")
+    assert "bfd_baseline" in suite["properties"]
+    assert second["records"] == []  # compare without store: the second record is not kept
+    keys = clients.s3.list_objects_v2(Bucket=BUCKET, Prefix="databases/")["Contents"]
+    assert [entry["Key"] for entry in keys] == [key]
