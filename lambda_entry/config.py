@@ -7,6 +7,7 @@ compare, store or run_id needs no stats bucket or Athena names.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +29,9 @@ KEEP_RUN_DIR_VARIABLE = "BFD_LAMBDA_KEEP_RUN_DIR"
 
 COMPARE_META_RELATIVE = Path("config/regression_suites_compare_meta.json")
 """Where the seed's image keeps its threshold file, relative to the suites root."""
+
+ENVIRONMENT_PATTERN = re.compile(r"[a-z0-9_.-]+")
+"""An environment name is part of SSM paths and of the record hash; the plugin's `--bfd-env` rule."""
 
 DEFAULT_TASK_ROOT = "/var/task"
 DEFAULT_REGION = "us-east-1"
@@ -88,8 +92,11 @@ def load_config(environ: Mapping[str, str]) -> LambdaConfig:
     task_root = Path(environ.get("LAMBDA_TASK_ROOT") or DEFAULT_TASK_ROOT)
     suites_root = Path(environ.get(SUITES_ROOT_VARIABLE) or task_root / "app")
     compare_meta = suites_root / COMPARE_META_RELATIVE
+    environment = environ.get("BFD_ENVIRONMENT", "").strip().lower()
+    if environment and not ENVIRONMENT_PATTERN.fullmatch(environment):
+        raise ConfigError(f"BFD_ENVIRONMENT: {environment!r} must match [a-z0-9_.-]+")
     return LambdaConfig(
-        environment=environ.get("BFD_ENVIRONMENT", "").strip().lower(),
+        environment=environment,
         region=environ.get("AWS_CURRENT_REGION") or DEFAULT_REGION,
         stats_bucket=environ.get("STATS_BUCKET_ID", ""),
         athena_workgroup=environ.get("STATS_ATHENA_WORKGROUP", ""),

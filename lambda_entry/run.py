@@ -55,11 +55,12 @@ _EXIT_MEANINGS = {
 }
 
 
-@dataclass
+@dataclass(eq=False)
 class OutcomeCollector:
     """A pytest plugin object passed to `pytest.main(plugins=[...])`: gathers what the response needs.
 
     Mutable on purpose, but created per run, so nothing survives into the next invocation.
+    `eq=False` keeps it hashable by identity: pluggy keeps plugins in sets.
     """
 
     outcomes: dict[str, SuiteOutcome] = field(default_factory=dict)

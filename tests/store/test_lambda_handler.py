@@ -23,7 +23,7 @@ from lambda_entry.config import ConfigError, LambdaConfig, load_config
 from lambda_entry.dedup import MARKER_PREFIX, RunMarkers
 from lambda_entry.payload import parse_payload
 from lambda_entry.response import FINISHED_MESSAGE, SuiteOutcome
-from lambda_entry.run import PytestRun, pytest_args, summarize
+from lambda_entry.run import PytestRun, pytest_args, run_pytest, summarize
 from lambda_entry.secrets import parameter_names
 from pytest_bfd_locust.aws_clients import AwsClients
 from pytest_bfd_locust.record import Record
@@ -163,6 +163,11 @@ def test_suites_root_and_threshold_file(tmp_path: Path) -> None:
     assert config.suites_root == root
     assert config.compare_meta == root / "config" / "regression_suites_compare_meta.json"
     assert load_config({}).suites_root == Path("/var/task/app")
+
+
+def test_bad_environment_name_is_named() -> None:
+    with pytest.raises(ConfigError, match="BFD_ENVIRONMENT: 'prod sbx' must match"):
+        load_config({"BFD_ENVIRONMENT": "PROD SBX"})
 
 
 @pytest.mark.parametrize("value", ["soon", "-5"])
@@ -521,3 +526,23 @@ def test_store_then_compare_through_moto(
     assert second["records"] == []  # compare without store: the second record is not kept
     keys = clients.s3.list_objects_v2(Bucket=BUCKET, Prefix="databases/")["Contents"]
     assert [entry["Key"] for entry in keys] == [key]
+
+
+def test_usage_error_from_a_real_pytest_main_is_quoted(suites_root: Path, tmp_path: Path) -> None:
+    (tmp_path / "pytest.ini").write_text("[pytest]\n")
+    run = run_pytest(["-c", str(tmp_path / "pytest.ini"), "-p", "no:cacheprovider", "--bfd-users", "zero"])
+    result, message = summarize(run, parse_payload(payload(), suites_root=suites_root))
+    assert (run.exit_code, result.value) == (4, "failed")
+    assert message.startswith("pytest reported a usage error (exit code 4): ")
+    assert "--bfd-users" in message and "'zero'" in message
+
+
+def test_no_tests_from_a_real_pytest_main(suites_root: Path, tmp_path: Path) -> None:
+    (tmp_path / "pytest.ini").write_text("[pytest]\n")
+    suite = str(suites_root / "v2" / "regression_suite.py")
+    args = ["-c", str(tmp_path / "pytest.ini"), "--rootdir", str(suites_root), "-p", "no:cacheprovider",
+            "--bfd-suite", suite, "-k", "no_such_suite"]  # fmt: skip
+    run = run_pytest(args)
+    result, message = summarize(run, parse_payload(payload(), suites_root=suites_root))
+    assert (run.exit_code, result.value) == (5, "failed")
+    assert message.startswith("pytest collected no tests (exit code 5)")
