@@ -504,9 +504,13 @@ def test_store_then_compare_through_moto(
 ) -> None:
     put_secrets(clients)
     (suites_root / "api.py").write_text(SECRET_CHECKING_LOCUSTFILE)
-    store_payload = e2e_payload(demo_server, "api.py", store={"tags": ["nightly"]})
+    queue_results([])  # Athena finds no baseline yet
+    compare = {"type": "previous", "tag": "nightly"}
+    store_payload = e2e_payload(demo_server, "api.py", compare=compare, store={"tags": ["nightly"]})
     first = handler(store_payload, FakeContext(), clients=clients)
     assert first["result"] == "success", first["message"]
+    [first_suite] = first["suites"]
+    assert any("no eligible baseline" in warning for warning in first_suite["warnings"])
     [location] = first["records"]
     prefix = f"s3://{BUCKET}/databases/{DATABASE}/{TABLE}/hash="
     assert location.startswith(prefix) and location.endswith(".stats.json")
@@ -516,7 +520,7 @@ def test_store_then_compare_through_moto(
 
     queue_results([result_row(stored, location)])  # what Athena answers for the baseline query
     second = handler(
-        e2e_payload(demo_server, "api.py", compare={"type": "previous", "tag": "nightly"}),
+        e2e_payload(demo_server, "api.py", compare=compare),
         FakeContext(),
         clients=clients,
     )
