@@ -14,7 +14,7 @@ from typing import Any
 
 from lambda_entry.budget import TimeBudgetError, check_time_budget
 from lambda_entry.config import ConfigError, load_config
-from lambda_entry.dedup import RunMarkers, running_message
+from lambda_entry.dedup import MarkerError, RunMarkers, running_message
 from lambda_entry.partition_handler import partition_handler
 from lambda_entry.payload import PayloadError, parse_payload
 from lambda_entry.response import failed_response
@@ -38,14 +38,17 @@ def handler(event: Any, context: Any, *, clients: AwsClients | None = None) -> d
     if payload.run_id is None:
         return run_payload(payload, config, context, ssm=aws.ssm, environ=os.environ)
     markers = RunMarkers(aws.s3, config.stats_bucket)
-    earlier = markers.claim(payload.run_id)
+    try:
+        earlier = markers.claim(payload.run_id)
+    except MarkerError as exc:
+        return failed_response(f"not running: {exc}", context, run_id=payload.run_id)
     if earlier is not None:
         return earlier.response or failed_response(running_message(payload.run_id, earlier), context)
     response = failed_response("the run ended with an unexpected error; see the log", context)
     try:
         response = run_payload(payload, config, context, ssm=aws.ssm, environ=os.environ)
-        return response
     finally:
-        markers.finish(payload.run_id, response)
+        markers.finish_quietly(payload.run_id, response)
+    return response
 
 __all__ = ["handler", "partition_handler"]

@@ -11,11 +11,14 @@ The prefix is outside `databases/`, so the Glue crawler and the partition trigge
 from __future__ import annotations
 
 import json
+import logging
 import time
 from dataclasses import dataclass
 from typing import Any
 
 from botocore.exceptions import ClientError
+
+logger = logging.getLogger(__name__)
 
 MARKER_PREFIX = "lambda-runs/"
 MAX_LAMBDA_DURATION_S = 900
@@ -74,6 +77,13 @@ class RunMarkers:
             )
         except ClientError as exc:
             raise MarkerError(f"writing run marker {self.location(run_id)}: {exc}") from None
+
+    def finish_quietly(self, run_id: str, response: dict[str, Any]) -> None:
+        """`finish`, logging a failure instead of raising: the caller still gets the run's response."""
+        try:
+            self.finish(run_id, response)
+        except MarkerError as exc:
+            logger.error("%s; a repeated invocation with this run_id will answer 'already running'", exc)
 
     def _read(self, run_id: str) -> EarlierRun:
         try:

@@ -247,6 +247,15 @@ def test_stale_running_marker_is_reported_not_rerun(lambda_env: Path, clients: A
     assert response["result"] == "failed" and "never finished" in response["message"]
 
 
+def test_unreadable_marker_bucket_is_a_failed_response(
+    lambda_env: Path, clients: AwsClients, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("STATS_BUCKET_ID", "no-such-bucket")
+    response = handler(payload(run_id="r9"), FakeContext(), clients=clients)
+    assert response["result"] == "failed" and response["exit_code"] is None
+    assert response["message"].startswith("not running: creating run marker s3://no-such-bucket/lambda-runs/r9.json")
+
+
 def test_different_run_ids_are_independent(lambda_env: Path, clients: AwsClients) -> None:
     RunMarkers(clients.s3, BUCKET).claim("a")
     response = handler(payload(run_id="b"), FakeContext(), clients=clients)
