@@ -51,4 +51,5 @@ def handler(event: Any, context: Any, *, clients: AwsClients | None = None) -> d
         markers.finish_quietly(payload.run_id, response)
     return response
 
+
 __all__ = ["handler", "partition_handler"]

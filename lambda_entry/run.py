@@ -302,4 +302,3 @@ def _stderr_tee() -> Iterator[_StderrCopy]:
     copy = _StderrCopy(sys.stderr)
     with redirect_stderr(copy):
         yield copy
-

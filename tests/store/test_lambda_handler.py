@@ -253,7 +253,9 @@ def test_unreadable_marker_bucket_is_a_failed_response(
     monkeypatch.setenv("STATS_BUCKET_ID", "no-such-bucket")
     response = handler(payload(run_id="r9"), FakeContext(), clients=clients)
     assert response["result"] == "failed" and response["exit_code"] is None
-    assert response["message"].startswith("not running: creating run marker s3://no-such-bucket/lambda-runs/r9.json")
+    assert response["message"].startswith(
+        "not running: creating run marker s3://no-such-bucket/lambda-runs/r9.json"
+    )
 
 
 def test_different_run_ids_are_independent(lambda_env: Path, clients: AwsClients) -> None:
@@ -400,7 +402,7 @@ def test_secrets_stay_out_of_logs_and_response_when_the_run_cannot_start(
 
 # --- end to end: a real small suite through pytest.main against a local target -----------------------------
 
-SECRET_CHECKING_LOCUSTFILE = '''
+SECRET_CHECKING_LOCUSTFILE = """
 import os
 import stat
 
@@ -428,9 +430,9 @@ class Api(HttpUser):
     def patient(self):
         self.client.get("/v2/fhir/Patient?_id=1", name="/v2/fhir/Patient")
         self.client.get(f"/status/{self.status}", name="/secrets-check")
-'''
+"""
 
-FAILING_LOCUSTFILE = '''
+FAILING_LOCUSTFILE = """
 from locust import HttpUser, constant, task
 
 
@@ -440,7 +442,7 @@ class Api(HttpUser):
     @task
     def broken(self):
         self.client.get("/status/500", name="/status/500")
-'''
+"""
 
 
 @pytest.fixture

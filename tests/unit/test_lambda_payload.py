@@ -115,7 +115,7 @@ def test_full_payload(suites_root: Path) -> None:
         ({"store": {"tags": []}}, "store.tags: expected a non-empty list of tags, got []"),
         ({"store": {"tags": "nightly"}}, "store.tags: expected a non-empty list"),
         ({"store": {"tags": ["ok", "not ok"]}}, "store.tags[1]: 'not ok' must match [a-z0-9_]+"),
-        ({"store": {"tags": ["x'; drop"]}}, "store.tags[0]: \"x'; drop\" must match"),
+        ({"store": {"tags": ["x'; drop"]}}, 'store.tags[0]: "x\'; drop" must match'),
         ({"store": {"tags": [1]}}, "store.tags[0]: 1 must match"),
         ({"store": {"tags": ["a"], "bucket": "b"}}, "store: unknown key(s) bucket"),
         ({"run_id": ""}, "run_id: '' must be 1-128 characters"),
