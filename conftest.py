@@ -1,3 +1,59 @@
-"""Root conftest: pytester for the end-to-end tests (they run pytest on generated catalogs)."""
+"""Fixtures shared by the end-to-end and store tests: a real HTTP target on 127.0.0.1, and suite
+catalogs written into pytester's directory. (pytester itself is enabled by `-p pytester` in
+setup.cfg, so that this file also loads cleanly when pytest is run from elsewhere.)"""
 
-pytest_plugins = ["pytester"]
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from examples.demo_target import DemoServer, start_server
+
+PLAIN_LOCUSTFILE = """
+from locust import HttpUser, constant, task
+
+
+class Api(HttpUser):
+    wait_time = constant(0.01)
+
+    @task(3)
+    def patient(self):
+        self.client.get("/v2/fhir/Patient?_id=1", name="/v2/fhir/Patient")
+
+    @task(1)
+    def coverage(self):
+        self.client.get("/v2/fhir/Coverage?beneficiary=1", name="/v2/fhir/Coverage")
+"""
+
+
+@pytest.fixture
+def demo_server() -> Iterator[DemoServer]:
+    with start_server() as server:
+        yield server
+
+
+@pytest.fixture
+def write_catalog(pytester: pytest.Pytester, demo_server: DemoServer):  # type: ignore[no-untyped-def]
+    """Write `suites.yaml` (suites given as YAML text) plus `api.py`; the host is the demo server."""
+
+    def write(suites: str, *, defaults: str = "", locustfiles: dict[str, str] | None = None) -> Path:
+        pytester.path.joinpath("api.py").write_text(PLAIN_LOCUSTFILE)
+        for name, text in (locustfiles or {}).items():
+            pytester.path.joinpath(name).write_text(textwrap.dedent(text))
+        catalog = pytester.path / "suites.yaml"
+        catalog.write_text(
+            "defaults:\n"
+            f"  host: {demo_server.url}\n"
+            "  users: 2\n"
+            "  spawn_rate: 2\n"
+            "  spawned_runtime: 2s\n"
+            + textwrap.indent(textwrap.dedent(defaults), "  ")
+            + "suites:\n"
+            + textwrap.indent(textwrap.dedent(suites), "  ")
+        )
+        return catalog
+
+    return write

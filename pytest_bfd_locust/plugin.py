@@ -19,12 +19,12 @@ from pytest_bfd_locust import BfdLocustWarning
 from pytest_bfd_locust.compare import (
     ThresholdError,
     ThresholdSet,
-    Verdict,
     default_thresholds_path,
     read_threshold_file,
 )
 from pytest_bfd_locust.progress import Progress, format_progress
 from pytest_bfd_locust.record import Record
+from pytest_bfd_locust.report import format_summary_lines
 from pytest_bfd_locust.settings import OPTIONS, BfdSettings, SettingsError, argparse_kwargs, ini_type, resolve
 from pytest_bfd_locust.stores import Store, StoreUriError, open_store
 from pytest_bfd_locust.suite_run import SuiteResult, effective_suite, execute_suite
@@ -106,21 +106,12 @@ class BfdSession:
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         if not self.results:
             return
-        from pytest_bfd_locust.report import format_comparison_table
-
         verbose = self.config.get_verbosity() > 0
         terminalreporter.section("bfd-locust")
         for nodeid, result in self.results:
             terminalreporter.write_line(summary_line(nodeid, result))
-            if result.comparison is None:
-                continue
-            rows = (
-                result.comparison.stats
-                if verbose
-                else tuple(row for row in result.comparison.stats if row.verdict is not Verdict.PASS)
-            )
-            if rows:
-                for line in format_comparison_table(rows).splitlines():
+            if result.comparison is not None:
+                for line in format_summary_lines(result.comparison, verbose=verbose):
                     terminalreporter.write_line("    " + line)
 
     def pytest_sessionfinish(self) -> None:
@@ -254,8 +245,9 @@ class SuiteItem(pytest.Item):
             return str(excinfo.value)
         return super().repr_failure(excinfo)
 
-    def reportinfo(self) -> tuple[Path, int | None, str]:
-        return self.path, None, f"bfd-locust suite {self.name}"
+    def reportinfo(self) -> tuple[Path, int, str]:
+        # A line number is required by Node.warn; the suite's entry has none of its own.
+        return self.path, 0, f"bfd-locust suite {self.name}"
 
 
 def user_properties(result: SuiteResult) -> list[tuple[str, object]]:

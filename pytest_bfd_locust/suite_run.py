@@ -14,10 +14,11 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from pytest_bfd_locust.baseline import Baseline, BaselineKind, build_baseline
-from pytest_bfd_locust.compare import Comparison, ThresholdSet, task_scope
+from pytest_bfd_locust.compare import Comparison, ThresholdSet
 from pytest_bfd_locust.compare import compare as compare_records
 from pytest_bfd_locust.progress import Progress
 from pytest_bfd_locust.record import Record, ResultStatus
+from pytest_bfd_locust.report import format_comparison_table, format_endpoint_changes, format_summary_line
 from pytest_bfd_locust.runner import RunOutcome, RunRequest, run_suite
 from pytest_bfd_locust.settings import BfdSettings
 from pytest_bfd_locust.stores import BaselineQuery, Store, StoreError
@@ -80,8 +81,6 @@ class SuiteResult:
 
     def failure_text(self) -> str:
         """What a user reads when the suite fails: every reason, with its numbers."""
-        from pytest_bfd_locust.report import format_comparison_table
-
         sections = list(self.errors)
         if self.validation:
             sections.append("validation failed:\n" + "\n".join(f"  {failure}" for failure in self.validation))
@@ -145,18 +144,8 @@ def execute_suite(
                 notes.append(f"no eligible baseline under tag {settings.compare_tag!r} in {store.describe()}")
             else:
                 comparison = compare_records(run.record, baseline, thresholds)
-                notes.extend(
-                    f"endpoint {task_scope(key)} is new since the baseline" for key in comparison.new_tasks
-                )
-                notes.extend(
-                    f"endpoint {task_scope(key)} has disappeared since the baseline"
-                    for key in comparison.missing_tasks
-                )
-                notes.extend(
-                    f"{row.scope} {row.stat}: {row.current:g} vs baseline {row.baseline:g} "
-                    f"(ratio {row.ratio:.0f}% >= warn {row.threshold.warn_percent:g}%)"
-                    for row in comparison.warnings
-                )
+                notes.extend(format_endpoint_changes(comparison))
+                notes.extend(format_summary_line(row) for row in comparison.warnings)
 
     record = run.record.with_results(
         compare=comparison.result if comparison is not None else ResultStatus.NOT_APPLICABLE,

@@ -1,0 +1,162 @@
+"""Baselines end to end: store, compare against previous/average, fail on regressions."""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from examples.demo_target import DemoServer
+from pytest_bfd_locust.record import record_hash
+from tests.record_factory import make_record, make_task, make_totals
+
+QUIET = ["-p", "no:cacheprovider"]
+SUITE = "- name: api\n  locustfile: api.py\n"
+
+
+def records(root: Path) -> list[dict]:  # type: ignore[type-arg]
+    paths = sorted(root.glob(".bfd-stats/hash=*/*.stats.json"), key=lambda p: p.name)
+    return [json.loads(p.read_text()) for p in paths]
+
+
+def test_first_run_warns_second_compares_and_passes(pytester: pytest.Pytester, write_catalog) -> None:
+    write_catalog(SUITE)
+    first = pytester.runpytest("--bfd-suite", "suites.yaml", "--compare", "previous", *QUIET)
+    first.assert_outcomes(passed=1)
+    first.stdout.fnmatch_lines(["*BfdLocustWarning: no eligible baseline under tag 'default'*"])
+    second = pytester.runpytest("--bfd-suite", "suites.yaml", "--compare", "previous", *QUIET)
+    second.assert_outcomes(passed=1)
+    second.stdout.fnmatch_lines(["*suites.yaml::api: passed: * vs previous run at timestamp *"])
+    stored = records(pytester.path)
+    assert [r["metadata"]["compare_result"] for r in stored] == ["NOT_APPLICABLE", "PASSED"]
+    assert all(r["metadata"]["validation_result"] == "PASSED" for r in stored)
+
+
+def test_slower_target_fails_and_names_the_statistics(
+    pytester: pytest.Pytester, write_catalog, demo_server: DemoServer
+) -> None:
+    write_catalog(SUITE)
+    pytester.runpytest("--bfd-suite", "suites.yaml", *QUIET).assert_outcomes(passed=1)
+    demo_server.set_control(delay_ms=60)
+    result = pytester.runpytest("--bfd-suite", "suites.yaml", "--compare", "previous", *QUIET)
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*regression against the previous run at timestamp*",
+            "*scope*statistic*baseline*current*ratio*threshold*",
+            "*totals*median_response_time*",
+        ]
+    )
+    assert "FAILED" == records(pytester.path)[-1]["metadata"]["compare_result"]
+    # The failed run is stored, but never becomes a baseline: the next run compares with the first.
+    demo_server.set_control(delay_ms=0)
+    third = pytester.runpytest("--bfd-suite", "suites.yaml", "--compare", "previous", "-v", *QUIET)
+    third.assert_outcomes(passed=1)
+    first_timestamp = records(pytester.path)[0]["metadata"]["timestamp"]
+    third.stdout.fnmatch_lines([f"*vs previous run at timestamp {first_timestamp} *"])
+
+
+def test_compare_average_uses_the_last_n_runs(pytester: pytest.Pytester, write_catalog) -> None:
+    write_catalog(SUITE)
+    for _ in range(2):
+        pytester.runpytest("--bfd-suite", "suites.yaml", *QUIET).assert_outcomes(passed=1)
+    result = pytester.runpytest(
+        "--bfd-suite", "suites.yaml", "--compare", "average", "--compare-load-limit", "5", *QUIET
+    )
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(["*vs average of 2 runs:*"])
+
+
+def test_seed_flat_layout_records_are_baselines(pytester: pytest.Pytester, write_catalog) -> None:
+    """A record written by the seed (flat layout, no additions) is found by hash and compared."""
+    write_catalog(SUITE)
+    run_hash = record_hash(
+        user_classes=["Api"],
+        entry_names=["/v2/fhir/Coverage", "/v2/fhir/Patient"],
+        num_users=2,
+        requested_runtime=2,
+        spawn_rate=2,
+        stats_reset_after_spawn=False,
+        environment="local",
+    )
+    # Seed-era throughput far above anything this machine does: the comparison must fail on it.
+    seed = make_record(
+        timestamp=1_600_000_000,
+        hash=run_hash,
+        total_runtime=2.0,
+        totals=make_totals(total_reqs_per_second=1_000_000.0, num_requests=2_000_000),
+        tasks=[make_task("/v2/fhir/Coverage"), make_task("/v2/fhir/Patient")],
+    )
+    data = seed.to_json()
+    for key in ("run_id", "suite", "host", "histograms", "errors"):
+        data.pop(key, None)
+    flat = pytester.path / ".bfd-stats" / f"1600000000-{run_hash}.stats.json"
+    flat.parent.mkdir(parents=True)
+    flat.write_text(json.dumps(data))
+    result = pytester.runpytest("--bfd-suite", "suites.yaml", "--compare", "previous", *QUIET)
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*regression against the previous run at timestamp 1600000000*"])
+    result.stdout.fnmatch_lines(["*totals*total_reqs_per_second*1000000*"])
+
+
+def test_detail_junit_has_one_testcase_per_statistic(pytester: pytest.Pytester, write_catalog) -> None:
+    write_catalog(SUITE + "- name: other\n  locustfile: api.py\n  users: 1\n  spawn_rate: 1\n")
+    pytester.runpytest("--bfd-suite", "suites.yaml", "-k", "api", *QUIET).assert_outcomes(
+        passed=1, deselected=1
+    )
+    result = pytester.runpytest(
+        "--bfd-suite", "suites.yaml", "--compare", "previous", "--bfd-junit-detail", "detail.xml", *QUIET
+    )
+    result.assert_outcomes(passed=2)
+    root = ET.parse(pytester.path / "detail.xml").getroot()
+    suites = {suite.get("name"): suite for suite in root.iter("testsuite")}
+    assert set(suites) == {"api", "other"}
+    api_cases = [case.get("name") for case in suites["api"].iter("testcase")]
+    thresholds = json.loads(
+        (Path(__file__).parents[2] / "pytest_bfd_locust" / "default_compare_meta.json").read_text()
+    )
+    # totals rules + tasks rules for each of the two endpoints
+    assert len(api_cases) == len(thresholds["totals"]) + 2 * len(thresholds["tasks"])
+    assert any("median_response_time" in (name or "") for name in api_cases)
+    other_cases = list(suites["other"].iter("testcase"))
+    assert len(other_cases) == 1 and other_cases[0].find("skipped") is not None
+
+
+def test_warning_can_be_escalated_to_a_failure(pytester: pytest.Pytester, write_catalog) -> None:
+    write_catalog(SUITE)
+    result = pytester.runpytest(
+        "--bfd-suite",
+        "suites.yaml",
+        "--compare",
+        "previous",
+        "-W",
+        "error::pytest_bfd_locust.BfdLocustWarning",
+        *QUIET,
+    )
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*no eligible baseline under tag 'default'*"])
+
+
+def test_store_failure_fails_the_item_and_keeps_the_record(pytester: pytest.Pytester, write_catalog) -> None:
+    write_catalog(SUITE)
+    (pytester.path / "blocker").write_text("a file where the store's directory should be")
+    result = pytester.runpytest("--bfd-suite", "suites.yaml", "--bfd-store", "file://blocker/stats", *QUIET)
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*storing the record in * failed: *; the record is kept at *.stats.json*"])
+    kept = list((pytester.path / ".bfd-artifacts" / "api").glob("*.stats.json"))
+    assert len(kept) == 1
+    assert json.loads(kept[0].read_text())["metadata"]["validation_result"] == "PASSED"
+
+
+def test_bad_threshold_file_is_a_collection_error(pytester: pytest.Pytester, write_catalog) -> None:
+    write_catalog(SUITE)
+    (pytester.path / "meta.json").write_text(
+        '{"totals": [{"name": "p95", "better_if": "SMALLER"}], "tasks": []}'
+    )
+    result = pytester.runpytest("--bfd-suite", "suites.yaml", "--compare-meta", "meta.json", *QUIET)
+    assert result.ret == pytest.ExitCode.INTERRUPTED
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(["*meta.json*totals*"])
+    assert "Traceback" not in result.stdout.str()

@@ -1,0 +1,73 @@
+"""`pytest --bfd-suite ... --bfd-store s3://...` end to end against moto: store, then compare.
+
+Real Locust against the local demo target; AWS (S3, Glue, Athena) is moto. Athena runs no SQL under
+moto, so the second run's lookup is answered with the row Athena would return: the record the first
+run stored, read back from moto's S3.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from pytest_bfd_locust.aws_clients import AwsClients
+from pytest_bfd_locust.record import Record
+from tests.store.conftest import BUCKET, DATABASE, STORE_URI, TABLE, queue_results, result_row
+
+QUIET = ["-p", "no:cacheprovider"]
+
+
+def test_s3_store_stores_registers_partition_and_compares_next_run(
+    pytester: pytest.Pytester, write_catalog, aws: AwsClients, bucket: str, workgroup: str, stats_table: str
+) -> None:
+    write_catalog("- name: api\n  locustfile: api.py\n")
+    args = ["--bfd-suite", "suites.yaml", "--bfd-store", STORE_URI, "--compare", "previous", *QUIET]
+
+    first = pytester.runpytest(*args)
+    first.assert_outcomes(passed=1)
+    first.stdout.fnmatch_lines(["*no eligible baseline under tag 'default'*"])
+    keys = [o["Key"] for o in aws.s3.list_objects_v2(Bucket=BUCKET)["Contents"]]
+    assert len(keys) == 1
+    assert keys[0].startswith(f"databases/{DATABASE}/{TABLE}/hash=")
+    assert keys[0].endswith(".stats.json")
+    stored = Record.from_json(json.loads(aws.s3.get_object(Bucket=BUCKET, Key=keys[0])["Body"].read()))
+    partitions = aws.glue.get_partitions(DatabaseName=DATABASE, TableName=TABLE)["Partitions"]
+    assert [p["Values"] for p in partitions] == [[stored.metadata.hash]]
+
+    queue_results([result_row(stored, f"s3://{BUCKET}/{keys[0]}")])
+    second = pytester.runpytest(*args)
+    second.assert_outcomes(passed=1)
+    second.stdout.fnmatch_lines(
+        [f"*vs previous run at timestamp {stored.metadata.timestamp} (run {stored.run_id})*"]
+    )
+    assert len(aws.s3.list_objects_v2(Bucket=BUCKET)["Contents"]) == 2
+    executions = aws.athena.list_query_executions()["QueryExecutionIds"]
+    parameters = [
+        aws.athena.get_query_execution(QueryExecutionId=e)["QueryExecution"].get("ExecutionParameters", [])
+        for e in executions
+    ]
+    assert any(f"'{stored.metadata.hash}'" in p for p in parameters)
+
+
+def test_missing_bucket_fails_the_item_and_keeps_the_record(
+    pytester: pytest.Pytester, write_catalog, aws: AwsClients
+) -> None:
+    write_catalog("- name: api\n  locustfile: api.py\n")
+    result = pytester.runpytest("--bfd-suite", "suites.yaml", "--bfd-store", STORE_URI, *QUIET)
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*storing the record in * failed: *; the record is kept at *.stats.json*"])
+    kept = list((pytester.path / ".bfd-artifacts" / "api").glob("*.stats.json"))
+    assert len(kept) == 1
+
+
+def test_failed_athena_lookup_fails_the_comparison_with_the_reason(
+    pytester: pytest.Pytester, write_catalog, aws: AwsClients, bucket: str, stats_table: str
+) -> None:
+    # No workgroup: Athena refuses the query; the suite must fail, never pass without a baseline.
+    write_catalog("- name: api\n  locustfile: api.py\n")
+    result = pytester.runpytest(
+        "--bfd-suite", "suites.yaml", "--bfd-store", STORE_URI, "--compare", "previous", *QUIET
+    )
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*baseline lookup in * failed: *"])
