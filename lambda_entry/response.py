@@ -2,7 +2,8 @@
 
 `result`, `message`, `log_stream_name`, `log_group_name` as the seed returned them; added:
 `exit_code` (pytest's, null when no run happened), `suites` (one outcome per suite item, with its
-failure text and recorded properties), `records` (where the stored records went) and `run_id`.
+failure text and recorded properties), `records` (where the stored records went),
+`unsaved_records` (records a failing store refused, whole, so nothing is lost) and `run_id`.
 """
 
 from __future__ import annotations
@@ -55,6 +56,7 @@ def build_response(
     exit_code: int | None = None,
     suites: Sequence[SuiteOutcome] = (),
     records: Sequence[str] = (),
+    unsaved_records: Sequence[Mapping[str, Any]] = (),
     run_id: str | None = None,
 ) -> dict[str, Any]:
     """The JSON-serialisable response; `context` may be None when called outside Lambda."""
@@ -66,6 +68,7 @@ def build_response(
         "exit_code": exit_code,
         "suites": [suite.to_json() for suite in suites],
         "records": list(records),
+        "unsaved_records": [dict(record) for record in unsaved_records],
         "run_id": run_id,
     }
 

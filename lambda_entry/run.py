@@ -7,6 +7,7 @@ a fresh directory under /tmp and in the objects created here; nothing is kept be
 
 from __future__ import annotations
 
+import json
 import logging
 import shutil
 import sys
@@ -41,6 +42,8 @@ logger = logging.getLogger(__name__)
 PLUGIN_ENTRY_POINT = "bfd_locust"
 PLUGIN_MODULE = "pytest_bfd_locust.plugin"
 RECORD_PROPERTIES: tuple[str, ...] = ("bfd_record_location",)
+RECORD_ARTIFACT_PROPERTY = "bfd_record_artifact"
+"""`user_properties` name of the record file the plugin keeps beside the run's artifacts."""
 """`user_properties` names under which the plugin reports where it stored a suite's record."""
 WARNING_CATEGORY = "BfdLocustWarning"
 MAX_FAILURE_CHARS = 8000
@@ -232,6 +235,11 @@ def run_payload(
             run = run_pytest(args)
         result, message = summarize(run, payload)
         logger.info("pytest exited with %s: %s", run.exit_code, result.value)
+        # The run directory goes away with this invocation: a record the store refused must leave
+        # with the response (and the log), or it would be lost.
+        unsaved = unsaved_records(run.suites) if payload.store is not None else ()
+        for record in unsaved:
+            logger.error("record not stored, kept in the response: %s", json.dumps(record))
         return _redacted(
             build_response(
                 result,
@@ -240,6 +248,7 @@ def run_payload(
                 exit_code=run.exit_code,
                 suites=run.suites,
                 records=run.records,
+                unsaved_records=unsaved,
                 run_id=payload.run_id,
             ),
             secrets,
@@ -247,6 +256,19 @@ def run_payload(
     finally:
         if not config.keep_run_dir:
             shutil.rmtree(run_dir, ignore_errors=True)
+
+
+def unsaved_records(suites: Sequence[SuiteOutcome]) -> tuple[dict[str, Any], ...]:
+    """The records of suites that produced one but did not report it stored."""
+    unsaved = []
+    for suite in suites:
+        artifact = suite.properties.get(RECORD_ARTIFACT_PROPERTY)
+        if artifact and not any(name in suite.properties for name in RECORD_PROPERTIES):
+            try:
+                unsaved.append(json.loads(Path(str(artifact)).read_text(encoding="utf-8")))
+            except (OSError, ValueError) as exc:
+                logger.error("record of %s at %s could not be read: %s", suite.nodeid, artifact, exc)
+    return tuple(unsaved)
 
 
 def _redacted(value: dict[str, Any], secrets: LocustSecrets) -> dict[str, Any]:

@@ -561,3 +561,29 @@ def test_no_tests_from_a_real_pytest_main(suites_root: Path, tmp_path: Path) -> 
     result, message = summarize(run, parse_payload(payload(), suites_root=suites_root))
     assert (run.exit_code, result.value) == (5, "failed")
     assert message.startswith("pytest collected no tests (exit code 5)")
+
+
+def test_record_the_store_refused_leaves_with_the_response(
+    lambda_env: Path,
+    suites_root: Path,
+    clients: AwsClients,
+    demo_server: DemoServer,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    put_secrets(clients)
+    (suites_root / "api.py").write_text(SECRET_CHECKING_LOCUSTFILE)
+    monkeypatch.setenv("STATS_BUCKET_ID", "no-such-bucket-for-stats")
+    caplog.set_level(logging.ERROR)
+    response = handler(
+        e2e_payload(demo_server, "api.py", store={"tags": ["nightly"]}), FakeContext(), clients=clients
+    )
+    assert (response["result"], response["exit_code"]) == ("failed", 1)
+    [suite] = response["suites"]
+    assert "storing the record in" in suite["failure"]
+    [unsaved] = response["unsaved_records"]
+    record = Record.from_json(unsaved)
+    assert record.metadata.tags == ("nightly",) and record.totals.num_requests > 0
+    assert record.run_id is not None and record.run_id in caplog.text  # also in the log
+    assert list(lambda_env.iterdir()) == []
+    assert not [fragment for fragment in SECRET_FRAGMENTS if fragment in json.dumps(response)]
