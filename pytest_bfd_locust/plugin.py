@@ -246,8 +246,8 @@ class SuiteItem(pytest.Item):
         return super().repr_failure(excinfo)
 
     def reportinfo(self) -> tuple[Path, int, str]:
-        # A line number is required by Node.warn; the suite's entry has none of its own.
-        return self.path, 0, f"bfd-locust suite {self.name}"
+        # 0-based, as pytest expects; warnings then point at the suite's entry in its catalog.
+        return self.path, (self.suite.line or 1) - 1, f"bfd-locust suite {self.name}"
 
 
 def user_properties(result: SuiteResult) -> list[tuple[str, object]]:

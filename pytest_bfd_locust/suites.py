@@ -12,7 +12,7 @@ import math
 import re
 import shlex
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -35,8 +35,20 @@ LOCUSTFILE_SUFFIX = ".py"
 
 TOP_LEVEL_KEYS: tuple[str, ...] = ("defaults", "suites")
 SUITE_KEYS: tuple[str, ...] = (
-    "name", "locustfile", "host", "users", "spawn_rate", "spawned_runtime", "compare_meta", "tags",
-    "sla", "max_fail_ratio", "failsafe_avg_ms", "locust_args", "env", "target",
+    "name",
+    "locustfile",
+    "host",
+    "users",
+    "spawn_rate",
+    "spawned_runtime",
+    "compare_meta",
+    "tags",
+    "sla",
+    "max_fail_ratio",
+    "failsafe_avg_ms",
+    "locust_args",
+    "env",
+    "target",
 )
 DEFAULTS_KEYS: tuple[str, ...] = tuple(key for key in SUITE_KEYS if key != "name")
 SLA_KEYS: tuple[str, ...] = ("p50", "p95", "p99")
@@ -97,6 +109,8 @@ class Suite:
     locust_args: tuple[str, ...] = ()
     env: Mapping[str, str] = field(default_factory=dict)
     target: Target | None = None
+    line: int | None = None
+    """1-based line of the suite in its catalog (None for a plain locustfile), for reports."""
 
     @property
     def spawn_time(self) -> float:
@@ -209,6 +223,9 @@ def parse_catalog(text: str, path: Path) -> Catalog:
             )
         first_index[suite.name] = index
         suites.append(suite)
+    lines = _suite_lines(text)
+    if len(lines) == len(suites):
+        suites = [replace(suite, line=line) for suite, line in zip(suites, lines, strict=True)]
     return Catalog(path=path, suites=tuple(suites))
 
 
@@ -260,17 +277,31 @@ def _parse_suite(raw: object, index: int, defaults: Mapping[Any, Any], file: Pat
         locustfile=_existing_file(merged["locustfile"], "locustfile", ctx),
         host=_host(merged.get("host"), target is not None, ctx),
         users=_users(merged.get("users", DEFAULT_USERS), ctx),
-        spawn_rate=_number(merged.get("spawn_rate", DEFAULT_SPAWN_RATE), "spawn_rate", ctx, minimum=0.0,
-                           exclusive=True),
+        spawn_rate=_number(
+            merged.get("spawn_rate", DEFAULT_SPAWN_RATE), "spawn_rate", ctx, minimum=0.0, exclusive=True
+        ),
         spawned_runtime=_timespan(merged.get("spawned_runtime", DEFAULT_SPAWNED_RUNTIME), ctx),
-        compare_meta=(None if merged.get("compare_meta") is None
-                      else _existing_file(merged["compare_meta"], "compare_meta", ctx)),
+        compare_meta=(
+            None
+            if merged.get("compare_meta") is None
+            else _existing_file(merged["compare_meta"], "compare_meta", ctx)
+        ),
         tags=_tags(merged.get("tags", []), ctx),
         sla=_optional(merged, "sla", _parse_sla, ctx),
-        max_fail_ratio=_number(merged.get("max_fail_ratio", DEFAULT_MAX_FAIL_RATIO), "max_fail_ratio", ctx,
-                               minimum=0.0, maximum=1.0),
-        failsafe_avg_ms=_number(merged.get("failsafe_avg_ms", DEFAULT_FAILSAFE_AVG_MS), "failsafe_avg_ms",
-                                ctx, minimum=0.0, exclusive=True),
+        max_fail_ratio=_number(
+            merged.get("max_fail_ratio", DEFAULT_MAX_FAIL_RATIO),
+            "max_fail_ratio",
+            ctx,
+            minimum=0.0,
+            maximum=1.0,
+        ),
+        failsafe_avg_ms=_number(
+            merged.get("failsafe_avg_ms", DEFAULT_FAILSAFE_AVG_MS),
+            "failsafe_avg_ms",
+            ctx,
+            minimum=0.0,
+            exclusive=True,
+        ),
         locust_args=_string_list(merged.get("locust_args", []), "locust_args", ctx, allow_empty=True),
         env=_env(merged.get("env", {}), ctx),
         target=target,
@@ -300,8 +331,9 @@ def _unknown_key_message(key: object, allowed: Sequence[str]) -> str:
 
 def _merge_env(defaults_env: object, suite_env: object, ctx: _SuiteContext) -> object:
     if not isinstance(defaults_env, dict):
-        raise CatalogError(ctx.file, f"expected a mapping of strings, got {_type_name(defaults_env)}",
-                           key="defaults.env")
+        raise CatalogError(
+            ctx.file, f"expected a mapping of strings, got {_type_name(defaults_env)}", key="defaults.env"
+        )
     if not isinstance(suite_env, dict):
         return suite_env  # reported by _env with the suite's name
     return {**defaults_env, **suite_env}
@@ -323,8 +355,9 @@ def _url(value: object, key: str, ctx: _SuiteContext, *, placeholder_allowed: bo
         raise ctx.error(key, f"expected a URL such as http://127.0.0.1:8080, got {value!r}")
     parts = urlsplit(value.replace(PORT_PLACEHOLDER, "0"))
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ctx.error(key, f"{value!r} is not an http(s) URL; write it with its scheme, "
-                             "such as http://127.0.0.1:8080")
+        raise ctx.error(
+            key, f"{value!r} is not an http(s) URL; write it with its scheme, such as http://127.0.0.1:8080"
+        )
     if PORT_PLACEHOLDER in value and not placeholder_allowed:
         raise ctx.error(
             key, f"{value!r} uses {PORT_PLACEHOLDER} but the suite has no target to give it a port"
@@ -385,8 +418,11 @@ def _tags(value: object, ctx: _SuiteContext) -> tuple[str, ...]:
         raise ctx.error("tags", f"expected a list of tags such as [v2, regression], got {value!r}")
     for tag in value:
         if not isinstance(tag, str) or not TAG_PATTERN.fullmatch(tag):
-            raise ctx.error("tags", f"invalid tag {tag!r}; tags become pytest markers: use lower-case "
-                                    "letters, digits and '_' ([a-z0-9_]+)")
+            raise ctx.error(
+                "tags",
+                f"invalid tag {tag!r}; tags become pytest markers: use lower-case "
+                "letters, digits and '_' ([a-z0-9_]+)",
+            )
     return tuple(value)
 
 
@@ -461,14 +497,20 @@ def _parse_target(value: object, ctx: _SuiteContext) -> Target:
         raise ctx.error("target.command", "missing; a target needs the command that starts it")
     raw_ready_url = value.get("ready_url")
     ready_url = (
-        None if raw_ready_url is None
+        None
+        if raw_ready_url is None
         else _url(raw_ready_url, "target.ready_url", ctx, placeholder_allowed=True)
     )
     return Target(
         command=_string_list(value["command"], "target.command", ctx, allow_empty=False),
         ready_url=ready_url,
-        ready_timeout=_number(value.get("ready_timeout", DEFAULT_READY_TIMEOUT), "target.ready_timeout", ctx,
-                              minimum=0.0, exclusive=True),
+        ready_timeout=_number(
+            value.get("ready_timeout", DEFAULT_READY_TIMEOUT),
+            "target.ready_timeout",
+            ctx,
+            minimum=0.0,
+            exclusive=True,
+        ),
     )
 
 

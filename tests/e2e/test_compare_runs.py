@@ -25,7 +25,9 @@ def test_first_run_warns_second_compares_and_passes(pytester: pytest.Pytester, w
     write_catalog(SUITE)
     first = pytester.runpytest("--bfd-suite", "suites.yaml", "--compare", "previous", *QUIET)
     first.assert_outcomes(passed=1)
-    first.stdout.fnmatch_lines(["*BfdLocustWarning: no eligible baseline under tag 'default'*"])
+    first.stdout.fnmatch_lines(
+        ["*suites.yaml:7: BfdLocustWarning: no eligible baseline under tag 'default'*"]
+    )
     second = pytester.runpytest("--bfd-suite", "suites.yaml", "--compare", "previous", *QUIET)
     second.assert_outcomes(passed=1)
     second.stdout.fnmatch_lines(["*suites.yaml::api: passed: * vs previous run at timestamp *"])

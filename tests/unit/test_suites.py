@@ -34,7 +34,9 @@ def write_catalog(directory: Path, text: str, name: str = "suites.yaml") -> Path
 
 
 def test_full_suite_is_parsed(workdir: Path) -> None:
-    path = write_catalog(workdir, """\
+    path = write_catalog(
+        workdir,
+        """\
         suites:
           - name: v2-regression
             locustfile: v2/regression_suite.py
@@ -53,7 +55,8 @@ def test_full_suite_is_parsed(workdir: Path) -> None:
               command: [python, -m, examples.demo_target, --port, "{port}"]
               ready_url: http://127.0.0.1:{port}/health
               ready_timeout: 5
-        """)
+        """,
+    )
     catalog = load_catalog(path)
     assert catalog == Catalog(
         path=path,
@@ -78,6 +81,7 @@ def test_full_suite_is_parsed(workdir: Path) -> None:
                     ready_url="http://127.0.0.1:{port}/health",
                     ready_timeout=5.0,
                 ),
+                line=2,
             ),
         ),
     )
@@ -85,23 +89,47 @@ def test_full_suite_is_parsed(workdir: Path) -> None:
 
 
 def test_minimal_suite_takes_built_in_defaults(workdir: Path) -> None:
-    path = write_catalog(workdir, """\
+    path = write_catalog(
+        workdir,
+        """\
         suites:
           - name: plain
             locustfile: locustfile.py
-        """)
+        """,
+    )
     (suite,) = load_catalog(path).suites
-    assert suite == Suite(name="plain", catalog=path, locustfile=workdir / "locustfile.py", host=None)
+    assert suite == Suite(name="plain", catalog=path, locustfile=workdir / "locustfile.py", host=None, line=2)
     assert (suite.users, suite.spawn_rate, suite.spawned_runtime) == (1, 1.0, 30)
     assert (suite.max_fail_ratio, suite.failsafe_avg_ms) == (0.0, 10000.0)
     assert (suite.sla, suite.target, suite.tags, suite.env) == (None, None, (), {})
 
 
+def test_each_suite_knows_its_line_in_the_catalog(workdir: Path) -> None:
+    path = write_catalog(
+        workdir,
+        """\
+        defaults:
+          users: 2
+        suites:
+          - name: first
+            locustfile: locustfile.py
+
+          - name: second
+            locustfile: locustfile.py
+        """,
+    )
+    assert [suite.line for suite in load_catalog(path).suites] == [4, 7]
+    assert plain_locustfile_catalog(workdir / "locustfile.py").suites[0].line is None
+
+
 def test_int_spawn_rate_is_kept_as_float(workdir: Path) -> None:
-    path = write_catalog(workdir, """\
+    path = write_catalog(
+        workdir,
+        """\
         suites:
           - {name: a, locustfile: locustfile.py, spawn_rate: 10, users: 20}
-        """)
+        """,
+    )
     (suite,) = load_catalog(path).suites
     assert type(suite.spawn_rate) is float
     assert str(suite.spawn_rate) == "10.0"
@@ -109,7 +137,9 @@ def test_int_spawn_rate_is_kept_as_float(workdir: Path) -> None:
 
 
 def test_defaults_are_merged_and_the_suite_wins(workdir: Path) -> None:
-    path = write_catalog(workdir, """\
+    path = write_catalog(
+        workdir,
+        """\
         defaults:
           host: http://127.0.0.1:8080
           users: 10
@@ -127,10 +157,15 @@ def test_defaults_are_merged_and_the_suite_wins(workdir: Path) -> None:
             locustfile: locustfile.py
             host: https://other.test
             tags: [smoke]
-        """)
+        """,
+    )
     first, second = load_catalog(path).suites
     assert (first.host, first.users, first.spawn_rate, first.spawned_runtime) == (
-        "http://127.0.0.1:8080", 50, 10.0, 180)
+        "http://127.0.0.1:8080",
+        50,
+        10.0,
+        180,
+    )
     assert first.compare_meta == workdir / "thresholds.json"
     assert first.tags == ("nightly",)
     assert first.env == {"SHARED": "from-defaults", "OVERRIDDEN": "from-suite", "OWN": "1"}
@@ -142,12 +177,15 @@ def test_relative_paths_resolve_against_the_catalog_directory(
     workdir: Path, monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
     (workdir / "catalogs").mkdir()
-    path = write_catalog(workdir / "catalogs", """\
+    path = write_catalog(
+        workdir / "catalogs",
+        """\
         suites:
           - name: a
             locustfile: ../v2/regression_suite.py
             compare_meta: ../thresholds.json
-        """)
+        """,
+    )
     monkeypatch.chdir(tmp_path_factory.mktemp("elsewhere"))
     (suite,) = load_catalog(path).suites
     assert suite.locustfile == workdir / "v2" / "regression_suite.py"
@@ -172,13 +210,16 @@ def test_relative_catalog_path_becomes_absolute(workdir: Path, monkeypatch: pyte
     ],
 )
 def test_target_command_forms(workdir: Path, command: str, expected: tuple[str, ...]) -> None:
-    path = write_catalog(workdir, f"""\
+    path = write_catalog(
+        workdir,
+        f"""\
         suites:
           - name: a
             locustfile: locustfile.py
             host: http://127.0.0.1:{{port}}
             target: {{command: {command}}}
-        """)
+        """,
+    )
     (suite,) = load_catalog(path).suites
     assert suite.target == Target(command=expected, ready_url=None, ready_timeout=30.0)
 
@@ -217,31 +258,70 @@ BAD_CATALOGS = [
     ("empty suites", "suites: []\n", None, "suites", "non-empty list"),
     ("suites not a list", "suites: {name: a}\n", None, "suites", "non-empty list"),
     ("suite not a mapping", CATALOG_A + "  - just-a-name\n", "#2", None, "expected a mapping"),
-    ("unknown suite key", CATALOG_A + "  - {name: b, locustfile: locustfile.py, user: 3}\n",
-     "b", "user", "did you mean 'users'? allowed keys: name, locustfile, host"),
-    ("unknown key without name", "suites:\n  - {locustfile: locustfile.py, usrs: 3}\n", "#1", "usrs",
-     "unknown key"),
+    (
+        "unknown suite key",
+        CATALOG_A + "  - {name: b, locustfile: locustfile.py, user: 3}\n",
+        "b",
+        "user",
+        "did you mean 'users'? allowed keys: name, locustfile, host",
+    ),
+    (
+        "unknown key without name",
+        "suites:\n  - {locustfile: locustfile.py, usrs: 3}\n",
+        "#1",
+        "usrs",
+        "unknown key",
+    ),
     ("missing name", CATALOG_A + "  - {locustfile: locustfile.py}\n", "#2", "name", "missing"),
     ("bad name", "suites:\n  - {name: 'a b', locustfile: locustfile.py}\n", "#1", "name", "'a b'"),
     ("name not a string", "suites:\n  - {name: [a], locustfile: locustfile.py}\n", "#1", "name", "['a']"),
-    ("duplicate name", CATALOG_A + "  - {name: b, locustfile: locustfile.py}\n" + SUITE_A,
-     "a", "name", "suite #1 (line 2) and suite #3 (line 5)"),
+    (
+        "duplicate name",
+        CATALOG_A + "  - {name: b, locustfile: locustfile.py}\n" + SUITE_A,
+        "a",
+        "name",
+        "suite #1 (line 2) and suite #3 (line 5)",
+    ),
     ("missing locustfile", "suites:\n  - {name: a}\n", "a", "locustfile", "missing"),
-    ("locustfile not found", "suites:\n  - {name: a, locustfile: nope.py}\n", "a", "locustfile",
-     "file not found: 'nope.py'"),
-    ("locustfile is a directory", "suites:\n  - {name: a, locustfile: v2}\n", "a", "locustfile",
-     "not a file"),
+    (
+        "locustfile not found",
+        "suites:\n  - {name: a, locustfile: nope.py}\n",
+        "a",
+        "locustfile",
+        "file not found: 'nope.py'",
+    ),
+    (
+        "locustfile is a directory",
+        "suites:\n  - {name: a, locustfile: v2}\n",
+        "a",
+        "locustfile",
+        "not a file",
+    ),
     ("locustfile not a string", "suites:\n  - {name: a, locustfile: 3}\n", "a", "locustfile", "got 3"),
-    ("host without scheme", CATALOG_A + "    host: 127.0.0.1:8080\n", "a",
-     "host", "'127.0.0.1:8080' is not an http(s) URL"),
-    ("host name without scheme", CATALOG_A + "    host: localhost:8080\n", "a", "host",
-     "not an http(s) URL"),
+    (
+        "host without scheme",
+        CATALOG_A + "    host: 127.0.0.1:8080\n",
+        "a",
+        "host",
+        "'127.0.0.1:8080' is not an http(s) URL",
+    ),
+    ("host name without scheme", CATALOG_A + "    host: localhost:8080\n", "a", "host", "not an http(s) URL"),
     ("host ftp scheme", CATALOG_A + "    host: ftp://x\n", "a", "host", "not an http(s) URL"),
     ("host not a string", CATALOG_A + "    host: 8080\n", "a", "host", "got 8080"),
-    ("host port without target", CATALOG_A + "    host: 'http://127.0.0.1:{port}'\n", "a",
-     "host", "no target"),
-    ("bad timespan", CATALOG_A + "    spawned_runtime: 3 minutes\n", "a", "spawned_runtime",
-     "invalid timespan '3 minutes'"),
+    (
+        "host port without target",
+        CATALOG_A + "    host: 'http://127.0.0.1:{port}'\n",
+        "a",
+        "host",
+        "no target",
+    ),
+    (
+        "bad timespan",
+        CATALOG_A + "    spawned_runtime: 3 minutes\n",
+        "a",
+        "spawned_runtime",
+        "invalid timespan '3 minutes'",
+    ),
     ("timespan bool", CATALOG_A + "    spawned_runtime: yes\n", "a", "spawned_runtime", "True"),
     ("timespan negative", CATALOG_A + "    spawned_runtime: -5\n", "a", "spawned_runtime", "-5"),
     ("users zero", CATALOG_A + "    users: 0\n", "a", "users", "must be >= 1, got 0"),
@@ -252,58 +332,129 @@ BAD_CATALOGS = [
     ("spawn_rate negative", CATALOG_A + "    spawn_rate: -1.5\n", "a", "spawn_rate", "got -1.5"),
     ("spawn_rate bool", CATALOG_A + "    spawn_rate: true\n", "a", "spawn_rate", "got True"),
     ("spawn_rate infinite", CATALOG_A + "    spawn_rate: .inf\n", "a", "spawn_rate", "got inf"),
-    ("max_fail_ratio above 1", CATALOG_A + "    max_fail_ratio: 1.5\n", "a", "max_fail_ratio",
-     "between 0 and 1, got 1.5"),
-    ("max_fail_ratio negative", CATALOG_A + "    max_fail_ratio: -0.1\n", "a", "max_fail_ratio",
-     "between 0 and 1, got -0.1"),
+    (
+        "max_fail_ratio above 1",
+        CATALOG_A + "    max_fail_ratio: 1.5\n",
+        "a",
+        "max_fail_ratio",
+        "between 0 and 1, got 1.5",
+    ),
+    (
+        "max_fail_ratio negative",
+        CATALOG_A + "    max_fail_ratio: -0.1\n",
+        "a",
+        "max_fail_ratio",
+        "between 0 and 1, got -0.1",
+    ),
     ("failsafe zero", CATALOG_A + "    failsafe_avg_ms: 0\n", "a", "failsafe_avg_ms", "> 0"),
-    ("failsafe string", CATALOG_A + "    failsafe_avg_ms: 10s\n", "a", "failsafe_avg_ms",
-     "got '10s'"),
-    ("compare_meta not found", CATALOG_A + "    compare_meta: missing.json\n", "a", "compare_meta",
-     "file not found: 'missing.json'"),
+    ("failsafe string", CATALOG_A + "    failsafe_avg_ms: 10s\n", "a", "failsafe_avg_ms", "got '10s'"),
+    (
+        "compare_meta not found",
+        CATALOG_A + "    compare_meta: missing.json\n",
+        "a",
+        "compare_meta",
+        "file not found: 'missing.json'",
+    ),
     ("bad tag", CATALOG_A + "    tags: [v2, Regression]\n", "a", "tags", "'Regression'"),
     ("tag with dash", CATALOG_A + "    tags: [smoke-test]\n", "a", "tags", "'smoke-test'"),
     ("tags not a list", CATALOG_A + "    tags: v2\n", "a", "tags", "expected a list"),
-    ("sla unknown key", CATALOG_A + "    sla: {p90: 100}\n", "a", "sla.p90",
-     "allowed keys: p50, p95, p99"),
+    ("sla unknown key", CATALOG_A + "    sla: {p90: 100}\n", "a", "sla.p90", "allowed keys: p50, p95, p99"),
     ("sla zero", CATALOG_A + "    sla: {p95: 0}\n", "a", "sla.p95", "got 0"),
     ("sla float", CATALOG_A + "    sla: {p50: 1.5}\n", "a", "sla.p50", "got 1.5"),
     ("sla bool", CATALOG_A + "    sla: {p99: true}\n", "a", "sla.p99", "got True"),
     ("sla not a mapping", CATALOG_A + "    sla: 100\n", "a", "sla", "got 100"),
-    ("locust_args not a list", CATALOG_A + "    locust_args: {a: b}\n", "a", "locust_args",
-     "expected a list of strings"),
+    (
+        "locust_args not a list",
+        CATALOG_A + "    locust_args: {a: b}\n",
+        "a",
+        "locust_args",
+        "expected a list of strings",
+    ),
     ("locust_args nested", CATALOG_A + "    locust_args: [[a]]\n", "a", "locust_args", "['a']"),
     ("env not a mapping", CATALOG_A + "    env: [A]\n", "a", "env", "expected a mapping"),
     ("env null value", CATALOG_A + "    env: {A: }\n", "a", "env.A", "got None"),
     ("env nested value", CATALOG_A + "    env: {A: [1]}\n", "a", "env.A", "got [1]"),
     ("target not a mapping", CATALOG_A + "    target: python\n", "a", "target", "'python'"),
-    ("target unknown key", CATALOG_A + "    target: {command: x, port: 3}\n", "a", "target.port",
-     "allowed keys: command, ready_url, ready_timeout"),
-    ("target missing command", CATALOG_A + "    target: {ready_url: 'http://x'}\n", "a",
-     "target.command", "missing"),
-    ("target empty command", CATALOG_A + "    target: {command: []}\n", "a", "target.command",
-     "must not be empty"),
-    ("target blank command", CATALOG_A + "    target: {command: ' '}\n", "a", "target.command",
-     "must not be empty"),
-    ("target unbalanced quote", CATALOG_A + "    target: {command: \"python 'x\"}\n", "a",
-     "target.command", "cannot split"),
-    ("target ready_url without scheme", CATALOG_A + "    target: {command: x, ready_url: 'h:1'}\n",
-     "a", "target.ready_url", "not an http(s) URL"),
-    ("target ready_timeout zero", CATALOG_A + "    target: {command: x, ready_timeout: 0}\n", "a",
-     "target.ready_timeout", "> 0"),
+    (
+        "target unknown key",
+        CATALOG_A + "    target: {command: x, port: 3}\n",
+        "a",
+        "target.port",
+        "allowed keys: command, ready_url, ready_timeout",
+    ),
+    (
+        "target missing command",
+        CATALOG_A + "    target: {ready_url: 'http://x'}\n",
+        "a",
+        "target.command",
+        "missing",
+    ),
+    (
+        "target empty command",
+        CATALOG_A + "    target: {command: []}\n",
+        "a",
+        "target.command",
+        "must not be empty",
+    ),
+    (
+        "target blank command",
+        CATALOG_A + "    target: {command: ' '}\n",
+        "a",
+        "target.command",
+        "must not be empty",
+    ),
+    (
+        "target unbalanced quote",
+        CATALOG_A + '    target: {command: "python \'x"}\n',
+        "a",
+        "target.command",
+        "cannot split",
+    ),
+    (
+        "target ready_url without scheme",
+        CATALOG_A + "    target: {command: x, ready_url: 'h:1'}\n",
+        "a",
+        "target.ready_url",
+        "not an http(s) URL",
+    ),
+    (
+        "target ready_timeout zero",
+        CATALOG_A + "    target: {command: x, ready_timeout: 0}\n",
+        "a",
+        "target.ready_timeout",
+        "> 0",
+    ),
     ("defaults not a mapping", "defaults: [1]\nsuites:\n" + SUITE_A, None, "defaults", "expected a mapping"),
-    ("defaults unknown key", "defaults: {userz: 3}\nsuites:\n" + SUITE_A, None, "defaults.userz",
-     "allowed keys: locustfile, host"),
+    (
+        "defaults unknown key",
+        "defaults: {userz: 3}\nsuites:\n" + SUITE_A,
+        None,
+        "defaults.userz",
+        "allowed keys: locustfile, host",
+    ),
     ("defaults name", "defaults: {name: x}\nsuites:\n" + SUITE_A, None, "defaults.name", "cannot be set"),
-    ("defaults bad value", "defaults: {users: 0}\nsuites:\n" + SUITE_A, "a", "users",
-     "(value from defaults)"),
-    ("defaults env not a mapping", "defaults: {env: x}\nsuites:\n" + SUITE_A + "    env: {A: b}\n", None,
-     "defaults.env", "expected a mapping"),
+    (
+        "defaults bad value",
+        "defaults: {users: 0}\nsuites:\n" + SUITE_A,
+        "a",
+        "users",
+        "(value from defaults)",
+    ),
+    (
+        "defaults env not a mapping",
+        "defaults: {env: x}\nsuites:\n" + SUITE_A + "    env: {A: b}\n",
+        None,
+        "defaults.env",
+        "expected a mapping",
+    ),
 ]
 
 
-@pytest.mark.parametrize(("text", "suite", "key", "fragment"),
-                         [case[1:] for case in BAD_CATALOGS], ids=[case[0] for case in BAD_CATALOGS])
+@pytest.mark.parametrize(
+    ("text", "suite", "key", "fragment"),
+    [case[1:] for case in BAD_CATALOGS],
+    ids=[case[0] for case in BAD_CATALOGS],
+)
 def test_bad_catalog_names_file_suite_and_key(
     workdir: Path, text: str, suite: str | None, key: str | None, fragment: str
 ) -> None:
