@@ -157,6 +157,7 @@ def pytest_configure(config: pytest.Config) -> None:
             config.getini,
             rootdir=config.rootpath,
             ini_source=str(config.inipath or "ini file"),
+            invocation_dir=config.invocation_params.dir,
         )
     except SettingsError as exc:
         raise pytest.UsageError(str(exc)) from None

@@ -35,7 +35,7 @@ class Progress:
                 if data.get("spawned_elapsed") is None
                 else float(data["spawned_elapsed"]),
             )
-        except (ValueError, KeyError, TypeError):
+        except (ValueError, KeyError, TypeError, OverflowError):
             return None
 
 

@@ -213,13 +213,12 @@ class EntryHistogram:
         obj = _object(data, where)
         times = _object(obj.get("response_times"), f"{where}.response_times")
         histogram: dict[int, int] = {}
-        for ms, count in times.items():
+        for ms in times:
             try:
-                histogram[int(ms)] = int(count)
+                bucket = int(ms)
             except (TypeError, ValueError):
-                raise RecordError(
-                    f"{where}.response_times[{ms!r}]: expected integers, got {count!r}"
-                ) from None
+                raise RecordError(f"{where}.response_times: expected whole-ms keys, got {ms!r}") from None
+            histogram[bucket] = _int(times, ms, f"{where}.response_times")
         return cls(
             task_name=_str(obj, "task_name", where),
             request_method=_str(obj, "request_method", where, allow_none=True),

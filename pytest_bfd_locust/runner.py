@@ -88,7 +88,7 @@ def locust_command(request: RunRequest, html_path: Path) -> list[str]:
         "--users",
         str(request.users),
         "--spawn-rate",
-        f"{request.spawn_rate:g}",
+        spawn_rate_arg(request.spawn_rate),
         "--spawned-runtime",
         str(request.spawned_runtime),
         "--html",
@@ -102,6 +102,13 @@ def locust_command(request: RunRequest, html_path: Path) -> list[str]:
         argv += ["--processes", str(request.processes)]
     argv += list(request.locust_args)
     return argv
+
+
+def spawn_rate_arg(spawn_rate: float) -> str:
+    """`10` for 10.0 (as a user would type it), but never a rounded value: Locust parses it back
+    into the float that goes into the record's hash."""
+    rate = float(spawn_rate)
+    return str(int(rate)) if rate.is_integer() else repr(rate)
 
 
 def run_suite(

@@ -61,7 +61,7 @@ def timespan(text: str) -> int:
 
 
 def host_url(text: str) -> str:
-    if not re.match(r"^https?://[^/\s]+", text):
+    if not re.fullmatch(r"https?://[^/\s]+(/\S*)?", text):
         raise argparse.ArgumentTypeError(
             f"expected a URL with scheme, such as http://127.0.0.1:8080, got {text!r}"
         )
@@ -314,9 +314,16 @@ def resolve(
     *,
     rootdir: Path,
     ini_source: str = "ini file",
+    invocation_dir: Path | None = None,
 ) -> BfdSettings:
-    """CLI > environment > ini > default, for every option; relative paths are taken from rootdir."""
+    """CLI > environment > ini > default, for every option.
+
+    Relative paths are taken, as pytest takes its own (`--junitxml`, `testpaths`), from the
+    invocation directory when given on the command line or in the environment, and from the
+    rootdir (where the ini file lives) when given in the ini file.
+    """
     values: dict[str, Any] = {}
+    from_ini: set[str] = set()
     for spec in OPTIONS:
         cli_value = cli.get(spec.dest)
         if cli_value not in (None, [], False):
@@ -332,19 +339,21 @@ def resolve(
             ini_value = " ".join(shlex.quote(v) for v in ini_value)
         if ini_value not in (None, ""):
             values[spec.name] = _from_text(spec, str(ini_value), f"{ini_source} key {spec.ini_key}")
+            from_ini.add(spec.name)
+
+    cwd = invocation_dir or Path.cwd()
+
+    def absolute(name: str, value: str) -> Path:
+        candidate = Path(value).expanduser()
+        return candidate if candidate.is_absolute() else (rootdir if name in from_ini else cwd) / candidate
 
     def path(name: str) -> Path | None:
         value = values.get(name)
-        if value is None:
-            return None
-        candidate = Path(value).expanduser()
-        return candidate if candidate.is_absolute() else rootdir / candidate
+        return None if value is None else absolute(name, value)
 
     store = values.get("store", f"file://{rootdir / '.bfd-stats'}")
     return BfdSettings(
-        suites=tuple(
-            p if p.is_absolute() else Path.cwd() / p for p in (Path(s) for s in values.get("suite", []))
-        ),
+        suites=tuple(absolute("suite", value) for value in values.get("suite", [])),
         host=values.get("host"),
         users=values.get("users"),
         spawn_rate=values.get("spawn_rate"),

@@ -232,6 +232,7 @@ def test_ini_type(name: str, expected: str) -> None:
 
 # --- resolve ------------------------------------------------------------------------------------------
 
+INVOCATION_DIR = Path("/invoked/from")
 ROOT = Path("/project/root")
 
 
@@ -418,21 +419,24 @@ def test_settings_error_is_a_value_error() -> None:
     ("source", "field", "given", "expected"),
     [
         ("ini", "compare_meta", "meta/thresholds.json", ROOT / "meta/thresholds.json"),
-        ("env", "compare_meta", "thresholds.json", ROOT / "thresholds.json"),
-        ("cli", "compare_meta", "thresholds.json", ROOT / "thresholds.json"),
+        ("env", "compare_meta", "thresholds.json", INVOCATION_DIR / "thresholds.json"),
+        ("cli", "compare_meta", "thresholds.json", INVOCATION_DIR / "thresholds.json"),
         ("ini", "compare_meta", "/abs/thresholds.json", Path("/abs/thresholds.json")),
         ("ini", "artifacts", "out/artifacts", ROOT / "out/artifacts"),
         ("env", "artifacts", "/abs/artifacts", Path("/abs/artifacts")),
-        ("cli", "junit_detail", "reports/detail.xml", ROOT / "reports/detail.xml"),
+        ("cli", "junit_detail", "reports/detail.xml", INVOCATION_DIR / "reports/detail.xml"),
         ("env", "junit_detail", "/abs/detail.xml", Path("/abs/detail.xml")),
     ],
 )
-def test_relative_paths_are_taken_from_rootdir(source: str, field: str, given: str, expected: Path) -> None:
+def test_relative_paths_from_ini_are_taken_from_rootdir_others_from_the_invocation_dir(
+    source: str, field: str, given: str, expected: Path
+) -> None:
     spec = OPTIONS_BY_NAME[field]
     cli = {spec.dest: given} if source == "cli" else {}
     environ = {spec.env_var: given} if source == "env" else {}
     ini = {spec.ini_key: given} if source == "ini" else {}
-    assert getattr(_resolve(cli, environ, ini), field) == expected
+    settings = resolve(cli, environ, ini.get, rootdir=ROOT, invocation_dir=INVOCATION_DIR)
+    assert getattr(settings, field) == expected
 
 
 def test_home_relative_path_is_expanded() -> None:

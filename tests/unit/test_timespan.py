@@ -30,8 +30,24 @@ def test_parse_timespan(text: str | int, seconds: int) -> None:
 @pytest.mark.parametrize(
     "text",
     [
-        "", "   ", "s", "m", "3x", "3mx", "x3m", "1.5m", "-3", "-3s", "3m1h", "1 h", "30 s", "²",
-        -1, True, 1.5, None,
+        "",
+        "   ",
+        "s",
+        "m",
+        "3x",
+        "3mx",
+        "x3m",
+        "1.5m",
+        "-3",
+        "-3s",
+        "3m1h",
+        "1 h",
+        "30 s",
+        "²",
+        -1,
+        True,
+        1.5,
+        None,
     ],
 )
 def test_parse_timespan_rejects(text: object) -> None:
@@ -46,8 +62,16 @@ def test_parse_timespan_rejects(text: object) -> None:
 
 @pytest.mark.parametrize(
     ("seconds", "text"),
-    [(0, "0s"), (5, "5s"), (60, "1m"), (90, "1m30s"), (3600, "1h"), (3661, "1h1m1s"), (5400, "1h30m"),
-     (7205, "2h5s")],
+    [
+        (0, "0s"),
+        (5, "5s"),
+        (60, "1m"),
+        (90, "1m30s"),
+        (3600, "1h"),
+        (3661, "1h1m1s"),
+        (5400, "1h30m"),
+        (7205, "2h5s"),
+    ],
 )
 def test_format_timespan(seconds: int, text: str) -> None:
     assert format_timespan(seconds) == text
