@@ -11,22 +11,7 @@ from pathlib import Path
 import pytest
 
 from examples.demo_target import DemoServer, start_server
-
-PLAIN_LOCUSTFILE = """
-from locust import HttpUser, constant, task
-
-
-class Api(HttpUser):
-    wait_time = constant(0.01)
-
-    @task(3)
-    def patient(self):
-        self.client.get("/v2/fhir/Patient?_id=1", name="/v2/fhir/Patient")
-
-    @task(1)
-    def coverage(self):
-        self.client.get("/v2/fhir/Coverage?beneficiary=1", name="/v2/fhir/Coverage")
-"""
+from tests.locustfiles import PLAIN_LOCUSTFILE
 
 
 @pytest.fixture

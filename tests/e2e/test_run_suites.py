@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from examples.demo_target import DemoServer
+from tests.locustfiles import one_request_locustfile
 
 NO_STORE = ["--bfd-no-store", "-p", "no:cacheprovider"]
 
@@ -41,18 +42,7 @@ def test_passing_suite_is_one_passed_test_and_its_record_is_stored(
 def test_failing_endpoint_fails_on_fail_ratio(pytester: pytest.Pytester, write_catalog) -> None:
     write_catalog(
         "- name: errors\n  locustfile: errors.py\n  max_fail_ratio: 0.1\n",
-        locustfiles={
-            "errors.py": """
-                from locust import HttpUser, constant, task
-
-                class Broken(HttpUser):
-                    wait_time = constant(0.01)
-
-                    @task
-                    def boom(self):
-                        self.client.get("/status/500", name="/status/500")
-            """
-        },
+        locustfiles={"errors.py": one_request_locustfile("/status/500", wait=0.01)},
     )
     result = pytester.runpytest("--bfd-suite", "suites.yaml", *NO_STORE)
     result.assert_outcomes(failed=1)
@@ -127,18 +117,7 @@ def test_failsafe_stops_a_target_that_got_too_slow(
 def test_target_that_never_answers_still_ends(pytester: pytest.Pytester, write_catalog) -> None:
     write_catalog(
         "- name: hang\n  locustfile: hang.py\n",
-        locustfiles={
-            "hang.py": """
-                from locust import HttpUser, constant, task
-
-                class Stuck(HttpUser):
-                    wait_time = constant(0)
-
-                    @task
-                    def hang(self):
-                        self.client.get("/hang", name="/hang")
-            """
-        },
+        locustfiles={"hang.py": one_request_locustfile("/hang", wait=0)},
     )
     result = pytester.runpytest("--bfd-suite", "suites.yaml", *NO_STORE)
     result.assert_outcomes(failed=1)
@@ -176,18 +155,7 @@ def test_child_that_outlives_its_deadline_is_stopped(pytester: pytest.Pytester, 
 def test_junitxml_carries_outcomes_and_figures(pytester: pytest.Pytester, write_catalog) -> None:
     write_catalog(
         "- name: good\n  locustfile: api.py\n- name: strict\n  locustfile: slow.py\n  sla: {p99: 5}\n",
-        locustfiles={
-            "slow.py": """
-                from locust import HttpUser, constant, task
-
-                class Slow(HttpUser):
-                    wait_time = constant(0)
-
-                    @task
-                    def slow(self):
-                        self.client.get("/slow?ms=20", name="/slow")
-            """
-        },
+        locustfiles={"slow.py": one_request_locustfile("/slow?ms=20", wait=0)},
     )
     result = pytester.runpytest("--bfd-suite", "suites.yaml", "--junitxml", "out.xml", *NO_STORE)
     result.assert_outcomes(passed=1, failed=1)

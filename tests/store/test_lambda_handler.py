@@ -587,3 +587,27 @@ def test_record_the_store_refused_leaves_with_the_response(
     assert record.run_id is not None and record.run_id in caplog.text  # also in the log
     assert list(lambda_env.iterdir()) == []
     assert not [fragment for fragment in SECRET_FRAGMENTS if fragment in json.dumps(response)]
+
+
+def test_warm_invocations_answer_right_each_time(
+    lambda_env: Path, suites_root: Path, clients: AwsClients, demo_server: DemoServer
+) -> None:
+    """One process, several invocations, alternating outcomes: nothing of one run leaks into the next."""
+    put_secrets(clients)
+    (suites_root / "api.py").write_text(SECRET_CHECKING_LOCUSTFILE)
+    (suites_root / "failing.py").write_text(FAILING_LOCUSTFILE)
+    expected = ["success", "failed", "success", "failed"]
+    answers = [
+        handler(
+            e2e_payload(demo_server, "api.py" if want == "success" else "failing.py"),
+            FakeContext(),
+            clients=clients,
+        )
+        for want in expected
+    ]
+    assert [(a["result"], a["exit_code"]) for a in answers] == [
+        (want, 0 if want == "success" else 1) for want in expected
+    ]
+    assert [len(a["suites"]) for a in answers] == [1, 1, 1, 1]
+    assert "LOCUST_BFD_DATABASE_CONNECTION_STRING" not in os.environ
+    assert list(lambda_env.iterdir()) == []
