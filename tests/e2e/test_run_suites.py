@@ -316,3 +316,16 @@ def test_fixture_runs_a_suite_and_returns_the_record(pytester: pytest.Pytester, 
     result = pytester.runpytest("test_with_fixture.py")
     result.assert_outcomes(passed=1)
     assert not (pytester.path / ".bfd-stats").exists()
+
+
+def test_progress_lines_keep_quiet_output_intact(pytester: pytest.Pytester, write_catalog) -> None:
+    write_catalog("- name: quiet\n  locustfile: api.py\n  spawned_runtime: 3s\n")
+    result = pytester.runpytest("--bfd-suite", "suites.yaml", "-q", "--bfd-progress", "1", *NO_STORE)
+    result.assert_outcomes(passed=1)
+    lines = result.stdout.lines
+    progress = [line for line in lines if line.startswith("[bfd] quiet ")]
+    assert len(progress) >= 2  # at least every couple of seconds over a 4 s run
+    assert all("users" in line and "req/s" in line and "fails" in line for line in progress)
+    result.stdout.fnmatch_lines(["[[]bfd[]] quiet *", ".*[[]100%[]]", "*1 passed*"])
+    quiet = pytester.runpytest("--bfd-suite", "suites.yaml", "-qq", *NO_STORE)
+    assert not [line for line in quiet.stdout.lines if line.startswith("[bfd]")]
