@@ -23,34 +23,27 @@ TAG_PATTERN = re.compile(r"[a-z0-9_]+")
 # --- argparse type functions: each raises ArgumentTypeError naming the bad value ------------------
 
 
-def positive_int(text: str) -> int:
+def _bounded(text: str, convert: Callable[[str], Any], expected: str, ok: Callable[[Any], bool]) -> Any:
+    """`convert(text)` when it parses and `ok` holds (infinity never does), else a message naming both."""
     try:
-        value = int(text)
+        value = convert(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}")
+        raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}") from None
+    if not ok(value) or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}")
     return value
+
+
+def positive_int(text: str) -> int:
+    return int(_bounded(text, int, "a whole number >= 1", lambda value: value >= 1))
 
 
 def positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number > 0, got {text!r}") from None
-    if not value > 0 or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"expected a number > 0, got {text!r}")
-    return value
+    return float(_bounded(text, float, "a number > 0", lambda value: value > 0))
 
 
 def non_negative_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number >= 0, got {text!r}") from None
-    if not value >= 0 or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"expected a number >= 0, got {text!r}")
-    return value
+    return float(_bounded(text, float, "a number >= 0", lambda value: value >= 0))
 
 
 def timespan(text: str) -> int:
@@ -75,17 +68,8 @@ def tag(text: str) -> str:
 
 
 def processes(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"expected a number of processes >= 1 (or -1: one per core), got {text!r}"
-        ) from None
-    if value == 0 or value < -1:
-        raise argparse.ArgumentTypeError(
-            f"expected a number of processes >= 1 (or -1: one per core), got {text!r}"
-        )
-    return value
+    expected = "a number of processes >= 1 (or -1: one per core)"
+    return int(_bounded(text, int, expected, lambda value: value >= 1 or value == -1))
 
 
 def compare_mode(text: str) -> str:
