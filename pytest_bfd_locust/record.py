@@ -195,7 +195,13 @@ class RecordMetadata:
 
 @dataclass(frozen=True)
 class EntryHistogram:
-    """The response-time histogram of one stats entry (our addition to the seed's record)."""
+    """The response-time histogram of one stats entry (our addition to the seed's record).
+
+    Stored as a list of `{"ms": bucket, "count": requests}` rather than an object keyed by bucket:
+    a Glue crawler infers one stable `array<struct<ms:int,count:int>>` column from that, where an
+    object would become a struct with a field per bucket ever seen (and nulls for the rest).
+    The object form is still read.
+    """
 
     task_name: str
     request_method: str
@@ -205,20 +211,29 @@ class EntryHistogram:
         return {
             "task_name": self.task_name,
             "request_method": self.request_method,
-            "response_times": {str(ms): count for ms, count in sorted(self.response_times.items())},
+            "response_times": [
+                {"ms": ms, "count": count} for ms, count in sorted(self.response_times.items())
+            ],
         }
 
     @classmethod
     def from_json(cls, data: Any, where: str) -> EntryHistogram:
         obj = _object(data, where)
-        times = _object(obj.get("response_times"), f"{where}.response_times")
+        times = obj.get("response_times")
+        at = f"{where}.response_times"
         histogram: dict[int, int] = {}
-        for ms in times:
-            try:
-                bucket = int(ms)
-            except (TypeError, ValueError):
-                raise RecordError(f"{where}.response_times: expected whole-ms keys, got {ms!r}") from None
-            histogram[bucket] = _int(times, ms, f"{where}.response_times")
+        if isinstance(times, list):
+            for index, bucket in enumerate(times):
+                entry = _object(bucket, f"{at}[{index}]")
+                histogram[_int(entry, "ms", f"{at}[{index}]")] = _int(entry, "count", f"{at}[{index}]")
+        else:
+            by_bucket = _object(times, at)
+            for ms in by_bucket:
+                try:
+                    bucket_ms = int(ms)
+                except (TypeError, ValueError):
+                    raise RecordError(f"{at}: expected whole-ms keys, got {ms!r}") from None
+                histogram[bucket_ms] = _int(by_bucket, ms, at)
         return cls(
             task_name=_str(obj, "task_name", where),
             request_method=_str(obj, "request_method", where, allow_none=True),

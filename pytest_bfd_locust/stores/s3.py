@@ -541,7 +541,6 @@ def parse_rows(
                 text = row.get(column)
                 if text is not None:
                     data[column] = _json_column(text, column)
-            _drop_absent_histogram_buckets(data)
             records.append(Record.from_json(data))
         except RecordError as error:
             skipped.append(f"skipped stored record {source}: {error}")
@@ -560,14 +559,6 @@ def query_failure_message(execution_id: str, status: Mapping[str, Any]) -> str:
     state = status.get("State", "UNKNOWN")
     reason = status.get("StateChangeReason") or status.get("AthenaError", {}).get("ErrorMessage")
     return f"Athena query {execution_id} {state}: {reason or 'Athena gave no reason'}"
-
-
-def _drop_absent_histogram_buckets(data: dict[str, Any]) -> None:
-    # The crawler merges every record's histogram buckets into one struct, so a row has a null
-    # for each bucket another record used: null means "no request in that bucket".
-    for entry in data.get("histograms") or ():
-        if isinstance(entry, dict) and isinstance(entry.get("response_times"), dict):
-            entry["response_times"] = {k: v for k, v in entry["response_times"].items() if v is not None}
 
 
 def _checked_limit(limit: int) -> int:

@@ -54,7 +54,10 @@ ADDED_COLUMNS = (
     {"Name": "host", "Type": "string"},
     {
         "Name": "histograms",
-        "Type": "array<struct<task_name:string,request_method:string,response_times:struct<50:int,100:int>>>",
+        "Type": (
+            "array<struct<task_name:string,request_method:string,"
+            "response_times:array<struct<ms:int,count:int>>>>"
+        ),
     },
 )
 """Columns a crawler adds once it has seen records written by this project."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import re
 import subprocess
 import sys
 from collections.abc import Callable
@@ -222,7 +223,7 @@ def test_additions_are_written_under_their_top_level_keys() -> None:
     assert data["histograms"][0] == {
         "task_name": "/a",
         "request_method": "GET",
-        "response_times": {"10": 5, "20": 3, "110": 1},
+        "response_times": [{"ms": 10, "count": 5}, {"ms": 20, "count": 3}, {"ms": 110, "count": 1}],
     }
     assert data["errors"][0] == {
         "task_name": "/a",
@@ -606,7 +607,28 @@ def test_histogram_for_a_record_without_histograms_is_none() -> None:
 
 def test_entry_histogram_keys_are_written_in_numeric_order() -> None:
     entry = EntryHistogram("/a", "GET", {110: 1, 20: 3, 9: 2})
-    assert list(entry.to_json()["response_times"]) == ["9", "20", "110"]
+    assert [bucket["ms"] for bucket in entry.to_json()["response_times"]] == [9, 20, 110]
+
+
+def test_entry_histogram_object_form_is_still_read() -> None:
+    data = {"task_name": "/a", "request_method": "GET", "response_times": {"110": 1, "20": 3}}
+    assert EntryHistogram.from_json(data, "h").response_times == {110: 1, 20: 3}
+
+
+@pytest.mark.parametrize(
+    ("response_times", "fragment"),
+    [
+        ([{"ms": 10}], "h.response_times[0].count"),
+        ([{"ms": "ten", "count": 1}], "h.response_times[0].ms"),
+        ([{"ms": 10, "count": 1.5}], "h.response_times[0].count"),
+        ([7], "h.response_times[0]: expected an object"),
+        ("10:1", "h.response_times: expected an object"),
+    ],
+)
+def test_entry_histogram_list_form_is_checked(response_times: object, fragment: str) -> None:
+    data = {"task_name": "/a", "request_method": "GET", "response_times": response_times}
+    with pytest.raises(RecordError, match=re.escape(fragment)):
+        EntryHistogram.from_json(data, "h")
 
 
 def test_totals_factory_follows_the_seed_convention() -> None:
