@@ -162,7 +162,9 @@ def pytest_configure(config: pytest.Config) -> None:
     except SettingsError as exc:
         raise pytest.UsageError(str(exc)) from None
     store = None
-    if not settings.no_store or settings.compare is not None:
+    # Only a session with suites needs a store (the fixture neither stores nor compares): every
+    # other pytest run in an environment where the plugin is installed pays nothing for it.
+    if settings.suites and (not settings.no_store or settings.compare is not None):
         try:
             store = open_store(settings.store, rootdir=str(config.rootpath))
         except StoreUriError as exc:
@@ -299,14 +301,16 @@ def bfd_locust(request: pytest.FixtureRequest) -> Callable[..., Record]:
     """Run a suite from a Python test and get its record back.
 
     `bfd_locust("path/locustfile.py", host=..., users=2, spawn_rate=2, spawned_runtime=3)` or
-    `bfd_locust("catalog.yaml", name="suite-name")`. The suite runs through the shared runner (and
+    `bfd_locust("catalog.yaml", name="suite-name")`; relative paths are taken from the rootdir.
+    Keyword arguments override the suite's fields. The suite runs through the shared runner (and
     its catalog's target, if any); nothing is stored or compared. Fails the test when Locust could
     not produce statistics; validation failures are left to the caller's assertions.
     """
     session = request.config.stash[SESSION_KEY]
 
     def run(path: str | Path, name: str | None = None, **overrides: Any) -> Record:
-        catalog = load_catalog(Path(path))
+        given = Path(path)
+        catalog = load_catalog(given if given.is_absolute() else request.config.rootpath / given)
         matching = [s for s in catalog.suites if name is None or s.name == name]
         if len(matching) != 1:
             names = ", ".join(s.name for s in catalog.suites)
