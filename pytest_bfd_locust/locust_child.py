@@ -38,6 +38,7 @@ from pytest_bfd_locust.record import (
     Record,
     RecordMetadata,
     TaskStats,
+    host_without_credentials,
     percentiles_from_histogram,
     record_hash,
     sort_tasks,
@@ -211,7 +212,7 @@ def build_record(environment: Environment, control: ChildControl) -> Record:
         tasks=tasks,
         run_id=control.run_id,
         suite=control.suite,
-        host=environment.host,
+        host=host_without_credentials(environment.host),
         histograms=tuple(histograms),
         errors=tuple(errors),
     )

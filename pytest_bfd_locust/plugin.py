@@ -23,7 +23,7 @@ from pytest_bfd_locust.compare import (
     read_threshold_file,
 )
 from pytest_bfd_locust.progress import Progress, format_progress
-from pytest_bfd_locust.record import Record
+from pytest_bfd_locust.record import Record, host_without_credentials
 from pytest_bfd_locust.report import format_summary_lines
 from pytest_bfd_locust.settings import OPTIONS, BfdSettings, SettingsError, argparse_kwargs, ini_type, resolve
 from pytest_bfd_locust.stores import Store, StoreUriError, open_store
@@ -257,7 +257,7 @@ def user_properties(result: SuiteResult) -> list[tuple[str, object]]:
     """The key figures of a suite, for `--junitxml` (and the Lambda's response)."""
     properties: list[tuple[str, object]] = [
         ("bfd_suite", result.suite.name),
-        ("bfd_host", result.suite.host or ""),
+        ("bfd_host", host_without_credentials(result.suite.host) or ""),
         ("bfd_users", result.suite.users),
         ("bfd_spawn_rate", result.suite.spawn_rate),
         ("bfd_spawned_runtime", result.suite.spawned_runtime),

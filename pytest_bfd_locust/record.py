@@ -379,6 +379,17 @@ def record_hash(
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+def host_without_credentials(host: str | None) -> str | None:
+    """The host URL as it may be recorded: any `user:password@` part removed (SPEC §11)."""
+    if not host:
+        return host
+    scheme, sep, rest = host.partition("://")
+    if not sep:
+        return host
+    authority, slash, path = rest.partition("/")
+    return f"{scheme}://{authority.rpartition('@')[2]}{slash}{path}"
+
+
 def percentiles_from_histogram(histogram: Histogram, num_requests: int) -> dict[str, int]:
     """Locust's percentile rule (`calculate_response_time_percentile`) over a histogram."""
     if not num_requests:

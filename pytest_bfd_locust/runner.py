@@ -21,7 +21,7 @@ from pathlib import Path
 
 from pytest_bfd_locust.child_control import CONTROL_ENV, ChildControl
 from pytest_bfd_locust.progress import Progress
-from pytest_bfd_locust.record import Record, RecordError
+from pytest_bfd_locust.record import Record, RecordError, host_without_credentials
 
 LOG_TAIL_LINES = 30
 
@@ -94,14 +94,19 @@ def locust_command(request: RunRequest, html_path: Path) -> list[str]:
         "--html",
         str(html_path),
     ]
-    if request.host:
-        argv += ["--host", request.host]
+    if request.host and host_without_credentials(request.host) == request.host:
+        argv += ["--host", request.host]  # a host with credentials goes through LOCUST_HOST instead
     if request.only_summary:
         argv.append("--only-summary")
     if request.processes:
         argv += ["--processes", str(request.processes)]
     argv += list(request.locust_args)
     return argv
+
+
+def _host_with_credentials_env(host: str | None) -> dict[str, str]:
+    """Locust reads `--host` from LOCUST_HOST too: credentials in a host URL stay out of argv."""
+    return {"LOCUST_HOST": host} if host and host_without_credentials(host) != host else {}
 
 
 def spawn_rate_arg(spawn_rate: float) -> str:
@@ -145,6 +150,7 @@ def run_suite(
         **os.environ,
         **request.env,
         **(secrets_env or {}),
+        **_host_with_credentials_env(request.host),
         CONTROL_ENV: str(control_path),
         "PYTHONUNBUFFERED": "1",
     }

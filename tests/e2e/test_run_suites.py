@@ -329,3 +329,16 @@ def test_progress_lines_keep_quiet_output_intact(pytester: pytest.Pytester, writ
     result.stdout.fnmatch_lines(["[[]bfd[]] quiet *", ".*[[]100%[]]", "*1 passed*"])
     quiet = pytester.runpytest("--bfd-suite", "suites.yaml", "-qq", *NO_STORE)
     assert not [line for line in quiet.stdout.lines if line.startswith("[bfd]")]
+
+
+def test_credentials_in_the_host_reach_locust_but_not_the_record(
+    pytester: pytest.Pytester, write_catalog, demo_server: DemoServer
+) -> None:
+    write_catalog("- name: creds\n  locustfile: api.py\n")
+    host = demo_server.url.replace("http://", "http://reader:pw-9f2c@")
+    result = pytester.runpytest("--bfd-suite", "suites.yaml", "--bfd-host", host, "--junitxml", "out.xml")
+    result.assert_outcomes(passed=1)
+    record_text = next((pytester.path / ".bfd-stats").glob("hash=*/*.stats.json")).read_text()
+    assert json.loads(record_text)["host"] == demo_server.url
+    assert "pw-9f2c" not in record_text
+    assert "pw-9f2c" not in (pytester.path / "out.xml").read_text()

@@ -21,6 +21,7 @@ from pytest_bfd_locust.record import (
     Record,
     RecordError,
     ResultStatus,
+    host_without_credentials,
     percentiles_from_histogram,
     record_hash,
 )
@@ -634,3 +635,18 @@ def test_entry_histogram_list_form_is_checked(response_times: object, fragment: 
 def test_totals_factory_follows_the_seed_convention() -> None:
     totals = make_totals()
     assert totals.key == ("Aggregated", "")
+
+
+@pytest.mark.parametrize(
+    ("host", "recorded"),
+    [
+        ("https://reader:s3cret@api.example.test:8443/base", "https://api.example.test:8443/base"),
+        ("http://token@127.0.0.1:8080", "http://127.0.0.1:8080"),
+        ("http://127.0.0.1:8080/path@x", "http://127.0.0.1:8080/path@x"),
+        ("https://api.example.test", "https://api.example.test"),
+        (None, None),
+        ("", ""),
+    ],
+)
+def test_host_is_recorded_without_credentials(host: str | None, recorded: str | None) -> None:
+    assert host_without_credentials(host) == recorded

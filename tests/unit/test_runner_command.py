@@ -256,3 +256,9 @@ def test_without_a_callback_nothing_is_read(progress_file: Path) -> None:
     tail = ProgressTail(progress_file, None)
     tail.poll()
     assert tail.offset == 0
+
+
+def test_host_with_credentials_stays_out_of_argv() -> None:
+    argv = locust_command(_request(host="https://reader:s3cret@api.example.test:8443/base"), HTML)
+    assert not [arg for arg in argv if "s3cret" in arg]
+    assert "--host" not in argv
