@@ -89,7 +89,7 @@ class SuiteResult:
                 f"regression against the {self.baseline.describe()}:\n"
                 + format_comparison_table(self.comparison.failures + self.comparison.warnings)
             )
-        if self.run is not None and (self.run.record is None or self.run.abort_reason):
+        if self.run is not None:
             tail = self.run.log_tail()
             if tail:
                 sections.append(f"tail of Locust's log ({self.run.log_path}):\n{tail}")

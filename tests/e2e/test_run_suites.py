@@ -49,6 +49,7 @@ def test_failing_endpoint_fails_on_fail_ratio(pytester: pytest.Pytester, write_c
     result.stdout.fnmatch_lines(
         ["*fail ratio: measured 1 (* of * requests failed), limit max_fail_ratio 0.1*"]
     )
+    result.stdout.fnmatch_lines(["*tail of Locust's log (*locust.log):*", "*Aggregated*"])
 
 
 def test_sla_breach_names_percentile_limit_and_measurement(
