@@ -56,6 +56,7 @@ class BfdSession:
         self.suite_paths = {path.resolve() for path in settings.suites}
         self.thresholds: dict[Path, ThresholdSet] = {}
         self.results: list[tuple[str, SuiteResult]] = []
+        self.report_errors: list[str] = []
 
     def is_suite_path(self, path: Path) -> bool:
         return path.resolve() in self.suite_paths
@@ -104,7 +105,7 @@ class BfdSession:
 
     @pytest.hookimpl(trylast=True)
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
-        if not self.results:
+        if not self.results and not self.report_errors:
             return
         verbose = self.config.get_verbosity() > 0
         terminalreporter.section("bfd-locust")
@@ -113,16 +114,22 @@ class BfdSession:
             if result.comparison is not None:
                 for line in format_summary_lines(result.comparison, verbose=verbose):
                     terminalreporter.write_line("    " + line)
+        for error in self.report_errors:
+            terminalreporter.write_line(f"bfd-locust: {error}", red=True)
 
     def pytest_sessionfinish(self) -> None:
         if self.settings.junit_detail is not None:
             from pytest_bfd_locust.junit_detail import write_junit_detail  # junit-xml only when asked for
 
-            self.settings.junit_detail.parent.mkdir(parents=True, exist_ok=True)
-            write_junit_detail(
-                self.settings.junit_detail,
-                [(result.suite.name, result.comparison) for _, result in self.results],
-            )
+            path = self.settings.junit_detail
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                write_junit_detail(
+                    path, [(result.suite.name, result.comparison) for _, result in self.results]
+                )
+            except OSError as exc:
+                # Said plainly in the summary rather than turned into an internal error of the session.
+                self.report_errors.append(f"could not write --bfd-junit-detail {path}: {exc}")
 
 
 def summary_line(nodeid: str, result: SuiteResult) -> str:

@@ -162,3 +162,14 @@ def test_bad_threshold_file_is_a_collection_error(pytester: pytest.Pytester, wri
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines(["*meta.json*totals*"])
     assert "Traceback" not in result.stdout.str()
+
+
+def test_unwritable_detail_file_is_reported_plainly(pytester: pytest.Pytester, write_catalog) -> None:
+    write_catalog(SUITE)
+    (pytester.path / "blocker").write_text("a file where a directory should be")
+    result = pytester.runpytest(
+        "--bfd-suite", "suites.yaml", "--bfd-junit-detail", "blocker/detail.xml", *QUIET
+    )
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(["bfd-locust: could not write --bfd-junit-detail *blocker/detail.xml: *"])
+    assert "INTERNALERROR" not in result.stdout.str()
