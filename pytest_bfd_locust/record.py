@@ -197,10 +197,10 @@ class RecordMetadata:
 class EntryHistogram:
     """The response-time histogram of one stats entry (our addition to the seed's record).
 
-    Stored as a list of `{"ms": bucket, "count": requests}` rather than an object keyed by bucket:
-    a Glue crawler infers one stable `array<struct<ms:int,count:int>>` column from that, where an
-    object would become a struct with a field per bucket ever seen (and nulls for the rest).
-    The object form is still read.
+    Stored as `[[ms, count], ...]` pairs rather than an object keyed by bucket: a Glue crawler
+    infers one stable `array<array<int>>` column from that, where an object would become a struct
+    with a field per bucket ever seen (and nulls for the rest). As compact as the object (Athena
+    bills the bytes it scans). The object form is still read.
     """
 
     task_name: str
@@ -211,9 +211,7 @@ class EntryHistogram:
         return {
             "task_name": self.task_name,
             "request_method": self.request_method,
-            "response_times": [
-                {"ms": ms, "count": count} for ms, count in sorted(self.response_times.items())
-            ],
+            "response_times": [[ms, count] for ms, count in sorted(self.response_times.items())],
         }
 
     @classmethod
@@ -223,9 +221,11 @@ class EntryHistogram:
         at = f"{where}.response_times"
         histogram: dict[int, int] = {}
         if isinstance(times, list):
-            for index, bucket in enumerate(times):
-                entry = _object(bucket, f"{at}[{index}]")
-                histogram[_int(entry, "ms", f"{at}[{index}]")] = _int(entry, "count", f"{at}[{index}]")
+            for index, pair in enumerate(times):
+                if not isinstance(pair, list) or len(pair) != 2:
+                    raise RecordError(f"{at}[{index}]: expected a [ms, count] pair, got {pair!r}")
+                bucket = {"ms": pair[0], "count": pair[1]}
+                histogram[_int(bucket, "ms", f"{at}[{index}]")] = _int(bucket, "count", f"{at}[{index}]")
         else:
             by_bucket = _object(times, at)
             for ms in by_bucket:

@@ -54,10 +54,7 @@ ADDED_COLUMNS = (
     {"Name": "host", "Type": "string"},
     {
         "Name": "histograms",
-        "Type": (
-            "array<struct<task_name:string,request_method:string,"
-            "response_times:array<struct<ms:int,count:int>>>>"
-        ),
+        "Type": ("array<struct<task_name:string,request_method:string,response_times:array<array<int>>>>"),
     },
 )
 """Columns a crawler adds once it has seen records written by this project."""

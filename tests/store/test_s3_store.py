@@ -309,12 +309,10 @@ def test_histograms_come_back_from_their_array_column(
     create_stats_table(aws, with_additions=True)
     record = _record(1_700_000_100, "run-1", histograms={("/v2/fhir/Patient", "GET"): {50: 3, 100: 7}})
     row = result_row(record, _source(record))
-    # What Athena's json_format(CAST(histograms AS JSON)) gives for array<struct<ms:int,count:int>>.
+    # What Athena's json_format(CAST(histograms AS JSON)) gives for array<array<int>> buckets.
     athena_json = [
-        {"task_name": "/v2/fhir/Patient", "request_method": "GET", "response_times": [
-            {"ms": 50, "count": 3}, {"ms": 100, "count": 7}
-        ]}
-    ]  # fmt: skip
+        {"task_name": "/v2/fhir/Patient", "request_method": "GET", "response_times": [[50, 3], [100, 7]]}
+    ]
     row["Data"][7] = {"VarCharValue": json.dumps(athena_json)}
     queue_results([row])
 

@@ -224,7 +224,7 @@ def test_additions_are_written_under_their_top_level_keys() -> None:
     assert data["histograms"][0] == {
         "task_name": "/a",
         "request_method": "GET",
-        "response_times": [{"ms": 10, "count": 5}, {"ms": 20, "count": 3}, {"ms": 110, "count": 1}],
+        "response_times": [[10, 5], [20, 3], [110, 1]],
     }
     assert data["errors"][0] == {
         "task_name": "/a",
@@ -608,7 +608,7 @@ def test_histogram_for_a_record_without_histograms_is_none() -> None:
 
 def test_entry_histogram_keys_are_written_in_numeric_order() -> None:
     entry = EntryHistogram("/a", "GET", {110: 1, 20: 3, 9: 2})
-    assert [bucket["ms"] for bucket in entry.to_json()["response_times"]] == [9, 20, 110]
+    assert [ms for ms, _ in entry.to_json()["response_times"]] == [9, 20, 110]
 
 
 def test_entry_histogram_object_form_is_still_read() -> None:
@@ -619,10 +619,10 @@ def test_entry_histogram_object_form_is_still_read() -> None:
 @pytest.mark.parametrize(
     ("response_times", "fragment"),
     [
-        ([{"ms": 10}], "h.response_times[0].count"),
-        ([{"ms": "ten", "count": 1}], "h.response_times[0].ms"),
-        ([{"ms": 10, "count": 1.5}], "h.response_times[0].count"),
-        ([7], "h.response_times[0]: expected an object"),
+        ([[10]], "h.response_times[0]: expected a [ms, count] pair"),
+        ([["ten", 1]], "h.response_times[0].ms"),
+        ([[10, 1.5]], "h.response_times[0].count"),
+        ([7], "h.response_times[0]: expected a [ms, count] pair"),
         ("10:1", "h.response_times: expected an object"),
     ],
 )
