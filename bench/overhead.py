@@ -1,7 +1,10 @@
 """What the plugin costs over plain Locust: wall time per suite and requests/s.
 
 Runs the same suite against the same demo target, alternately through plain `locust` and through
-`pytest --bfd-suite`, several times each, and prints both and their ratios. Run by hand:
+`pytest --bfd-suite ... --compare previous` (file store: the main job), several times each, and
+prints both and their ratios. Plain Locust's `--run-time` counts spawning while the plugin's spawned
+runtime starts after it, so the runs differ slightly in length; the fair wall-time figure is the
+overhead around the load: wall time minus the run's own duration (first to last request). Run by hand:
 
     .venv/bin/python bench/overhead.py [--rounds 5] [--users 10] [--runtime 5]
 
@@ -41,8 +44,8 @@ class Api(FastHttpUser):
 """
 
 
-def plain_locust(workdir: Path, host: str, users: int, runtime: int) -> tuple[float, float]:
-    """Wall seconds and requests/s of `locust --headless` running spawn time + runtime."""
+def plain_locust(workdir: Path, host: str, users: int, runtime: int) -> tuple[float, float, float]:
+    """Wall seconds, load duration and requests/s of `locust --headless` running spawn time + runtime."""
     run_time = 1 + runtime  # spawn rate == users: one second of spawning, then the runtime
     started = time.monotonic()
     done = subprocess.run(
@@ -74,11 +77,11 @@ def plain_locust(workdir: Path, host: str, users: int, runtime: int) -> tuple[fl
     requests = sum(e["num_requests"] for e in entries)
     start = min(e["start_time"] for e in entries)
     last = max(e["last_request_timestamp"] for e in entries)
-    return wall, requests / (last - start)
+    return wall, last - start, requests / (last - start)
 
 
-def plugin(workdir: Path, host: str, users: int, runtime: int) -> tuple[float, float]:
-    """Wall seconds and requests/s of `pytest --bfd-suite` running the same suite."""
+def plugin(workdir: Path, host: str, users: int, runtime: int) -> tuple[float, float, float]:
+    """Wall seconds, load duration and requests/s of `pytest --bfd-suite` running the same suite."""
     (workdir / "suites.yaml").write_text(
         f"suites:\n  - name: bench\n    locustfile: api.py\n    host: {host}\n"
         f"    users: {users}\n    spawn_rate: {users}\n    spawned_runtime: {runtime}s\n"
@@ -110,7 +113,7 @@ def plugin(workdir: Path, host: str, users: int, runtime: int) -> tuple[float, f
     wall = time.monotonic() - started
     newest = max((artifacts / "bench").glob("*.stats.json"), key=lambda p: p.stat().st_mtime)
     record = json.loads(newest.read_text())
-    return wall, float(record["totals"]["total_reqs_per_second"])
+    return wall, float(record["metadata"]["total_runtime"]), float(record["totals"]["total_reqs_per_second"])
 
 
 def main() -> None:
@@ -124,29 +127,39 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp, start_server() as server:
         workdir = Path(tmp)
         (workdir / "api.py").write_text(LOCUSTFILE)
-        plain_runs: list[tuple[float, float]] = []
-        plugin_runs: list[tuple[float, float]] = []
+        plain_runs: list[tuple[float, float, float]] = []
+        plugin_runs: list[tuple[float, float, float]] = []
         for round_number in range(1, args.rounds + 1):
             plain_runs.append(plain_locust(workdir, server.url, args.users, args.runtime))
             plugin_runs.append(plugin(workdir, server.url, args.users, args.runtime))
             print(
-                f"round {round_number}: plain {plain_runs[-1][0]:.2f} s {plain_runs[-1][1]:.0f} req/s | "
-                f"plugin {plugin_runs[-1][0]:.2f} s {plugin_runs[-1][1]:.0f} req/s",
+                f"round {round_number}: plain {describe(plain_runs[-1])} | "
+                f"plugin {describe(plugin_runs[-1])}",
                 flush=True,
             )
-    plain_wall = statistics.median(w for w, _ in plain_runs)
-    plugin_wall = statistics.median(w for w, _ in plugin_runs)
-    plain_rps = statistics.median(r for _, r in plain_runs)
-    plugin_rps = statistics.median(r for _, r in plugin_runs)
+
+    def median(runs: list[tuple[float, float, float]], index: int) -> float:
+        return statistics.median(run[index] for run in runs)
+
+    plain_overhead = statistics.median(wall - load for wall, load, _ in plain_runs)
+    plugin_overhead = statistics.median(wall - load for wall, load, _ in plugin_runs)
     print()
     print(f"users {args.users}, spawned runtime {args.runtime} s, {args.rounds} rounds (medians)")
+    print(f"wall time:        plain {median(plain_runs, 0):.2f} s   plugin {median(plugin_runs, 0):.2f} s")
     print(
-        f"wall time:    plain {plain_wall:.2f} s   plugin {plugin_wall:.2f} s   "
-        f"extra {plugin_wall - plain_wall:+.2f} s   ratio {plugin_wall / plain_wall:.3f}"
+        f"around the load:  plain {plain_overhead:.2f} s   plugin {plugin_overhead:.2f} s   "
+        f"plugin adds {plugin_overhead - plain_overhead:+.2f} s"
     )
+    plain_rps, plugin_rps = median(plain_runs, 2), median(plugin_runs, 2)
     print(
-        f"requests/s:   plain {plain_rps:.0f}   plugin {plugin_rps:.0f}   ratio {plugin_rps / plain_rps:.3f}"
+        f"requests/s:       plain {plain_rps:.0f}   plugin {plugin_rps:.0f}   "
+        f"ratio {plugin_rps / plain_rps:.3f}"
     )
+
+
+def describe(run: tuple[float, float, float]) -> str:
+    wall, load, rps = run
+    return f"{wall:.2f} s wall, {load:.2f} s load, {rps:.0f} req/s"
 
 
 if __name__ == "__main__":
