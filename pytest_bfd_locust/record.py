@@ -8,6 +8,7 @@ path of the offending field, so a store can skip a corrupt file with a warning n
 from __future__ import annotations
 
 import hashlib
+import json
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -222,6 +223,10 @@ class EntryHistogram:
         histogram: dict[int, int] = {}
         if isinstance(times, list):
             for index, pair in enumerate(times):
+                # The common case first, kept cheap: a lookup parses thousands of buckets.
+                if isinstance(pair, list) and len(pair) == 2 and type(pair[0]) is type(pair[1]) is int:
+                    histogram[pair[0]] = pair[1]
+                    continue
                 if not isinstance(pair, list) or len(pair) != 2:
                     raise RecordError(f"{at}[{index}]: expected a [ms, count] pair, got {pair!r}")
                 bucket = {"ms": pair[0], "count": pair[1]}
@@ -321,6 +326,10 @@ class Record:
         for key, value in self.extra.items():
             data.setdefault(key, value)
         return data
+
+    def to_text(self) -> str:
+        """The stored form: one compact line (what a crawler's JSON SerDe reads; smallest to scan)."""
+        return json.dumps(self.to_json(), separators=(",", ":"))
 
     @classmethod
     def from_json(cls, data: Any, where: str = "record") -> Record:

@@ -7,7 +7,6 @@ The plugin's items call `execute_suite` and turn the `SuiteResult` into pytest's
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
@@ -216,6 +215,6 @@ def _keep_record(record: Record, artifacts_dir: Path) -> Path:
     artifacts_dir.mkdir(parents=True, exist_ok=True)
     path = artifacts_dir / f"{record.metadata.timestamp}-{record.run_id}.stats.json"
     tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(record.to_json(), indent=1), encoding="utf-8")
+    tmp.write_text(record.to_text(), encoding="utf-8")
     os.replace(tmp, path)
     return path

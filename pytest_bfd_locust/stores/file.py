@@ -70,7 +70,7 @@ class FileStore:
         record = replace(record, run_id=run_id)
         folder = self.hash_dir(record.metadata.hash)
         stem = f"{record.metadata.timestamp}-{_safe(run_id, 'run_id')}"
-        content = json.dumps(record.to_json(), indent=2, sort_keys=False).encode("utf-8")
+        content = record.to_text().encode("utf-8")
         try:
             folder.mkdir(parents=True, exist_ok=True)
             temporary = self._write_temporary(folder, content)

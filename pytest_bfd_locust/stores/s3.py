@@ -350,7 +350,7 @@ class S3Store:
         """
         key = self.object_key(record)
         uri = f"s3://{self.config.bucket}/{key}"
-        body = json.dumps(record.to_json(), separators=(",", ":"))
+        body = record.to_text()
         try:
             self.clients.s3.put_object(
                 Bucket=self.config.bucket,
