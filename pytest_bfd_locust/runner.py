@@ -120,7 +120,6 @@ def run_suite(
     request: RunRequest,
     *,
     on_progress: Callable[[Progress], None] | None = None,
-    secrets_env: Mapping[str, str] | None = None,
     poll_interval: float = 0.2,
 ) -> RunOutcome:
     """Run one suite to completion (or to its deadline) and return what it produced."""
@@ -149,7 +148,6 @@ def run_suite(
     env = {
         **os.environ,
         **request.env,
-        **(secrets_env or {}),
         **_host_with_credentials_env(request.host),
         CONTROL_ENV: str(control_path),
         "PYTHONUNBUFFERED": "1",

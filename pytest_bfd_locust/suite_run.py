@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -104,7 +104,6 @@ def execute_suite(
     store: Store | None,
     thresholds: ThresholdSet,
     on_progress: Callable[[Progress], None] | None = None,
-    secrets_env: Mapping[str, str] | None = None,
 ) -> SuiteResult:
     """Run one (already overridden) suite and judge it. Never raises for a failing run."""
     artifacts_dir = settings.artifacts / suite.name
@@ -112,9 +111,7 @@ def execute_suite(
         with _target(suite, artifacts_dir) as target:
             host = target.substitute(suite.host) if target and suite.host else suite.host
             suite = replace(suite, host=host)
-            run = run_suite(
-                _run_request(suite, settings, artifacts_dir), on_progress=on_progress, secrets_env=secrets_env
-            )
+            run = run_suite(_run_request(suite, settings, artifacts_dir), on_progress=on_progress)
     except TargetError as exc:
         return SuiteResult(suite=suite, run=None, record=None, errors=(f"target: {exc}",))
     if run.record is None:
