@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sys
 import time
 from typing import Any
@@ -81,6 +82,10 @@ class ChildSession:
         if isinstance(environment.runner, WorkerRunner):
             return
         gevent.spawn(self.monitor, environment)
+        # Locust installs its own SIGTERM handler only after a load shape has finished, so a suite
+        # whose shape never ends would die at the runner's deadline without its statistics.
+        # Quitting the runner lets Locust shut down normally, and `on_quitting` writes the result.
+        gevent.signal_handler(signal.SIGTERM, self.stop, environment, None)
 
     def on_spawning_complete(self, user_count: int, **_: Any) -> None:
         if self.spawned_at is not None:

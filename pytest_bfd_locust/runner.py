@@ -61,7 +61,8 @@ class RunOutcome:
     record: Record | None
     exit_code: int | None
     error: str | None
-    """Why there is no usable run (crash, timeout, unreadable result); None when Locust finished."""
+    """Why the run failed to finish (crash, timeout, unreadable result); None when Locust finished.
+    A run stopped at its deadline may still have a record of what it did until then."""
     abort_reason: str | None
     """Set when the failsafe stopped the run."""
     log_path: Path
@@ -180,20 +181,14 @@ def run_suite(
             raise
     duration = time.monotonic() - started
     exit_code = child.returncode
-    if timed_out:
-        return RunOutcome(
-            record=None,
-            exit_code=exit_code,
-            error=(
-                f"Locust did not finish within {deadline_seconds:.0f} s (spawn time + spawned runtime "
-                f"{request.expected_seconds:.0f} s + grace {request.grace_seconds:.0f} s) and was stopped"
-            ),
-            abort_reason=None,
-            log_path=log_path,
-            html_path=html_path,
-            duration=duration,
-        )
     record, abort_reason, error = _read_result(result_path, exit_code)
+    if timed_out:
+        # Locust answers SIGTERM by shutting down, which still writes the statistics it has: they
+        # are kept (the run fails either way).
+        error = (
+            f"Locust did not finish within {deadline_seconds:.0f} s (spawn time + spawned runtime "
+            f"{request.expected_seconds:.0f} s + grace {request.grace_seconds:.0f} s) and was stopped"
+        )
     return RunOutcome(record, exit_code, error, abort_reason, log_path, html_path, duration)
 
 

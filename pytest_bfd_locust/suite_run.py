@@ -119,7 +119,7 @@ def execute_suite(
 
     validation = validate(run.record, validation_rules(suite), abort_reason=run.abort_reason)
     notes: list[str] = []
-    errors: list[str] = []
+    errors: list[str] = [] if run.error is None else [f"Locust run failed: {run.error}"]
     comparison: Comparison | None = None
     baseline: Baseline | None = None
     if settings.compare is not None and store is not None:
@@ -145,7 +145,8 @@ def execute_suite(
 
     record = run.record.with_results(
         compare=comparison.result if comparison is not None else ResultStatus.NOT_APPLICABLE,
-        validation=validation_status(validation),
+        # A run that did not finish is never a baseline.
+        validation=ResultStatus.FAILED if run.error else validation_status(validation),
     )
     artifact = _keep_record(record, artifacts_dir)
     stored_at: str | None = None

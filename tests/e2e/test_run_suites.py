@@ -343,3 +343,33 @@ def test_credentials_in_the_host_reach_locust_but_not_the_record(
     assert json.loads(record_text)["host"] == demo_server.url
     assert "pw-9f2c" not in record_text
     assert "pw-9f2c" not in (pytester.path / "out.xml").read_text()
+
+
+def test_run_stopped_at_its_deadline_keeps_what_it_measured(pytester: pytest.Pytester, write_catalog) -> None:
+    write_catalog(
+        "- name: endless\n  locustfile: endless.py\n  spawned_runtime: 1s\n",
+        locustfiles={
+            "endless.py": """
+                from locust import HttpUser, LoadTestShape, constant, task
+
+                class NeverEnds(LoadTestShape):
+                    def tick(self):
+                        return (2, 2)  # a shape that forgets to stop
+
+                class Api(HttpUser):
+                    wait_time = constant(0.05)
+
+                    @task
+                    def patient(self):
+                        self.client.get("/v2/fhir/Patient?_id=1", name="/v2/fhir/Patient")
+            """
+        },
+    )
+    result = pytester.runpytest(
+        "--bfd-suite", "suites.yaml", "--bfd-timeout-grace", "2", "-p", "no:cacheprovider"
+    )
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*Locust did not finish within 4 s*and was stopped*"])
+    [record] = stored_records(pytester.path)
+    assert record["totals"]["num_requests"] > 0  # type: ignore[index]
+    assert record["metadata"]["validation_result"] == "FAILED"  # type: ignore[index]
