@@ -21,12 +21,14 @@ def records(root: Path) -> list[dict]:  # type: ignore[type-arg]
     return [json.loads(p.read_text()) for p in paths]
 
 
-def test_first_run_warns_second_compares_and_passes(pytester: pytest.Pytester, write_catalog) -> None:
-    write_catalog(SUITE)
+def test_first_run_warns_second_compares_and_passes(
+    pytester: pytest.Pytester, write_catalog, steady_thresholds: str
+) -> None:
+    write_catalog(SUITE, defaults=steady_thresholds)
     first = pytester.runpytest("--bfd-suite", "suites.yaml", "--compare", "previous", *QUIET)
     first.assert_outcomes(passed=1)
     first.stdout.fnmatch_lines(
-        ["*suites.yaml:7: BfdLocustWarning: no eligible baseline under tag 'default'*"]
+        ["*suites.yaml:8: BfdLocustWarning: no eligible baseline under tag 'default'*"]
     )
     second = pytester.runpytest("--bfd-suite", "suites.yaml", "--compare", "previous", *QUIET)
     second.assert_outcomes(passed=1)
@@ -37,9 +39,9 @@ def test_first_run_warns_second_compares_and_passes(pytester: pytest.Pytester, w
 
 
 def test_slower_target_fails_and_names_the_statistics(
-    pytester: pytest.Pytester, write_catalog, demo_server: DemoServer
+    pytester: pytest.Pytester, write_catalog, demo_server: DemoServer, steady_thresholds: str
 ) -> None:
-    write_catalog(SUITE)
+    write_catalog(SUITE, defaults=steady_thresholds)
     pytester.runpytest("--bfd-suite", "suites.yaml", *QUIET).assert_outcomes(passed=1)
     demo_server.set_control(delay_ms=60)
     result = pytester.runpytest("--bfd-suite", "suites.yaml", "--compare", "previous", *QUIET)
@@ -60,8 +62,10 @@ def test_slower_target_fails_and_names_the_statistics(
     third.stdout.fnmatch_lines([f"*vs previous run at timestamp {first_timestamp} *"])
 
 
-def test_compare_average_uses_the_last_n_runs(pytester: pytest.Pytester, write_catalog) -> None:
-    write_catalog(SUITE)
+def test_compare_average_uses_the_last_n_runs(
+    pytester: pytest.Pytester, write_catalog, steady_thresholds: str
+) -> None:
+    write_catalog(SUITE, defaults=steady_thresholds)
     for _ in range(2):
         pytester.runpytest("--bfd-suite", "suites.yaml", *QUIET).assert_outcomes(passed=1)
     result = pytester.runpytest(
@@ -103,8 +107,13 @@ def test_seed_flat_layout_records_are_baselines(pytester: pytest.Pytester, write
     result.stdout.fnmatch_lines(["*totals*total_reqs_per_second*1000000*"])
 
 
-def test_detail_junit_has_one_testcase_per_statistic(pytester: pytest.Pytester, write_catalog) -> None:
-    write_catalog(SUITE + "- name: other\n  locustfile: api.py\n  users: 1\n  spawn_rate: 1\n")
+def test_detail_junit_has_one_testcase_per_statistic(
+    pytester: pytest.Pytester, write_catalog, steady_thresholds: str
+) -> None:
+    write_catalog(
+        defaults=steady_thresholds,
+        suites=SUITE + "- name: other\n  locustfile: api.py\n  users: 1\n  spawn_rate: 1\n",
+    )
     pytester.runpytest("--bfd-suite", "suites.yaml", "-k", "api", *QUIET).assert_outcomes(
         passed=1, deselected=1
     )
