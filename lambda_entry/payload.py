@@ -13,11 +13,10 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path, PurePosixPath
 from typing import Any
-from urllib.parse import urlsplit
 
+from pytest_bfd_locust.record import TAG_PATTERN, is_http_url
 from pytest_bfd_locust.timespan import TimespanError, parse_timespan
 
-TAG_PATTERN = re.compile(r"[a-z0-9_]+")
 """Tags become S3 partition folders and Athena query literals (SPEC §4)."""
 
 RUN_ID_PATTERN = re.compile(r"[A-Za-z0-9_.-]{1,128}")
@@ -143,8 +142,7 @@ def resolve_suite(suite: str, suites_root: Path) -> Path:
 
 
 def _host(host: str) -> str:
-    parts = urlsplit(host)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
+    if not is_http_url(host):
         raise PayloadError(f"host: {host!r} must be a URL with scheme and host, e.g. https://example.com:443")
     return host
 

@@ -10,10 +10,12 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
+from urllib.parse import urlsplit
 
 PERCENTILE_KEYS: tuple[str, ...] = (
     "0.5",
@@ -32,6 +34,9 @@ PERCENTILE_KEYS: tuple[str, ...] = (
 
 TOTALS_NAME = "Aggregated"
 """The `task_name` of the totals entry (Locust's aggregated row); its `request_method` is ""."""
+
+TAG_PATTERN = re.compile(r"[a-z0-9_]+")
+"""What a tag may hold: tags become S3 partition folders, Athena literals and pytest markers."""
 
 HASH_PEPPER = "pepper1"
 """The seed's pepper: changing it starts a new generation of baselines."""
@@ -386,6 +391,15 @@ def record_hash(
         ]
     )
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def is_http_url(text: str) -> bool:
+    """An http(s) URL with a host and no white space: what a suite's host must be."""
+    return (
+        text.startswith(("http://", "https://"))
+        and bool(urlsplit(text).netloc)
+        and not any(char.isspace() for char in text)
+    )
 
 
 def host_without_credentials(host: str | None) -> str | None:

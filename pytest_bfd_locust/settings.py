@@ -15,10 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pytest_bfd_locust.record import TAG_PATTERN, is_http_url
 from pytest_bfd_locust.timespan import TimespanError, parse_timespan
-
-TAG_PATTERN = re.compile(r"[a-z0-9_]+")
-
 
 # --- argparse type functions: each raises ArgumentTypeError naming the bad value ------------------
 
@@ -54,7 +52,7 @@ def timespan(text: str) -> int:
 
 
 def host_url(text: str) -> str:
-    if not re.fullmatch(r"https?://[^/\s]+(/\S*)?", text):
+    if not is_http_url(text):
         raise argparse.ArgumentTypeError(
             f"expected a URL with scheme, such as http://127.0.0.1:8080, got {text!r}"
         )

@@ -15,16 +15,15 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import yaml
 
+from pytest_bfd_locust.record import TAG_PATTERN, is_http_url
 from pytest_bfd_locust.timespan import TimespanError, parse_timespan
 
 NAME_PATTERN = re.compile(r"[A-Za-z0-9_.-]+")
 """A suite name: it becomes part of the pytest item id."""
 
-TAG_PATTERN = re.compile(r"[a-z0-9_]+")
 """A tag: it becomes a pytest marker, so it must be a valid lower-case identifier-like word."""
 
 PORT_PLACEHOLDER = "{port}"
@@ -353,8 +352,7 @@ def _existing_file(value: object, key: str, ctx: _SuiteContext) -> Path:
 def _url(value: object, key: str, ctx: _SuiteContext, *, placeholder_allowed: bool) -> str:
     if not isinstance(value, str):
         raise ctx.error(key, f"expected a URL such as http://127.0.0.1:8080, got {value!r}")
-    parts = urlsplit(value.replace(PORT_PLACEHOLDER, "0"))
-    if parts.scheme not in ("http", "https") or not parts.netloc:
+    if not is_http_url(value.replace(PORT_PLACEHOLDER, "0")):
         raise ctx.error(
             key, f"{value!r} is not an http(s) URL; write it with its scheme, such as http://127.0.0.1:8080"
         )

@@ -22,6 +22,7 @@ from pytest_bfd_locust.record import (
     RecordError,
     ResultStatus,
     host_without_credentials,
+    is_http_url,
     percentiles_from_histogram,
     record_hash,
 )
@@ -650,3 +651,19 @@ def test_totals_factory_follows_the_seed_convention() -> None:
 )
 def test_host_is_recorded_without_credentials(host: str | None, recorded: str | None) -> None:
     assert host_without_credentials(host) == recorded
+
+
+@pytest.mark.parametrize(
+    ("text", "ok"),
+    [
+        ("http://127.0.0.1:8080", True),
+        ("https://api.example.test/base?x=1", True),
+        ("127.0.0.1:8080", False),
+        ("ftp://example.test", False),
+        ("http://", False),
+        ("http://exa mple.test", False),
+        ("HTTP://example.test", False),
+    ],
+)
+def test_is_http_url_is_the_one_rule_for_hosts(text: str, ok: bool) -> None:
+    assert is_http_url(text) is ok
