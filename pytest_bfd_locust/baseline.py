@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from statistics import fmean
 
-from pytest_bfd_locust.compare import TaskKey, stat_values
+from pytest_bfd_locust.compare import TaskKey, record_view, stat_values
 from pytest_bfd_locust.record import (
     Histogram,
     Record,
@@ -94,13 +94,8 @@ def previous_baseline(records: Sequence[Record]) -> Baseline | None:
     """The newest record's statistics as they were stored; None when there is no record."""
     if not records:
         return None
-    newest = records[0]
-    return Baseline(
-        kind=BaselineKind.PREVIOUS,
-        records=(newest,),
-        totals=stat_values(newest.totals),
-        tasks={task.key: stat_values(task) for task in newest.tasks},
-    )
+    view = record_view(records[0])
+    return Baseline(kind=BaselineKind.PREVIOUS, records=(records[0],), totals=view.totals, tasks=view.tasks)
 
 
 def average_baseline(records: Sequence[Record]) -> Baseline | None:
