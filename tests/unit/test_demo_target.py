@@ -230,11 +230,13 @@ def test_slow_sleeps_at_least_the_given_time(server: DemoServer) -> None:
 def test_hang_never_answers_until_the_server_stops() -> None:
     running = start_server()
     outcome: list[BaseException | int] = []
+    sent = threading.Event()
 
     def hang() -> None:
         connection = http.client.HTTPConnection("127.0.0.1", running.port, timeout=30)
         try:
             connection.request("GET", "/hang")
+            sent.set()
             outcome.append(connection.getresponse().status)
         except (http.client.HTTPException, OSError) as error:
             outcome.append(error)
@@ -245,6 +247,8 @@ def test_hang_never_answers_until_the_server_stops() -> None:
         request(running, "/hang", timeout=0.3)
     client = threading.Thread(target=hang)
     client.start()
+    # Stop only once the request is on its way: stopping first would refuse the connection.
+    assert sent.wait(timeout=10)
     running.stop()
     client.join(timeout=10)
     assert not client.is_alive(), "stopping the server must release a hanging request"
