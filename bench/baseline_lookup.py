@@ -16,9 +16,9 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from pytest_bfd_locust.baseline import average_baseline, previous_baseline
+from pytest_bfd_locust.baseline import BaselineQuery, average_baseline, previous_baseline
+from pytest_bfd_locust.histogram import PERCENTILE_KEYS
 from pytest_bfd_locust.record import (
-    PERCENTILE_KEYS,
     TOTALS_NAME,
     EntryHistogram,
     Record,
@@ -26,7 +26,6 @@ from pytest_bfd_locust.record import (
     ResultStatus,
     TaskStats,
 )
-from pytest_bfd_locust.stores import BaselineQuery
 from pytest_bfd_locust.stores.file import FileStore
 
 TASKS_PER_RECORD = 10

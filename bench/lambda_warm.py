@@ -27,18 +27,9 @@ from examples.demo_target import start_server  # noqa: E402
 from lambda_entry import handler  # noqa: E402
 from lambda_entry.secrets import parameter_names  # noqa: E402
 from pytest_bfd_locust.aws_clients import AwsClients  # noqa: E402
+from tests.locustfiles import one_request_locustfile  # noqa: E402
 
-LOCUSTFILE = """
-from locust import HttpUser, constant, task
-
-
-class Api(HttpUser):
-    wait_time = constant(0.05)
-
-    @task
-    def patient(self):
-        self.client.get("/v2/fhir/Patient?_id=1", name="/v2/fhir/Patient")
-"""
+LOCUSTFILE = one_request_locustfile("/v2/fhir/Patient?_id=1", wait=0.05)
 RSS_TOLERANCE_KB = 20_000
 FD_TOLERANCE = 2
 

@@ -26,22 +26,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from examples.demo_target import start_server  # noqa: E402
+from tests.locustfiles import patient_and_coverage_locustfile  # noqa: E402
 
-LOCUSTFILE = """
-from locust import FastHttpUser, constant, task
-
-
-class Api(FastHttpUser):
-    wait_time = constant(0.005)
-
-    @task(3)
-    def patient(self):
-        self.client.get("/v2/fhir/Patient?_id=7", name="/v2/fhir/Patient")
-
-    @task(1)
-    def coverage(self):
-        self.client.get("/v2/fhir/Coverage?beneficiary=7", name="/v2/fhir/Coverage")
-"""
+LOCUSTFILE = patient_and_coverage_locustfile(user_class="FastHttpUser", wait=0.005, patient_id=7)
 
 
 def plain_locust(workdir: Path, host: str, users: int, runtime: int) -> tuple[float, float, float]:

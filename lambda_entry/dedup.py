@@ -18,6 +18,8 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from pytest_bfd_locust.aws_clients import aws_error_code, describe_aws_error
+
 logger = logging.getLogger(__name__)
 
 MARKER_PREFIX = "lambda-runs/"
@@ -63,8 +65,10 @@ class RunMarkers:
             )
             return None
         except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") not in _LOST_RACE_CODES:
-                raise MarkerError(f"creating run marker {self.location(run_id)}: {exc}") from None
+            if aws_error_code(exc) not in _LOST_RACE_CODES:
+                raise MarkerError(
+                    f"creating run marker {self.location(run_id)}: {describe_aws_error(exc)}"
+                ) from None
         return self._read(run_id)
 
     def finish(self, run_id: str, response: dict[str, Any]) -> None:
@@ -76,7 +80,9 @@ class RunMarkers:
                 Bucket=self.bucket, Key=self._key(run_id), Body=body.encode(), ContentType="application/json"
             )
         except ClientError as exc:
-            raise MarkerError(f"writing run marker {self.location(run_id)}: {exc}") from None
+            raise MarkerError(
+                f"writing run marker {self.location(run_id)}: {describe_aws_error(exc)}"
+            ) from None
 
     def finish_quietly(self, run_id: str, response: dict[str, Any]) -> None:
         """`finish`, logging a failure instead of raising: the caller still gets the run's response."""
@@ -89,7 +95,9 @@ class RunMarkers:
         try:
             marker = json.loads(self.s3.get_object(Bucket=self.bucket, Key=self._key(run_id))["Body"].read())
         except (ClientError, ValueError) as exc:
-            raise MarkerError(f"reading run marker {self.location(run_id)}: {exc}") from None
+            raise MarkerError(
+                f"reading run marker {self.location(run_id)}: {describe_aws_error(exc)}"
+            ) from None
         response = marker.get("response") if marker.get("status") == "finished" else None
         return EarlierRun(
             response=response, started_at=float(marker.get("started_at", 0)), location=self.location(run_id)

@@ -23,9 +23,10 @@ from urllib.parse import unquote_plus
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from pytest_bfd_locust.aws_clients import AwsClients
+from pytest_bfd_locust.aws_clients import AwsClients, aws_error_code, describe_aws_error
 from pytest_bfd_locust.stores import StoreError
-from pytest_bfd_locust.stores.s3 import PartitionStatus, parse_stats_key, register_partition
+from pytest_bfd_locust.stores.s3.glue import PartitionStatus, register_partition
+from pytest_bfd_locust.stores.s3.layout import parse_stats_key
 
 CRAWLER_VARIABLE = "STATS_GLUE_CRAWLER"
 """Name of the Glue crawler to start when the stats table does not exist yet (optional)."""
@@ -134,16 +135,12 @@ def partition_handler(
 def _start_crawler(aws: AwsClients, crawler: str) -> str:
     try:
         aws.glue.start_crawler(Name=crawler)
-    except ClientError as error:
-        details = error.response.get("Error", {})
-        if details.get("Code") == "CrawlerRunningException":
+    except (ClientError, BotoCoreError) as error:
+        if aws_error_code(error) == "CrawlerRunningException":
             return "crawler-running"
         raise StoreError(
-            f"Glue crawler {crawler} ({CRAWLER_VARIABLE}): cannot start it: "
-            f"{details.get('Code', 'error')}: {details.get('Message', error)}"
+            f"Glue crawler {crawler} ({CRAWLER_VARIABLE}): cannot start it: {describe_aws_error(error)}"
         ) from error
-    except BotoCoreError as error:
-        raise StoreError(f"Glue crawler {crawler} ({CRAWLER_VARIABLE}): cannot start it: {error}") from error
     return "crawler-started"
 
 

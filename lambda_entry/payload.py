@@ -10,14 +10,13 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from enum import StrEnum
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from pytest_bfd_locust.record import TAG_PATTERN, is_http_url
+from pytest_bfd_locust.baseline import BaselineKind
+from pytest_bfd_locust.hosts import is_http_url
+from pytest_bfd_locust.tags import TAG_PATTERN
 from pytest_bfd_locust.timespan import TimespanError, parse_timespan
-
-"""Tags become S3 partition folders and Athena query literals (SPEC §4)."""
 
 RUN_ID_PATTERN = re.compile(r"[A-Za-z0-9_.-]{1,128}")
 """A run id becomes part of an S3 key; keep it to characters that need no quoting."""
@@ -38,16 +37,10 @@ class PayloadError(ValueError):
     """The payload is not valid; the message names the field and says what is wrong."""
 
 
-class CompareType(StrEnum):
-    """`compare.type`: the newest eligible record, or the average of the newest `load_limit`."""
-
-    PREVIOUS = "previous"
-    AVERAGE = "average"
-
-
 @dataclass(frozen=True)
 class ComparePayload:
-    type: CompareType
+    type: BaselineKind
+    """`compare.type`: the newest eligible record, or the average of the newest `load_limit`."""
     tag: str
     load_limit: int | None
     """None means the built-in default (`effective_load_limit`)."""
@@ -155,7 +148,7 @@ def _compare(value: Any) -> ComparePayload | None:
     _reject_unknown_keys("compare", value, _COMPARE_KEYS)
     raw_type = _required_str(value, "type", "compare")
     try:
-        compare_type = CompareType(raw_type)
+        compare_type = BaselineKind(raw_type)
     except ValueError:
         raise PayloadError(f"compare.type: {raw_type!r} must be 'average' or 'previous'") from None
     tag = _tag(_required_str(value, "tag", "compare"), "compare.tag")

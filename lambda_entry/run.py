@@ -12,15 +12,15 @@ import logging
 import shutil
 import sys
 import tempfile
-from collections.abc import Iterator, MutableMapping, Sequence
-from contextlib import contextmanager, redirect_stderr
-from dataclasses import dataclass, field
+from collections.abc import MutableMapping, Sequence
+from dataclasses import dataclass
 from importlib.metadata import entry_points
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 import pytest
 
+from lambda_entry.collector import RECORD_ARTIFACT_PROPERTY, RECORD_PROPERTIES, OutcomeCollector, tail
 from lambda_entry.config import LambdaConfig
 from lambda_entry.payload import RunPayload
 from lambda_entry.response import (
@@ -36,19 +36,14 @@ from lambda_entry.secrets import (
     fetch_secrets,
     secret_environment,
 )
+from lambda_entry.stderr_tee import stderr_tee
 
 logger = logging.getLogger(__name__)
 
 PLUGIN_ENTRY_POINT = "bfd_locust"
 PLUGIN_MODULE = "pytest_bfd_locust.plugin"
-RECORD_PROPERTIES: tuple[str, ...] = ("bfd_record_location",)
-RECORD_ARTIFACT_PROPERTY = "bfd_record_artifact"
-"""`user_properties` name of the record file the plugin keeps beside the run's artifacts."""
-"""`user_properties` names under which the plugin reports where it stored a suite's record."""
-WARNING_CATEGORY = "BfdLocustWarning"
-MAX_FAILURE_CHARS = 8000
-"""A failure text longer than this is cut from the front: the table and the stderr tail end it."""
 MAX_STDERR_CHARS = 2000
+"""How much of pytest's stderr the response quotes when pytest itself failed (usage errors)."""
 
 _EXIT_MEANINGS = {
     int(pytest.ExitCode.INTERRUPTED): "pytest was interrupted",
@@ -56,66 +51,6 @@ _EXIT_MEANINGS = {
     int(pytest.ExitCode.USAGE_ERROR): "pytest reported a usage error",
     int(pytest.ExitCode.NO_TESTS_COLLECTED): "pytest collected no tests",
 }
-
-
-@dataclass(eq=False)
-class OutcomeCollector:
-    """A pytest plugin object passed to `pytest.main(plugins=[...])`: gathers what the response needs.
-
-    Mutable on purpose, but created per run, so nothing survives into the next invocation.
-    `eq=False` keeps it hashable by identity: pluggy keeps plugins in sets.
-    """
-
-    outcomes: dict[str, SuiteOutcome] = field(default_factory=dict)
-    collection_errors: list[str] = field(default_factory=list)
-    warnings: dict[str, list[str]] = field(default_factory=dict)
-
-    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
-        if report.failed:
-            self.collection_errors.append(f"{report.nodeid or 'collection'}: {report.longreprtext.strip()}")
-
-    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        earlier = self.outcomes.get(report.nodeid)
-        properties = {str(name): _json_value(value) for name, value in report.user_properties}
-        outcome: str
-        failure: str | None
-        if report.when == "call":
-            outcome, failure = report.outcome, (report.longreprtext if report.failed else None)
-        elif report.failed:
-            outcome, failure = "error", report.longreprtext
-        elif report.skipped:
-            outcome, failure = "skipped", report.longreprtext
-        elif earlier is not None:
-            outcome, failure = earlier.outcome, earlier.failure
-        else:
-            outcome, failure = "passed", None
-        if earlier is not None and earlier.outcome in ("failed", "error") and outcome == "passed":
-            outcome, failure = earlier.outcome, earlier.failure
-        self.outcomes[report.nodeid] = SuiteOutcome(
-            nodeid=report.nodeid,
-            outcome=outcome,
-            failure=None if failure is None else _tail(failure, MAX_FAILURE_CHARS),
-            properties={**(earlier.properties if earlier else {}), **properties},
-            warnings=tuple(self.warnings.get(report.nodeid, ())),
-        )
-
-    def pytest_warning_recorded(self, warning_message: Any, when: str, nodeid: str, location: Any) -> None:
-        if type(warning_message.message).__name__ == WARNING_CATEGORY:
-            self.warnings.setdefault(nodeid, []).append(str(warning_message.message))
-
-    def suites(self) -> tuple[SuiteOutcome, ...]:
-        return tuple(
-            SuiteOutcome(o.nodeid, o.outcome, o.failure, o.properties, tuple(self.warnings.get(o.nodeid, ())))
-            for o in self.outcomes.values()
-        )
-
-    def records(self) -> tuple[str, ...]:
-        return tuple(
-            str(value)
-            for outcome in self.outcomes.values()
-            for name, value in outcome.properties.items()
-            if name in RECORD_PROPERTIES
-        )
 
 
 @dataclass(frozen=True)
@@ -179,7 +114,7 @@ def run_pytest(args: Sequence[str]) -> PytestRun:
     what was wrong while the text still reaches the log.
     """
     collector = OutcomeCollector()
-    with _stderr_tee() as stderr_copy:
+    with stderr_tee(MAX_STDERR_CHARS) as stderr_copy:
         try:
             exit_code = int(pytest.main(list(args), plugins=[collector]))
         except Exception as exc:  # noqa: BLE001 - a hook that raises outside a test escapes pytest.main
@@ -191,7 +126,7 @@ def run_pytest(args: Sequence[str]) -> PytestRun:
         suites=collector.suites(),
         records=collector.records(),
         collection_errors=tuple(collector.collection_errors),
-        stderr_tail=_tail(stderr_copy.text(), MAX_STDERR_CHARS),
+        stderr_tail=tail(stderr_copy.text(), MAX_STDERR_CHARS),
     )
 
 
@@ -291,36 +226,3 @@ def _plugin_installed() -> bool:
     # Installed with pip, pytest loads the plugin through its entry point; `-p` on top of that
     # would register it twice, which pytest refuses.
     return any(ep.name == PLUGIN_ENTRY_POINT for ep in entry_points(group="pytest11"))
-
-
-def _json_value(value: Any) -> Any:
-    return value if isinstance(value, str | int | float | bool) or value is None else str(value)
-
-
-def _tail(text: str, limit: int) -> str:
-    return text if len(text) <= limit else "..." + text[-limit:]
-
-
-class _StderrCopy:
-    """Writes through to the real stderr and keeps the last MAX_STDERR_CHARS characters."""
-
-    def __init__(self, target: TextIO) -> None:
-        self._target = target
-        self._kept = ""
-
-    def write(self, text: str) -> int:
-        self._kept = (self._kept + text)[-MAX_STDERR_CHARS:]
-        return self._target.write(text)
-
-    def text(self) -> str:
-        return self._kept
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._target, name)
-
-
-@contextmanager
-def _stderr_tee() -> Iterator[_StderrCopy]:
-    copy = _StderrCopy(sys.stderr)
-    with redirect_stderr(copy):
-        yield copy

@@ -17,6 +17,8 @@ from urllib.parse import quote
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from pytest_bfd_locust.aws_clients import describe_aws_error
+
 DSN_VARIABLE = "LOCUST_BFD_DATABASE_CONNECTION_STRING"
 CERT_PATH_VARIABLE = "LOCUST_BFD_CLIENT_CERT_PATH"
 PEM_FILE_NAME = "bfd_client_cert.pem"
@@ -68,7 +70,7 @@ def fetch_secrets(ssm: Any, *, environment: str, reader_endpoint: str) -> Locust
         response = ssm.get_parameters(Names=list(names.values()), WithDecryption=True)
     except (BotoCoreError, ClientError) as exc:
         listed = ", ".join(names.values())
-        raise SecretsError(f"reading SSM parameters {listed}: {_error_code(exc)}") from None
+        raise SecretsError(f"reading SSM parameters {listed}: {describe_aws_error(exc)}") from None
     found = {parameter["Name"]: parameter["Value"] for parameter in response.get("Parameters", [])}
     missing = [name for name in names.values() if not found.get(name)]
     if missing:
@@ -113,9 +115,3 @@ def secret_environment(
                 environ[name] = value
         pem_path.unlink(missing_ok=True)
 
-
-def _error_code(exc: BotoCoreError | ClientError) -> str:
-    if isinstance(exc, ClientError):
-        error = exc.response.get("Error", {})
-        return f"{error.get('Code', 'ClientError')}: {error.get('Message', '')}".rstrip(": ")
-    return str(exc)

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 import boto3
 from botocore.config import Config
+from botocore.exceptions import ClientError
 
 if TYPE_CHECKING:
     from mypy_boto3_athena.client import AthenaClient
@@ -48,3 +49,22 @@ class AwsClients:
             athena=session.client("athena", config=config),
             ssm=session.client("ssm", config=config),
         )
+
+
+def aws_error_code(error: BaseException) -> str:
+    """The error code of a botocore `ClientError` (e.g. "NoSuchBucket"); "" for any other error."""
+    if isinstance(error, ClientError):
+        return str(error.response.get("Error", {}).get("Code", ""))
+    return ""
+
+
+def describe_aws_error(error: BaseException) -> str:
+    """How every message of this project names an AWS failure: "Code: Message" for a `ClientError`
+    (the service's own words), the text of anything else (a `BotoCoreError`: no credentials,
+    endpoint unreachable)."""
+    if isinstance(error, ClientError):
+        details = error.response.get("Error", {})
+        code = details.get("Code") or "ClientError"
+        message = details.get("Message") or ""
+        return f"{code}: {message}" if message else str(code)
+    return str(error)

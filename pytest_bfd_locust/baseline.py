@@ -1,31 +1,49 @@
 """Baselines: which stored records a run may be compared against, and the values it is compared with.
 
-Pure: no pytest, boto3, locust or gevent. Stores call `select_eligible` so every store applies the
-same eligibility rules (SPEC §7); the plugin builds a `Baseline` from what the store returned.
+Pure: no pytest, boto3, locust or gevent. A run asks a store with a `BaselineQuery` and gets
+`LoadedBaselines`; stores call `select_eligible` so every store applies the same eligibility rules
+(SPEC §7); the plugin builds a `Baseline` from what the store returned. Stores depend on this
+module, never the other way round.
 """
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from statistics import fmean
 
 from pytest_bfd_locust.compare import TaskKey, record_view, stat_values
-from pytest_bfd_locust.record import (
+from pytest_bfd_locust.histogram import (
     Histogram,
-    Record,
-    ResultStatus,
-    TaskStats,
+    median_from_histogram,
+    merge_histograms,
     percentiles_from_histogram,
 )
-from pytest_bfd_locust.stores import BaselineQuery
+from pytest_bfd_locust.record import Record, ResultStatus, TaskStats
 
 TOTAL_RUNTIME_DELTA = 3.0
 """Seconds two runs' total runtimes may differ by and still be compared (the seed's delta)."""
 
 _ELIGIBLE_RESULTS = frozenset({ResultStatus.PASSED, ResultStatus.NOT_APPLICABLE})
+
+
+@dataclass(frozen=True)
+class BaselineQuery:
+    """What a run asks the store for: the newest `limit` eligible records (SPEC §7)."""
+
+    hash: str
+    tag: str
+    total_runtime: float
+    limit: int
+
+
+@dataclass(frozen=True)
+class LoadedBaselines:
+    """Eligible records, newest first, and one warning per stored record that was skipped."""
+
+    records: tuple[Record, ...]
+    warnings: tuple[str, ...] = ()
 
 
 def is_eligible(record: Record, query: BaselineQuery) -> bool:
@@ -127,30 +145,11 @@ def _average_entry(entries: Sequence[tuple[TaskStats, Histogram | None]]) -> dic
     averaged = {name: fmean(values[name] for values in per_record) for name in sorted(common)}
     histograms = [histogram for _, histogram in entries if histogram is not None]
     if len(histograms) == len(entries):
-        merged: Counter[int] = Counter()
-        for histogram in histograms:
-            merged.update(histogram)
+        merged = merge_histograms(histograms)
         count = sum(merged.values())
         averaged.update((key, float(ms)) for key, ms in percentiles_from_histogram(merged, count).items())
         lowest = min(task.min_response_time for task, _ in entries)
         highest = max(task.max_response_time for task, _ in entries)
-        averaged["median_response_time"] = float(_median(merged, count, lowest, highest))
+        averaged["median_response_time"] = float(median_from_histogram(merged, count, lowest, highest))
     return averaged
 
-
-def _median(histogram: Histogram, count: int, lowest: int, highest: int) -> int:
-    """Locust's `StatsEntry.median_response_time` over a histogram, clamped to the runs' min and max.
-
-    Locust clamps because histogram buckets round response times above 100 ms to two significant
-    digits, which could otherwise put the median outside the range actually observed.
-    """
-    if not count:
-        return 0
-    position = (count - 1) / 2
-    median = 0
-    for ms in sorted(histogram):
-        if position < histogram[ms]:
-            median = ms
-            break
-        position -= histogram[ms]
-    return min(max(median, lowest), highest)

@@ -16,9 +16,9 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, Protocol
 
+from pytest_bfd_locust.histogram import PERCENTILE_KEYS
 from pytest_bfd_locust.record import (
     COMPARABLE_STATS,
-    PERCENTILE_KEYS,
     Record,
     ResultStatus,
     TaskStats,
@@ -190,6 +190,27 @@ class StatComparison:
         return min_delta is not None and abs(self.current - self.baseline) <= min_delta
 
 
+def compare_stat(
+    rule: Threshold,
+    baseline: float,
+    current: float,
+    *,
+    scope: str = TOTALS_SCOPE,
+    task: TaskKey | None = None,
+) -> StatComparison:
+    """One statistic judged by its rule: the row of the failure table."""
+    return StatComparison(
+        scope=scope,
+        task=task,
+        stat=rule.name,
+        baseline=baseline,
+        current=current,
+        ratio=rule.ratio(baseline, current),
+        threshold=rule,
+        verdict=rule.verdict(baseline, current),
+    )
+
+
 @dataclass(frozen=True)
 class Comparison:
     """The outcome of comparing a run against a baseline."""
@@ -255,19 +276,7 @@ def _compare_values(
     for rule in rules:
         if rule.name not in baseline or rule.name not in current:
             continue
-        before, now = baseline[rule.name], current[rule.name]
-        rows.append(
-            StatComparison(
-                scope=scope,
-                task=task,
-                stat=rule.name,
-                baseline=before,
-                current=now,
-                ratio=rule.ratio(before, now),
-                threshold=rule,
-                verdict=rule.verdict(before, now),
-            )
-        )
+        rows.append(compare_stat(rule, baseline[rule.name], current[rule.name], scope=scope, task=task))
     return rows
 
 

@@ -22,9 +22,10 @@ from pytest_bfd_locust.compare import (
     default_thresholds_path,
     read_threshold_file,
 )
-from pytest_bfd_locust.progress import Progress, format_progress
-from pytest_bfd_locust.record import Record, host_without_credentials
+from pytest_bfd_locust.hosts import host_without_credentials
+from pytest_bfd_locust.record import Record
 from pytest_bfd_locust.report import format_summary_lines
+from pytest_bfd_locust.run.progress import Progress, format_progress
 from pytest_bfd_locust.settings import OPTIONS, BfdSettings, SettingsError, argparse_kwargs, ini_type, resolve
 from pytest_bfd_locust.stores import Store, StoreUriError, open_store
 from pytest_bfd_locust.suite_run import SuiteResult, effective_suite, execute_suite

@@ -10,33 +10,15 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
-from urllib.parse import urlsplit
 
-PERCENTILE_KEYS: tuple[str, ...] = (
-    "0.5",
-    "0.66",
-    "0.75",
-    "0.8",
-    "0.9",
-    "0.95",
-    "0.98",
-    "0.99",
-    "0.999",
-    "0.9999",
-    "1.0",
-)
-"""Locust's PERCENTILES_TO_REPORT, stringified as the seed stores them."""
+from pytest_bfd_locust.histogram import PERCENTILE_KEYS, Histogram
 
 TOTALS_NAME = "Aggregated"
 """The `task_name` of the totals entry (Locust's aggregated row); its `request_method` is ""."""
-
-TAG_PATTERN = re.compile(r"[a-z0-9_]+")
-"""What a tag may hold: tags become S3 partition folders, Athena literals and pytest markers."""
 
 HASH_PEPPER = "pepper1"
 """The seed's pepper: changing it starts a new generation of baselines."""
@@ -52,10 +34,6 @@ class ResultStatus(StrEnum):
     NOT_APPLICABLE = "NOT_APPLICABLE"
     PASSED = "PASSED"
     FAILED = "FAILED"
-
-
-Histogram = Mapping[int, int]
-"""Locust's `StatsEntry.response_times`: bucketed response time in ms -> number of requests."""
 
 
 @dataclass(frozen=True)
@@ -391,45 +369,6 @@ def record_hash(
         ]
     )
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def is_http_url(text: str) -> bool:
-    """An http(s) URL with a host and no white space: what a suite's host must be."""
-    return (
-        text.startswith(("http://", "https://"))
-        and bool(urlsplit(text).netloc)
-        and not any(char.isspace() for char in text)
-    )
-
-
-def host_without_credentials(host: str | None) -> str | None:
-    """The host URL as it may be recorded: any `user:password@` part removed (SPEC §11)."""
-    if not host:
-        return host
-    scheme, sep, rest = host.partition("://")
-    if not sep:
-        return host
-    authority, slash, path = rest.partition("/")
-    return f"{scheme}://{authority.rpartition('@')[2]}{slash}{path}"
-
-
-def percentiles_from_histogram(histogram: Histogram, num_requests: int) -> dict[str, int]:
-    """Locust's percentile rule (`calculate_response_time_percentile`) over a histogram."""
-    if not num_requests:
-        return {key: 0 for key in PERCENTILE_KEYS}
-    descending = sorted(histogram.items(), reverse=True)
-    result: dict[str, int] = {}
-    for key in PERCENTILE_KEYS:
-        wanted = int(num_requests * float(key))
-        processed = 0
-        value = 0
-        for ms, count in descending:
-            processed += count
-            if num_requests - processed <= wanted:
-                value = ms
-                break
-        result[key] = int(value)
-    return result
 
 
 def sort_tasks(tasks: Sequence[TaskStats]) -> tuple[TaskStats, ...]:

@@ -15,7 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pytest_bfd_locust.record import TAG_PATTERN, is_http_url
+from pytest_bfd_locust.baseline import BaselineKind
+from pytest_bfd_locust.hosts import is_http_url
+from pytest_bfd_locust.tags import TAG_PATTERN
 from pytest_bfd_locust.timespan import TimespanError, parse_timespan
 
 # --- argparse type functions: each raises ArgumentTypeError naming the bad value ------------------
@@ -70,10 +72,11 @@ def processes(text: str) -> int:
     return int(_bounded(text, int, expected, lambda value: value >= 1 or value == -1))
 
 
-def compare_mode(text: str) -> str:
-    if text not in ("previous", "average"):
-        raise argparse.ArgumentTypeError(f"expected previous or average, got {text!r}")
-    return text
+def compare_mode(text: str) -> BaselineKind:
+    try:
+        return BaselineKind(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected previous or average, got {text!r}") from None
 
 
 def store_uri(text: str) -> str:
@@ -267,7 +270,7 @@ class BfdSettings:
     store: str = "file://.bfd-stats"
     store_tags: tuple[str, ...] = ("default",)
     no_store: bool = False
-    compare: str | None = None
+    compare: BaselineKind | None = None
     compare_tag: str = "default"
     compare_load_limit: int = 5
     compare_meta: Path | None = None

@@ -7,22 +7,22 @@ The plugin's items call `execute_suite` and turn the `SuiteResult` into pytest's
 from __future__ import annotations
 
 import contextlib
-import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from pytest_bfd_locust.baseline import Baseline, BaselineKind, build_baseline
+from pytest_bfd_locust.atomic_file import write_atomically
+from pytest_bfd_locust.baseline import Baseline, BaselineKind, BaselineQuery, build_baseline
 from pytest_bfd_locust.compare import Comparison, ThresholdSet
 from pytest_bfd_locust.compare import compare as compare_records
-from pytest_bfd_locust.progress import Progress
 from pytest_bfd_locust.record import Record, ResultStatus
 from pytest_bfd_locust.report import format_comparison_table, format_endpoint_changes, format_summary_line
-from pytest_bfd_locust.runner import RunOutcome, RunRequest, run_suite
+from pytest_bfd_locust.run.progress import Progress
+from pytest_bfd_locust.run.runner import RunOutcome, RunRequest, run_suite
+from pytest_bfd_locust.run.target import RunningTarget, TargetError, start_target
 from pytest_bfd_locust.settings import BfdSettings
-from pytest_bfd_locust.stores import BaselineQuery, Store, StoreError
+from pytest_bfd_locust.stores import Store, StoreError
 from pytest_bfd_locust.suites import Suite
-from pytest_bfd_locust.target import RunningTarget, TargetError, start_target
 from pytest_bfd_locust.validation import (
     SLA_PERCENTILES,
     ValidationFailure,
@@ -127,7 +127,7 @@ def execute_suite(
             hash=run.record.metadata.hash,
             tag=settings.compare_tag,
             total_runtime=run.record.metadata.total_runtime,
-            limit=1 if settings.compare == "previous" else settings.compare_load_limit,
+            limit=1 if settings.compare is BaselineKind.PREVIOUS else settings.compare_load_limit,
         )
         try:
             loaded = store.load_baseline(query)
@@ -135,7 +135,7 @@ def execute_suite(
             errors.append(f"baseline lookup in {store.describe()} failed: {exc}")
         else:
             notes.extend(loaded.warnings)
-            baseline = build_baseline(BaselineKind(settings.compare), loaded.records)
+            baseline = build_baseline(settings.compare, loaded.records)
             if baseline is None:
                 notes.append(f"no eligible baseline under tag {settings.compare_tag!r} in {store.describe()}")
             else:
@@ -212,7 +212,5 @@ def _keep_record(record: Record, artifacts_dir: Path) -> Path:
     """Write the record beside the run's other artifacts; never overwrites an earlier one."""
     artifacts_dir.mkdir(parents=True, exist_ok=True)
     path = artifacts_dir / f"{record.metadata.timestamp}-{record.run_id}.stats.json"
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(record.to_text(), encoding="utf-8")
-    os.replace(tmp, path)
+    write_atomically(path, record.to_text())
     return path

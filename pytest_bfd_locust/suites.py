@@ -18,13 +18,12 @@ from typing import Any
 
 import yaml
 
-from pytest_bfd_locust.record import TAG_PATTERN, is_http_url
+from pytest_bfd_locust.hosts import is_http_url
+from pytest_bfd_locust.tags import TAG_PATTERN
 from pytest_bfd_locust.timespan import TimespanError, parse_timespan
 
 NAME_PATTERN = re.compile(r"[A-Za-z0-9_.-]+")
 """A suite name: it becomes part of the pytest item id."""
-
-"""A tag: it becomes a pytest marker, so it must be a valid lower-case identifier-like word."""
 
 PORT_PLACEHOLDER = "{port}"
 """Replaced by the free port chosen for the suite's `target:` process."""

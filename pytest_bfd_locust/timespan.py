@@ -47,16 +47,3 @@ def parse_timespan(text: str | int, where: str) -> int:
         raise TimespanError(where, text, f"invalid timespan {text!r}; {_EXPECTED}")
     parts = {name: int(value) for name, value in match.groupdict().items() if value is not None}
     return parts.get("hours", 0) * 3600 + parts.get("minutes", 0) * 60 + parts.get("seconds", 0)
-
-
-def format_timespan(seconds: int) -> str:
-    """Format seconds as the shortest Locust timespan: 0 -> `0s`, 90 -> `1m30s`, 3600 -> `1h`.
-
-    `parse_timespan(format_timespan(n), ...) == n` for every n >= 0.
-    """
-    if seconds < 0:
-        raise ValueError(f"a timespan cannot be negative, got {seconds!r}")
-    hours, rest = divmod(seconds, 3600)
-    minutes, secs = divmod(rest, 60)
-    text = (f"{hours}h" if hours else "") + (f"{minutes}m" if minutes else "") + (f"{secs}s" if secs else "")
-    return text or "0s"

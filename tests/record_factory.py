@@ -5,11 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from pytest_bfd_locust.histogram import PERCENTILE_KEYS, Histogram
 from pytest_bfd_locust.record import (
-    PERCENTILE_KEYS,
     TOTALS_NAME,
     EntryHistogram,
-    Histogram,
     Record,
     RecordMetadata,
     ResultStatus,

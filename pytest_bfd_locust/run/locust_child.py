@@ -1,6 +1,6 @@
 """The child process's entry: register our listeners, then run Locust's own command line.
 
-Run as `python -m pytest_bfd_locust.locust_child <locust arguments>` with `BFD_LOCUST_CONTROL`
+Run as `python -m pytest_bfd_locust.run.locust_child <locust arguments>` with `BFD_LOCUST_CONTROL`
 naming a JSON file of `ChildControl` fields. It behaves exactly like the `locust` command, plus:
 
 - `--spawned-runtime` (seconds after all users have spawned). Suites written for the seed register
@@ -21,6 +21,7 @@ import os
 import signal
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 # Locust monkey-patches the interpreter with gevent on import; it must come first in this process.
@@ -32,18 +33,19 @@ from locust.env import Environment
 from locust.runners import WorkerRunner
 from locust.stats import StatsEntry
 
-from pytest_bfd_locust.child_control import CONTROL_ENV, ChildControl
+from pytest_bfd_locust.atomic_file import write_atomically
+from pytest_bfd_locust.histogram import percentiles_from_histogram
+from pytest_bfd_locust.hosts import host_without_credentials
 from pytest_bfd_locust.record import (
     EntryHistogram,
     ErrorCount,
     Record,
     RecordMetadata,
     TaskStats,
-    host_without_credentials,
-    percentiles_from_histogram,
     record_hash,
     sort_tasks,
 )
+from pytest_bfd_locust.run.child_control import CONTROL_ENV, ChildControl
 from pytest_bfd_locust.timespan import parse_timespan
 
 
@@ -143,10 +145,7 @@ class ChildSession:
             return
         record = build_record(environment, self.control)
         payload = {"record": record.to_json(), "abort_reason": self.abort_reason}
-        tmp = f"{self.control.result_path}.tmp"
-        with open(tmp, "w", encoding="utf-8") as handle:
-            json.dump(payload, handle)
-        os.replace(tmp, self.control.result_path)
+        write_atomically(Path(self.control.result_path), json.dumps(payload))
 
 
 def _parse_runtime(text: str) -> int:
@@ -226,7 +225,7 @@ def build_record(environment: Environment, control: ChildControl) -> Record:
 def main() -> None:
     control_path = os.environ.get(CONTROL_ENV)
     if not control_path:
-        sys.exit(f"pytest_bfd_locust.locust_child: {CONTROL_ENV} is not set; run suites through pytest")
+        sys.exit(f"pytest_bfd_locust.run.locust_child: {CONTROL_ENV} is not set; run suites through pytest")
     ChildSession(ChildControl.read(control_path)).register()
     sys.argv[0] = "locust"
     locust.main.main()

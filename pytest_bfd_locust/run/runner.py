@@ -1,7 +1,7 @@
 """The shared runner: one suite, one Locust child process, one record.
 
 The plugin, the `bfd_locust` fixture and the Lambda all run suites through `run_suite`. Locust runs
-in a child process (`python -m pytest_bfd_locust.locust_child`, i.e. Locust's own command line plus
+in a child process (`python -m pytest_bfd_locust.run.locust_child`, i.e. Locust's own command line plus
 our listeners) because importing Locust monkey-patches the interpreter with gevent; a child keeps the
 pytest process (and a warm Lambda) clean and gives `--processes` for free.
 """
@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -19,11 +18,15 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pytest_bfd_locust.child_control import CONTROL_ENV, ChildControl
-from pytest_bfd_locust.progress import Progress
-from pytest_bfd_locust.record import Record, RecordError, host_without_credentials
+from pytest_bfd_locust.hosts import host_without_credentials
+from pytest_bfd_locust.record import Record, RecordError
+from pytest_bfd_locust.run.child_control import CONTROL_ENV, ChildControl
+from pytest_bfd_locust.run.log_tail import LOG_TAIL_LINES, log_tail
+from pytest_bfd_locust.run.process_group import stop_process_group
+from pytest_bfd_locust.run.progress import Progress
 
-LOG_TAIL_LINES = 30
+STOP_GRACE_S = 5.0
+"""Seconds Locust gets after SIGTERM to write its result before its process group is killed."""
 
 
 @dataclass(frozen=True)
@@ -70,11 +73,7 @@ class RunOutcome:
     duration: float
 
     def log_tail(self, lines: int = LOG_TAIL_LINES) -> str:
-        try:
-            text = self.log_path.read_text(encoding="utf-8", errors="replace")
-        except OSError:
-            return ""
-        return "\n".join(text.splitlines()[-lines:])
+        return log_tail(self.log_path, lines, name="Locust log")
 
 
 def locust_command(request: RunRequest, html_path: Path) -> list[str]:
@@ -82,7 +81,7 @@ def locust_command(request: RunRequest, html_path: Path) -> list[str]:
     argv = [
         sys.executable,
         "-m",
-        "pytest_bfd_locust.locust_child",
+        "pytest_bfd_locust.run.locust_child",
         "-f",
         str(request.locustfile),
         "--headless",
@@ -171,13 +170,13 @@ def run_suite(
             while child.poll() is None:
                 if time.monotonic() - started > deadline_seconds:
                     timed_out = True
-                    _stop_group(child)
+                    stop_process_group(child, STOP_GRACE_S)
                     break
                 progress.poll()
                 time.sleep(poll_interval)
             progress.poll()
         except BaseException:
-            _stop_group(child)
+            stop_process_group(child, STOP_GRACE_S)
             raise
     duration = time.monotonic() - started
     exit_code = child.returncode
@@ -229,16 +228,3 @@ class ProgressTail:
         if latest is not None:
             self.on_progress(latest)
 
-
-def _stop_group(child: subprocess.Popen[bytes], timeout: float = 5.0) -> None:
-    """SIGTERM the child's process group, SIGKILL what is left after `timeout`."""
-    for sig in (signal.SIGTERM, signal.SIGKILL):
-        try:
-            os.killpg(child.pid, sig)
-        except ProcessLookupError:
-            return
-        try:
-            child.wait(timeout=timeout)
-            return
-        except subprocess.TimeoutExpired:
-            continue

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import os
 import shlex
-import signal
 import socket
 import subprocess
 import sys
@@ -30,6 +29,9 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import NoReturn, Self
+
+from pytest_bfd_locust.run.log_tail import LOG_TAIL_LINES, log_tail
+from pytest_bfd_locust.run.process_group import stop_process_group
 
 PORT_PLACEHOLDER = "{port}"
 PYTHON_PLACEHOLDER = "{python}"
@@ -43,9 +45,6 @@ ATTEMPT_TIMEOUT_S = 1.0
 
 TERM_GRACE_S = 5.0
 """How long `stop()` waits after SIGTERM before it sends SIGKILL to the process group."""
-
-LOG_TAIL_LINES = 20
-
 
 class TargetError(Exception):
     """The target could not be started or did not become ready; the message says which command,
@@ -63,19 +62,6 @@ def free_port(host: str = LOOPBACK) -> int:
 def substitute_placeholders(text: str, *, port: int) -> str:
     """Replace `{port}` and `{python}` in `text`; any other braces are left as they are."""
     return text.replace(PORT_PLACEHOLDER, str(port)).replace(PYTHON_PLACEHOLDER, sys.executable)
-
-
-def log_tail(log_path: Path, lines: int = LOG_TAIL_LINES) -> str:
-    """The last `lines` lines of the target's log, or a note saying why there are none."""
-    try:
-        with log_path.open("rb") as log:
-            log.seek(0, os.SEEK_END)
-            log.seek(max(0, log.tell() - 16_384))
-            text = log.read().decode("utf-8", errors="replace")
-    except OSError as error:
-        return f"(cannot read the target's log {log_path}: {error.strerror})"
-    tail = text.splitlines()[-lines:]
-    return "\n".join(tail) if tail else "(the target's log is empty)"
 
 
 class RunningTarget:
@@ -115,21 +101,11 @@ class RunningTarget:
         return substitute_placeholders(text, port=self.port)
 
     def log_tail(self, lines: int = LOG_TAIL_LINES) -> str:
-        return log_tail(self.log_path, lines)
+        return log_tail(self.log_path, lines, name="target's log")
 
     def stop(self, grace: float = TERM_GRACE_S) -> None:
         """SIGTERM the whole process group, SIGKILL whatever is left after `grace` seconds."""
-        if not _signal_group(self.pid, signal.SIGTERM):
-            self._process.wait()  # the group is gone; reap the leader if it is a zombie
-            return
-        deadline = time.monotonic() + grace
-        while time.monotonic() < deadline:
-            self._process.poll()  # reap the leader, or the group never looks empty
-            if not _signal_group(self.pid, 0):
-                return
-            time.sleep(POLL_INTERVAL_S)
-        _signal_group(self.pid, signal.SIGKILL)
-        self._process.wait()
+        stop_process_group(self._process, grace)
 
     def __enter__(self) -> Self:
         return self
@@ -138,18 +114,6 @@ class RunningTarget:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.stop()
-
-
-def _signal_group(pgid: int, signum: int) -> bool:
-    """Send `signum` to the group (0: only probe it); False when no process of it is left."""
-    try:
-        os.killpg(pgid, signum)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        # macOS answers EPERM for a group whose only members are zombies: nothing left to stop.
-        return False
-    return True
 
 
 def start_target(

@@ -6,50 +6,11 @@ imported lazily so the file store never imports boto3.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
-from pytest_bfd_locust.record import Record
+from pytest_bfd_locust.stores.protocol import Store, StoreError, StoreUriError
 
-
-class StoreError(Exception):
-    """A store could not save or look up; the message says which store, what and why."""
-
-
-class StoreUriError(ValueError):
-    """A `--bfd-store` URI is malformed; the message names the part that is wrong."""
-
-
-@dataclass(frozen=True)
-class BaselineQuery:
-    """What a run asks the store for: the newest `limit` eligible records (SPEC §7)."""
-
-    hash: str
-    tag: str
-    total_runtime: float
-    limit: int
-
-
-@dataclass(frozen=True)
-class LoadedBaselines:
-    """Eligible records, newest first, and one warning per stored record that was skipped."""
-
-    records: tuple[Record, ...]
-    warnings: tuple[str, ...] = ()
-
-
-class Store(Protocol):
-    """Saves records and finds baselines. `describe()` names it in messages."""
-
-    def save(self, record: Record) -> str:
-        """Store the record without overwriting anything; return where it went (path or URI)."""
-        ...
-
-    def load_baseline(self, query: BaselineQuery) -> LoadedBaselines:
-        """The newest `query.limit` eligible records for the query, newest first."""
-        ...
-
-    def describe(self) -> str: ...
+__all__ = ["Store", "StoreError", "StoreUriError", "open_store"]
 
 
 def open_store(uri: str, *, rootdir: str = ".", clients: Any = None) -> Store:

@@ -10,19 +10,14 @@ from __future__ import annotations
 import json
 import os
 import re
-import tempfile
 import uuid
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from pytest_bfd_locust.baseline import select_eligible
+from pytest_bfd_locust.atomic_file import write_temporary
+from pytest_bfd_locust.baseline import BaselineQuery, LoadedBaselines, select_eligible
 from pytest_bfd_locust.record import Record, RecordError
-from pytest_bfd_locust.stores import (
-    BaselineQuery,
-    LoadedBaselines,
-    StoreError,
-    StoreUriError,
-)
+from pytest_bfd_locust.stores.protocol import StoreError, StoreUriError
 
 SUFFIX = ".stats.json"
 """The seed's suffix of a stored record (its S3 notification filters on it)."""
@@ -73,7 +68,7 @@ class FileStore:
         content = record.to_text().encode("utf-8")
         try:
             folder.mkdir(parents=True, exist_ok=True)
-            temporary = self._write_temporary(folder, content)
+            temporary = write_temporary(folder, content)
         except OSError as error:
             raise StoreError(f"{self.describe()}: cannot write into {folder}: {_reason(error)}") from None
         try:
@@ -138,19 +133,6 @@ class FileStore:
             raise StoreError(f"{self.describe()}: cannot list {self.root}: {_reason(error)}") from None
         candidates = [(_name_timestamp(path), path) for path in nested + flat]
         return sorted(candidates, key=lambda c: (c[0] is None, c[0] or 0, c[1].name), reverse=True)
-
-    @staticmethod
-    def _write_temporary(folder: Path, content: bytes) -> Path:
-        descriptor, name = tempfile.mkstemp(dir=folder, prefix=".", suffix=".tmp")
-        try:
-            with os.fdopen(descriptor, "wb") as stream:
-                stream.write(content)
-                stream.flush()
-                os.fsync(stream.fileno())
-        except BaseException:
-            Path(name).unlink(missing_ok=True)
-            raise
-        return Path(name)
 
     def _link_unique(self, temporary: Path, folder: Path, stem: str) -> Path:
         for attempt in range(_MAX_NAME_ATTEMPTS):

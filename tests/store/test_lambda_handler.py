@@ -27,6 +27,7 @@ from lambda_entry.run import PytestRun, pytest_args, run_pytest, summarize
 from lambda_entry.secrets import parameter_names
 from pytest_bfd_locust.aws_clients import AwsClients
 from pytest_bfd_locust.record import Record
+from tests.locustfiles import one_request_locustfile
 from tests.store.conftest import BUCKET, DATABASE, REGION, TABLE, WORKGROUP, queue_results, result_row
 
 ENVIRONMENT = "test"
@@ -432,17 +433,7 @@ class Api(HttpUser):
         self.client.get(f"/status/{self.status}", name="/secrets-check")
 """
 
-FAILING_LOCUSTFILE = """
-from locust import HttpUser, constant, task
-
-
-class Api(HttpUser):
-    wait_time = constant(0.01)
-
-    @task
-    def broken(self):
-        self.client.get("/status/500", name="/status/500")
-"""
+FAILING_LOCUSTFILE = one_request_locustfile("/status/500")
 
 
 @pytest.fixture

@@ -7,8 +7,9 @@ from typing import Any
 import pytest
 
 from pytest_bfd_locust.aws_clients import AwsClients
+from pytest_bfd_locust.baseline import BaselineQuery
 from pytest_bfd_locust.record import Record, ResultStatus
-from pytest_bfd_locust.stores import BaselineQuery, StoreError, StoreUriError, open_store
+from pytest_bfd_locust.stores import StoreError, StoreUriError, open_store
 from pytest_bfd_locust.stores.s3 import (
     S3Store,
     S3StoreConfig,

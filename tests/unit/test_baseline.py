@@ -7,6 +7,7 @@ import pytest
 
 from pytest_bfd_locust.baseline import (
     BaselineKind,
+    BaselineQuery,
     average_baseline,
     build_baseline,
     is_eligible,
@@ -15,7 +16,6 @@ from pytest_bfd_locust.baseline import (
 )
 from pytest_bfd_locust.compare import BetterIf, Threshold, ThresholdSet, Verdict, compare, record_view
 from pytest_bfd_locust.record import TOTALS_NAME, ResultStatus, TaskStats
-from pytest_bfd_locust.stores import BaselineQuery
 from tests.record_factory import DEFAULT_HASH, make_record, make_task, make_totals
 
 QUERY = BaselineQuery(hash=DEFAULT_HASH, tag="default", total_runtime=30.0, limit=5)

@@ -3,7 +3,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from pytest_bfd_locust.compare import BetterIf, Comparison, StatComparison, Threshold
+from pytest_bfd_locust.compare import BetterIf, Comparison, StatComparison, Threshold, compare_stat
 from pytest_bfd_locust.junit_detail import write_junit_detail
 
 MEDIAN = Threshold("median_response_time", BetterIf.SMALLER, 150, 200)
@@ -11,16 +11,8 @@ REQUESTS = Threshold("num_requests", BetterIf.LARGER, 150, 200)
 
 
 def _row(scope: str, rule: Threshold, baseline: float, current: float) -> StatComparison:
-    return StatComparison(
-        scope=scope,
-        task=None if scope == "totals" else ("/a", "GET"),
-        stat=rule.name,
-        baseline=baseline,
-        current=current,
-        ratio=rule.ratio(baseline, current),
-        threshold=rule,
-        verdict=rule.verdict(baseline, current),
-    )
+    task = None if scope == "totals" else ("/a", "GET")
+    return compare_stat(rule, baseline, current, scope=scope, task=task)
 
 
 def _write(tmp_path: Path, suites: list[tuple[str, Comparison | None]]) -> ET.Element:

@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from lambda_entry.payload import DEFAULT_LOAD_LIMIT, CompareType, PayloadError, parse_payload
+from lambda_entry.payload import DEFAULT_LOAD_LIMIT, PayloadError, parse_payload
+from pytest_bfd_locust.baseline import BaselineKind
 
 
 @pytest.fixture
@@ -60,7 +61,7 @@ def test_full_payload(suites_root: Path) -> None:
         suites_root=suites_root,
     )
     assert payload.spawned_runtime_s == 3723 and payload.spawn_rate == 0.5 and payload.spawn_time_s == 20
-    assert payload.compare is not None and payload.compare.type is CompareType.AVERAGE
+    assert payload.compare is not None and payload.compare.type is BaselineKind.AVERAGE
     assert payload.compare.load_limit is None and payload.compare.effective_load_limit == DEFAULT_LOAD_LIMIT
     assert payload.store is not None and payload.store.tags == ("release_1", "nightly")
     assert payload.run_id == "build-123.4"

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from pytest_bfd_locust.progress import Progress, format_progress
+from pytest_bfd_locust.run.progress import Progress, format_progress
 
 REPORT = {
     "elapsed": 12.34,

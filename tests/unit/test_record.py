@@ -13,17 +13,15 @@ from typing import Any
 
 import pytest
 
+from pytest_bfd_locust.histogram import PERCENTILE_KEYS, percentiles_from_histogram
+from pytest_bfd_locust.hosts import host_without_credentials, is_http_url
 from pytest_bfd_locust.record import (
-    PERCENTILE_KEYS,
     TOTALS_NAME,
     EntryHistogram,
     ErrorCount,
     Record,
     RecordError,
     ResultStatus,
-    host_without_credentials,
-    is_http_url,
-    percentiles_from_histogram,
     record_hash,
 )
 from tests.record_factory import make_record, make_task, make_totals

@@ -10,6 +10,7 @@ from pytest_bfd_locust.compare import (
     StatComparison,
     Threshold,
     Verdict,
+    compare_stat,
 )
 from pytest_bfd_locust.report import (
     format_comparison_table,
@@ -27,16 +28,7 @@ P99 = Threshold("0.99", BetterIf.SMALLER, 300, 500, min_delta=50)
 
 def _row(scope: str, rule: Threshold, baseline: float, current: float) -> StatComparison:
     task = None if scope == "totals" else (scope.split(" ", 1)[1], scope.split(" ", 1)[0])
-    return StatComparison(
-        scope=scope,
-        task=task,
-        stat=rule.name,
-        baseline=baseline,
-        current=current,
-        ratio=rule.ratio(baseline, current),
-        threshold=rule,
-        verdict=rule.verdict(baseline, current),
-    )
+    return compare_stat(rule, baseline, current, scope=scope, task=task)
 
 
 FAILED = _row("totals", MEDIAN, 100, 250)

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from pytest_bfd_locust.progress import Progress
-from pytest_bfd_locust.runner import ProgressTail, RunRequest, locust_command
+from pytest_bfd_locust.run.progress import Progress
+from pytest_bfd_locust.run.runner import ProgressTail, RunRequest, locust_command
 
 LOCUSTFILE = Path("/suites/regression/v2_regression.py")
 HTML = Path("/artifacts/regression/report.html")
@@ -43,7 +43,7 @@ def _value(argv: list[str], flag: str) -> str:
 
 def test_command_runs_our_child_entry_headless() -> None:
     argv = locust_command(_request(), HTML)
-    assert argv[:3] == [sys.executable, "-m", "pytest_bfd_locust.locust_child"]
+    assert argv[:3] == [sys.executable, "-m", "pytest_bfd_locust.run.locust_child"]
     assert _value(argv, "-f") == str(LOCUSTFILE)
     assert "--headless" in argv
     assert _value(argv, "--users") == "10"

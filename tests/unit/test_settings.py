@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from pytest_bfd_locust.baseline import BaselineKind
 from pytest_bfd_locust.settings import (
     OPTIONS,
     OPTIONS_BY_NAME,
@@ -55,8 +56,8 @@ GOOD_VALUES: list[tuple[Callable[[str], Any], str, Any]] = [
     (processes, "1", 1),
     (processes, "4", 4),
     (processes, "-1", -1),
-    (compare_mode, "previous", "previous"),
-    (compare_mode, "average", "average"),
+    (compare_mode, "previous", BaselineKind.PREVIOUS),
+    (compare_mode, "average", BaselineKind.AVERAGE),
     (store_uri, "file:///tmp/stats", "file:///tmp/stats"),
     (store_uri, "file://.bfd-stats", "file://.bfd-stats"),
     (
@@ -275,7 +276,7 @@ PRECEDENCE: list[tuple[str, dict[str, Any], dict[str, str], dict[str, Any], str,
         "store",
         "file:///data",
     ),
-    ("compare-ini", {}, {}, {"bfd_compare": "average"}, "compare", "average"),
+    ("compare-ini", {}, {}, {"bfd_compare": "average"}, "compare", BaselineKind.AVERAGE),
     ("load-limit-env", {}, {"BFD_LOCUST_COMPARE_LOAD_LIMIT": "3"}, {}, "compare_load_limit", 3),
     ("progress-env-zero", {}, {"BFD_LOCUST_PROGRESS": "0"}, {}, "progress_interval", 0.0),
     ("grace-ini", {}, {}, {"bfd_timeout_grace": "5"}, "timeout_grace", 5.0),

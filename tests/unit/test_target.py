@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from pytest_bfd_locust.target import (
+from pytest_bfd_locust.run.target import (
     RunningTarget,
     TargetError,
     start_target,

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from pytest_bfd_locust.timespan import TimespanError, format_timespan, parse_timespan
+from pytest_bfd_locust.timespan import TimespanError, parse_timespan
 
 
 @pytest.mark.parametrize(
@@ -58,30 +58,3 @@ def test_parse_timespan_rejects(text: object) -> None:
     assert repr(text) in message
     assert info.value.value == text
     assert isinstance(info.value, ValueError)
-
-
-@pytest.mark.parametrize(
-    ("seconds", "text"),
-    [
-        (0, "0s"),
-        (5, "5s"),
-        (60, "1m"),
-        (90, "1m30s"),
-        (3600, "1h"),
-        (3661, "1h1m1s"),
-        (5400, "1h30m"),
-        (7205, "2h5s"),
-    ],
-)
-def test_format_timespan(seconds: int, text: str) -> None:
-    assert format_timespan(seconds) == text
-
-
-@pytest.mark.parametrize("seconds", [0, 1, 59, 60, 61, 3599, 3600, 3601, 86399, 90061])
-def test_format_then_parse_round_trips(seconds: int) -> None:
-    assert parse_timespan(format_timespan(seconds), "round trip") == seconds
-
-
-def test_format_timespan_rejects_negative() -> None:
-    with pytest.raises(ValueError, match="-1"):
-        format_timespan(-1)
