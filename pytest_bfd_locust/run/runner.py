@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import site
 import subprocess
 import sys
 import time
@@ -109,6 +110,30 @@ def _host_with_credentials_env(host: str | None) -> dict[str, str]:
     return {"LOCUST_HOST": host} if host and host_without_credentials(host) != host else {}
 
 
+def package_root() -> str:
+    """The directory this package was imported from (site-packages, a checkout, Lambda's /var/task)."""
+    return str(Path(__file__).resolve().parents[2])  # <root>/pytest_bfd_locust/run/runner.py
+
+
+def site_directories() -> frozenset[str]:
+    """Where this interpreter finds packages by itself, so a child started with it does too."""
+    user_site = site.getusersitepackages() if site.ENABLE_USER_SITE else None
+    found = [*site.getsitepackages(), *([user_site] if user_site else [])]
+    return frozenset(str(Path(directory).resolve()) for directory in found)
+
+
+def child_pythonpath(current: str | None, root: str, site_dirs: frozenset[str]) -> str | None:
+    """PYTHONPATH for the child so that it imports this package (and Locust) from where we did.
+
+    Lambda's bootstrap puts its code directory on `sys.path` itself, not in PYTHONPATH, so a child
+    `python -m pytest_bfd_locust.locust_child` would not find the packages of a zip deployment.
+    None when nothing needs to change: the root is a site directory or already on the path.
+    """
+    if root in site_dirs or root in (current or "").split(os.pathsep):
+        return None
+    return os.pathsep.join([root, current]) if current else root
+
+
 def spawn_rate_arg(spawn_rate: float) -> str:
     """`10` for 10.0 (as a user would type it), but never a rounded value: Locust parses it back
     into the float that goes into the record's hash."""
@@ -152,6 +177,9 @@ def run_suite(
         CONTROL_ENV: str(control_path),
         "PYTHONUNBUFFERED": "1",
     }
+    child_path = child_pythonpath(env.get("PYTHONPATH"), package_root(), site_directories())
+    if child_path is not None:
+        env["PYTHONPATH"] = child_path
     deadline_seconds = request.expected_seconds + request.grace_seconds
     started = time.monotonic()
     timed_out = False

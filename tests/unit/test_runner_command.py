@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from pytest_bfd_locust.run.progress import Progress
-from pytest_bfd_locust.run.runner import ProgressTail, RunRequest, locust_command
+from pytest_bfd_locust.run.runner import ProgressTail, RunRequest, child_pythonpath, locust_command, package_root
 
 LOCUSTFILE = Path("/suites/regression/v2_regression.py")
 HTML = Path("/artifacts/regression/report.html")
@@ -262,3 +262,34 @@ def test_host_with_credentials_stays_out_of_argv() -> None:
     argv = locust_command(_request(host="https://reader:s3cret@api.example.test:8443/base"), HTML)
     assert not [arg for arg in argv if "s3cret" in arg]
     assert "--host" not in argv
+
+
+# --- the child's PYTHONPATH: it must import this package from where the parent did ------------------
+
+
+@pytest.mark.parametrize(
+    ("current", "root", "site_dirs", "expected"),
+    [
+        # A zip deployment: Lambda's bootstrap put /var/task on sys.path, PYTHONPATH has the runtime.
+        (
+            "/var/runtime",
+            "/var/task",
+            frozenset({"/var/lang/lib/python3.12/site-packages"}),
+            "/var/task:/var/runtime",
+        ),
+        (None, "/var/task", frozenset(), "/var/task"),
+        ("", "/var/task", frozenset(), "/var/task"),
+        # Installed with pip: the interpreter finds it by itself; nothing changes.
+        ("/x", "/venv/lib/site-packages", frozenset({"/venv/lib/site-packages"}), None),
+        # Already there: not added twice.
+        ("/a:/var/task", "/var/task", frozenset(), None),
+    ],
+)
+def test_child_pythonpath(
+    current: str | None, root: str, site_dirs: frozenset[str], expected: str | None
+) -> None:
+    assert child_pythonpath(current, root, site_dirs) == expected
+
+
+def test_package_root_holds_this_package() -> None:
+    assert (Path(package_root()) / "pytest_bfd_locust" / "run" / "runner.py").is_file()
