@@ -24,12 +24,12 @@ from lambda_entry.package import PLATFORMS, RUNTIME_GLIBC
 from pytest_bfd_locust.record import ErrorCount
 from pytest_bfd_locust.stores.s3 import (
     OPTIONAL_COLUMNS,
-    PARTITION_KEY,
     REQUIRED_COLUMNS,
     STATS_SUFFIX,
     S3StoreConfig,
     parse_stats_key,
 )
+from pytest_bfd_locust.stores.s3.layout import PARTITION_KEY
 from tests.deploy.conftest import KMS_KEY_ARN, STACK_PARAMETERS, WITH_KMS_AND_VPC, template_values
 from tests.deploy.hive_types import mismatches, parse_type
 from tests.record_factory import make_record

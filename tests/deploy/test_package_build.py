@@ -154,7 +154,8 @@ def test_zip_holds_the_packages_and_suites_and_nothing_else(built_zip: BuiltZip)
         assert "bfd_locust = pytest_bfd_locust.plugin" in archive.read(entry_points).decode()
     tag = f"cpython-{PYTHON.replace('.', '')}"
     assert "app/v2/api.py" in names and "lambda_entry/__init__.py" in names and "locust/main.py" in names
-    assert "pytest_bfd_locust/runner.py" in names and "botocore/__init__.py" in names
+    assert "pytest_bfd_locust/run/runner.py" in names and "pytest_bfd_locust/stores/s3/store.py" in names
+    assert "botocore/__init__.py" in names
     assert f"lambda_entry/__pycache__/handler.{tag}.pyc" not in names  # lambda_entry has no such module
     assert f"lambda_entry/__pycache__/__init__.{tag}.pyc" in names  # byte code for this Python
     assert not [n for n in names if n.endswith(".pyc") and f".{tag}." not in n]

@@ -10,7 +10,13 @@ from typing import Any
 import pytest
 
 from pytest_bfd_locust.run.progress import Progress
-from pytest_bfd_locust.run.runner import ProgressTail, RunRequest, child_pythonpath, locust_command, package_root
+from pytest_bfd_locust.run.runner import (
+    ProgressTail,
+    RunRequest,
+    child_pythonpath,
+    locust_command,
+    package_root,
+)
 
 LOCUSTFILE = Path("/suites/regression/v2_regression.py")
 HTML = Path("/artifacts/regression/report.html")
