@@ -47,6 +47,9 @@ from tests.deploy.conftest import (
 from tests.record_factory import make_record
 from tests.store.conftest import queue_results, result_row
 
+# moto repeats its warning on every call that reads the stack; deploy() records the first ones.
+pytestmark = pytest.mark.filterwarnings("ignore:Tried to parse AWS.*not supported:UserWarning")
+
 STACK_NAME = "bfd-test-locust"
 MOTO_SKIPS = frozenset(
     {"AWS::S3::BucketPolicy", "AWS::Athena::WorkGroup", "AWS::Glue::Database", "AWS::Glue::Table"}
