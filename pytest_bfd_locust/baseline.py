@@ -14,6 +14,7 @@ from enum import StrEnum
 from statistics import fmean
 
 from pytest_bfd_locust.compare import TaskKey, record_view, stat_values
+from pytest_bfd_locust.figures import iso_utc
 from pytest_bfd_locust.histogram import (
     Histogram,
     median_from_histogram,
@@ -95,11 +96,11 @@ class Baseline:
     tasks: Mapping[TaskKey, Mapping[str, float]] = field(default_factory=dict)
 
     def describe(self) -> str:
-        """For messages: "previous run of <time> (run <id>)" or "average of 5 runs"."""
+        """For messages: "previous run of 2026-11-25T02:40:00Z (run <id>)" or "average of 5 runs"."""
         if self.kind is BaselineKind.PREVIOUS:
             record = self.records[0]
             run = f" (run {record.run_id})" if record.run_id else ""
-            return f"previous run at timestamp {record.metadata.timestamp}{run}"
+            return f"previous run of {iso_utc(record.metadata.timestamp)}{run}"
         return f"average of {len(self.records)} run{'s' if len(self.records) != 1 else ''}"
 
 

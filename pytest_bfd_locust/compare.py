@@ -153,9 +153,15 @@ def record_view(record: Record) -> RecordView:
 
 
 def task_scope(key: TaskKey) -> str:
-    """The scope label of a task in tables and messages: "METHOD name" (just the name without a method)."""
+    """The scope label of a task in tables and messages: "METHOD name" (just the name without a method).
+
+    Suites name requests after their method too (`name="GET /api/orders/[id]"`): the method is
+    then shown once, not `GET GET /api/orders/[id]`.
+    """
     name, method = key
-    return f"{method} {name}" if method else name
+    if not method or name.startswith(f"{method} "):
+        return name
+    return f"{method} {name}"
 
 
 @dataclass(frozen=True)

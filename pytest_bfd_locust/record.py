@@ -16,6 +16,7 @@ from enum import StrEnum
 from typing import Any
 
 from pytest_bfd_locust.histogram import PERCENTILE_KEYS, Histogram
+from pytest_bfd_locust.timeline import TIMELINE_KEY, Timeline, TimelineError
 
 TOTALS_NAME = "Aggregated"
 """The `task_name` of the totals entry (Locust's aggregated row); its `request_method` is ""."""
@@ -269,6 +270,8 @@ class Record:
     host: str | None = None
     histograms: tuple[EntryHistogram, ...] = ()
     errors: tuple[ErrorCount, ...] = ()
+    timeline: Timeline | None = None
+    """The run over its own time, one sample per progress interval (our addition)."""
     extra: Mapping[str, Any] = field(default_factory=dict)
     """Top-level keys this version does not know, kept so a round trip loses nothing."""
 
@@ -306,6 +309,8 @@ class Record:
             data["histograms"] = [entry.to_json() for entry in self.histograms]
         if self.errors:
             data["errors"] = [error.to_json() for error in self.errors]
+        if self.timeline is not None:
+            data[TIMELINE_KEY] = self.timeline.to_json()
         for key, value in self.extra.items():
             data.setdefault(key, value)
         return data
@@ -321,7 +326,13 @@ class Record:
         tasks = obj.get("tasks")
         if not isinstance(tasks, list):
             raise RecordError(f"{where}.tasks: expected a list, got {_kind(tasks)}")
-        known = {"metadata", "totals", "tasks", "run_id", "suite", "host", "histograms", "errors"}
+        known = {"metadata", "totals", "tasks", "run_id", "suite", "host", "histograms", "errors", TIMELINE_KEY}
+        timeline = None
+        if obj.get(TIMELINE_KEY) is not None:
+            try:
+                timeline = Timeline.from_json(obj[TIMELINE_KEY], f"{where}.{TIMELINE_KEY}")
+            except TimelineError as error:
+                raise RecordError(str(error)) from None
         return cls(
             metadata=RecordMetadata.from_json(obj.get("metadata"), f"{where}.metadata"),
             totals=TaskStats.from_json(obj.get("totals"), f"{where}.totals"),
@@ -337,6 +348,7 @@ class Record:
                 ErrorCount.from_json(e, f"{where}.errors[{i}]")
                 for i, e in enumerate(_optional_list(obj, "errors", where))
             ),
+            timeline=timeline,
             extra={k: v for k, v in obj.items() if k not in known},
         )
 

@@ -7,7 +7,8 @@ naming a JSON file of `ChildControl` fields. It behaves exactly like the `locust
   that option themselves; our definition yields to theirs (argparse "resolve"), so both run unchanged.
   Without a load shape of its own, the run is stopped `spawned_runtime` seconds after spawning ends.
 - the failsafe: the run is stopped once the running average response time exceeds the limit;
-- progress: one JSON line per interval appended to the progress file;
+- progress: one JSON line per interval appended to the progress file, and one timeline sample per
+  interval kept for the record (requests/s, failures and response times of the interval);
 - the result: `{"record": <record JSON>, "abort_reason": str | null}` written atomically to the
   result file when Locust quits. Not stdout, not Locust's CSV.
 
@@ -21,6 +22,7 @@ import os
 import signal
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +48,7 @@ from pytest_bfd_locust.record import (
     sort_tasks,
 )
 from pytest_bfd_locust.run.child_control import CONTROL_ENV, ChildControl
+from pytest_bfd_locust.timeline import Timeline, TimelineSample, sample_interval
 from pytest_bfd_locust.timespan import parse_timespan
 
 
@@ -58,6 +61,9 @@ class ChildSession:
         self.started = time.monotonic()
         self.spawned_at: float | None = None
         self.environment: Environment | None = None
+        self.samples: list[TimelineSample] = []
+        self.sampled: tuple[float, int, float, dict[int, int]] | None = None
+        """(monotonic time, requests, total response time, histogram) at the last sample."""
 
     def register(self) -> None:
         events.init_command_line_parser.add_listener(self.on_parser)
@@ -115,6 +121,7 @@ class ChildSession:
                 total = environment.stats.total
                 progress.write(json.dumps(self.progress(environment, total)) + "\n")
                 progress.flush()
+                self.samples.append(self.sample(environment, total))
                 if (
                     self.abort_reason is None
                     and total.num_requests
@@ -140,10 +147,38 @@ class ChildSession:
             "avg_response_time": round(total.avg_response_time, 1),
         }
 
+    def sample(self, environment: Environment, total: StatsEntry) -> TimelineSample:
+        """What completed since the previous sample: the difference of Locust's running totals."""
+        now = time.monotonic()
+        histogram = dict(total.response_times)
+        since, requests, response_ms, previous = self.sampled or (self.started, 0, 0.0, {})
+        # Locust resets its statistics when spawning ends (--reset-stats): start over then.
+        if total.num_requests < requests:
+            requests, response_ms, previous = 0, 0.0, {}
+        self.sampled = (now, int(total.num_requests), float(total.total_response_time), histogram)
+        interval = {ms: count - previous.get(ms, 0) for ms, count in histogram.items()}
+        interval = {ms: count for ms, count in interval.items() if count > 0}
+        interval_requests = int(total.num_requests) - requests
+        runner = environment.runner
+        return sample_interval(
+            elapsed=now - self.started,
+            users=runner.user_count if runner is not None else 0,
+            num_requests=int(total.num_requests),
+            num_failures=int(total.num_failures),
+            seconds=now - since,
+            interval_requests=interval_requests,
+            interval_response_ms=float(total.total_response_time) - response_ms,
+            interval_percentiles=percentiles_from_histogram(interval, sum(interval.values())),
+        )
+
     def on_quitting(self, environment: Environment, **_: Any) -> None:
         if isinstance(environment.runner, WorkerRunner):
             return
         record = build_record(environment, self.control)
+        if self.samples:
+            record = replace(
+                record, timeline=Timeline(interval=self.control.progress_interval, samples=tuple(self.samples))
+            )
         payload = {"record": record.to_json(), "abort_reason": self.abort_reason}
         write_atomically(Path(self.control.result_path), json.dumps(payload))
 

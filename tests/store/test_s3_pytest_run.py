@@ -12,6 +12,7 @@ import json
 import pytest
 
 from pytest_bfd_locust.aws_clients import AwsClients
+from pytest_bfd_locust.figures import iso_utc
 from pytest_bfd_locust.record import Record
 from tests.store.conftest import BUCKET, DATABASE, STORE_URI, TABLE, queue_results, result_row
 
@@ -45,7 +46,7 @@ def test_s3_store_stores_registers_partition_and_compares_next_run(
     second = pytester.runpytest(*args)
     second.assert_outcomes(passed=1)
     second.stdout.fnmatch_lines(
-        [f"*vs previous run at timestamp {stored.metadata.timestamp} (run {stored.run_id})*"]
+        [f"*vs previous run of {iso_utc(stored.metadata.timestamp)} (run {stored.run_id})*"]
     )
     assert len(aws.s3.list_objects_v2(Bucket=BUCKET)["Contents"]) == 2
     executions = aws.athena.list_query_executions()["QueryExecutionIds"]

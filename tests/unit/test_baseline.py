@@ -90,7 +90,7 @@ def test_previous_baseline_is_the_newest_record_as_stored() -> None:
     assert baseline.records == (newest,)
     assert baseline.totals["median_response_time"] == 123.0
     assert baseline.tasks == record_view(newest).tasks
-    assert baseline.describe() == "previous run at timestamp 200 (run new)"
+    assert baseline.describe() == "previous run of 1970-01-01T00:03:20Z (run new)"
 
 
 @pytest.mark.parametrize("kind", list(BaselineKind))

@@ -1,0 +1,149 @@
+"""What a report shows about one suite: the small input model every renderer reads.
+
+Pure. The HTML report, the Markdown summary and `bfd-locust report` all render `SuiteReport`s, built
+from a finished run (`session_report.suite_report`) or from stored records (`bfd-locust report`).
+Renderers read the comparison rows as `StatComparison`s, so columns the comparison gains later
+(a noise band, an interval) reach every renderer from one place.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from pytest_bfd_locust.compare import Comparison, StatComparison, TaskKey, Verdict, record_view, task_scope
+from pytest_bfd_locust.figures import iso_utc
+from pytest_bfd_locust.record import Record
+
+HISTORY_RUNS = 20
+"""How many runs of a hash the report's history charts show (the newest, this run included)."""
+
+
+class Outcome(StrEnum):
+    """The suite's verdict as a person reads it."""
+
+    PASSED = "passed"
+    FAILED = "failed"
+    NO_STATISTICS = "no statistics"
+
+
+@dataclass(frozen=True)
+class ChangePointMark:
+    """A shift in a statistic's level across the history, starting with run `run_id`."""
+
+    run_id: str | None
+    timestamp: int
+    statistic: str
+    scope: str
+    before: float
+    after: float
+
+
+@dataclass(frozen=True)
+class HistoryRun:
+    """One stored run of the hash, as the history chart and table show it."""
+
+    record: Record
+    is_baseline: bool = False
+    """This run is (part of) the baseline the current run was compared against."""
+    is_current: bool = False
+
+
+@dataclass(frozen=True)
+class SuiteReport:
+    """One suite of a session (or one stored record) as the reports show it."""
+
+    suite: str
+    outcome: Outcome
+    reasons: tuple[str, ...] = ()
+    """Why it failed: errors, validation failures, failed statistics (empty when it passed)."""
+    notes: tuple[str, ...] = ()
+    """Warnings: no baseline, endpoints new or gone, warned statistics, skipped records."""
+    record: Record | None = None
+    baseline_label: str | None = None
+    """`previous run of 2026-11-25T02:40:00Z (run ab12)` or `average of 5 runs`."""
+    baseline: Mapping[str, float] | None = None
+    """The baseline's totals by threshold-file name (percentile keys included)."""
+    baseline_tasks: Mapping[TaskKey, Mapping[str, float]] = field(default_factory=dict)
+    comparison: Comparison | None = None
+    history: tuple[HistoryRun, ...] = ()
+    """Oldest first."""
+    change_points: tuple[ChangePointMark, ...] = ()
+    record_location: str | None = None
+    log_path: str | None = None
+    report_location: str | None = None
+
+    @property
+    def title_date(self) -> str | None:
+        return None if self.record is None else iso_utc(self.record.metadata.timestamp)
+
+    def worst_regressions(self, count: int = 3) -> tuple[StatComparison, ...]:
+        """The failed, then warned statistics, largest ratio first."""
+        if self.comparison is None:
+            return ()
+        rows = [row for row in self.comparison.stats if row.verdict is not Verdict.PASS]
+        rows.sort(key=lambda row: (row.verdict is not Verdict.FAILURE, -row.ratio))
+        return tuple(rows[:count])
+
+
+def history_runs(
+    records: Sequence[Record], *, current: Record | None, baseline_records: Sequence[Record] = ()
+) -> tuple[HistoryRun, ...]:
+    """Runs oldest first, the current one included once, baseline runs marked."""
+    by_id: dict[tuple[int, str | None], Record] = {
+        (record.metadata.timestamp, record.run_id): record for record in records
+    }
+    if current is not None:
+        by_id[(current.metadata.timestamp, current.run_id)] = current
+    baseline_ids = {(record.metadata.timestamp, record.run_id) for record in baseline_records}
+    current_id = None if current is None else (current.metadata.timestamp, current.run_id)
+    ordered = sorted(by_id.items(), key=lambda item: (item[0][0], item[0][1] or ""))
+    return tuple(
+        HistoryRun(record, is_baseline=key in baseline_ids, is_current=key == current_id)
+        for key, record in ordered[-HISTORY_RUNS:]
+    )
+
+
+def report_from_records(
+    record: Record,
+    *,
+    baseline: Record | None,
+    comparison: Comparison | None,
+    history: Sequence[Record] = (),
+    record_location: str | None = None,
+) -> SuiteReport:
+    """A report of a stored record (`bfd-locust report`): its stored results are the verdict."""
+    metadata = record.metadata
+    failed = "FAILED" in (metadata.compare_result.value, metadata.validation_result.value)
+    reasons = []
+    if metadata.validation_result.value == "FAILED":
+        reasons.append("validation failed when the run was judged (stored validation_result FAILED)")
+    if comparison is not None and comparison.failed:
+        reasons.extend(
+            f"{row.scope} {row.stat} exceeded its fail threshold" for row in comparison.failures
+        )
+    elif metadata.compare_result.value == "FAILED":
+        reasons.append("the comparison failed when the run was judged (stored compare_result FAILED)")
+    baseline_view = None if baseline is None else record_view(baseline)
+    label = None
+    if baseline is not None:
+        run = f" (run {baseline.run_id})" if baseline.run_id else ""
+        label = f"run of {iso_utc(baseline.metadata.timestamp)}{run}"
+    return SuiteReport(
+        suite=record.suite or record.metadata.hash[:12],
+        outcome=Outcome.FAILED if failed or (comparison is not None and comparison.failed) else Outcome.PASSED,
+        reasons=tuple(reasons),
+        record=record,
+        baseline_label=label,
+        baseline=None if baseline_view is None else baseline_view.totals,
+        baseline_tasks={} if baseline_view is None else baseline_view.tasks,
+        comparison=comparison,
+        history=history_runs(history, current=record, baseline_records=() if baseline is None else (baseline,)),
+        record_location=record_location,
+    )
+
+
+def endpoint_label(key: TaskKey) -> str:
+    """`GET /api/orders/[id]` (the method once), or `totals`."""
+    return task_scope(key)

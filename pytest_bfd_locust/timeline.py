@@ -1,0 +1,139 @@
+"""A run's own time series: one sample per progress interval, stored in the record as `timeline`.
+
+Pure. Optional top-level key the seed's readers ignore. Stored column-wise (`columns` once, then one
+list of numbers per sample) so an hour at one sample a second stays around 100 KiB, and a Glue
+crawler infers one stable `array<array<double>>` column from it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+TIMELINE_KEY = "timeline"
+"""The record's top-level key holding the timeline."""
+
+COLUMNS = ("elapsed", "users", "num_requests", "num_failures", "rps", "avg_ms", "p50_ms", "p95_ms")
+"""What each sample holds, in order: seconds since the run started; running users; requests and
+failures so far; requests per second, average, median and 95th percentile response time (ms) of
+the requests completed during the interval."""
+
+
+class TimelineError(ValueError):
+    """A stored timeline is not of the expected shape; the message names the field."""
+
+
+@dataclass(frozen=True)
+class TimelineSample:
+    """The run during one progress interval."""
+
+    elapsed: float
+    users: int
+    num_requests: int
+    num_failures: int
+    rps: float
+    avg_ms: float
+    p50_ms: float
+    p95_ms: float
+
+    def values(self) -> list[float | int]:
+        return [
+            round(self.elapsed, 2),
+            self.users,
+            self.num_requests,
+            self.num_failures,
+            round(self.rps, 2),
+            round(self.avg_ms, 1),
+            round(self.p50_ms, 1),
+            round(self.p95_ms, 1),
+        ]
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """The samples of one run, oldest first, taken every `interval` seconds."""
+
+    interval: float
+    samples: tuple[TimelineSample, ...]
+
+    def interval_failures(self) -> list[int]:
+        """Failures during each interval (the samples hold running totals)."""
+        previous = 0
+        counts = []
+        for sample in self.samples:
+            counts.append(max(sample.num_failures - previous, 0))
+            previous = sample.num_failures
+        return counts
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "interval": self.interval,
+            "columns": list(COLUMNS),
+            "samples": [sample.values() for sample in self.samples],
+        }
+
+    @classmethod
+    def from_json(cls, data: Any, where: str) -> Timeline:
+        if not isinstance(data, Mapping):
+            raise TimelineError(f"{where}: expected an object, got {type(data).__name__}")
+        interval = data.get("interval")
+        if not _is_number(interval) or interval <= 0:
+            raise TimelineError(f"{where}.interval: expected a number > 0, got {interval!r}")
+        columns = data.get("columns")
+        if not isinstance(columns, list) or not all(isinstance(c, str) for c in columns):
+            raise TimelineError(f"{where}.columns: expected a list of names, got {columns!r}")
+        missing = [name for name in COLUMNS if name not in columns]
+        if missing:
+            raise TimelineError(f"{where}.columns: {missing[0]!r} is missing")
+        rows = data.get("samples")
+        if not isinstance(rows, list):
+            raise TimelineError(f"{where}.samples: expected a list, got {type(rows).__name__}")
+        position = {name: columns.index(name) for name in COLUMNS}
+        samples = []
+        for index, row in enumerate(rows):
+            if not isinstance(row, list) or len(row) != len(columns) or not all(map(_is_number, row)):
+                raise TimelineError(f"{where}.samples[{index}]: expected {len(columns)} numbers, got {row!r}")
+            value = {name: row[at] for name, at in position.items()}
+            samples.append(
+                TimelineSample(
+                    elapsed=float(value["elapsed"]),
+                    users=int(value["users"]),
+                    num_requests=int(value["num_requests"]),
+                    num_failures=int(value["num_failures"]),
+                    rps=float(value["rps"]),
+                    avg_ms=float(value["avg_ms"]),
+                    p50_ms=float(value["p50_ms"]),
+                    p95_ms=float(value["p95_ms"]),
+                )
+            )
+        return cls(interval=float(interval), samples=tuple(samples))
+
+
+def sample_interval(
+    *,
+    elapsed: float,
+    users: int,
+    num_requests: int,
+    num_failures: int,
+    seconds: float,
+    interval_requests: int,
+    interval_response_ms: float,
+    interval_percentiles: Mapping[str, float],
+) -> TimelineSample:
+    """A sample from the running totals and what completed during the last `seconds`."""
+    return TimelineSample(
+        elapsed=elapsed,
+        users=users,
+        num_requests=num_requests,
+        num_failures=num_failures,
+        rps=interval_requests / seconds if seconds > 0 else 0.0,
+        avg_ms=interval_response_ms / interval_requests if interval_requests else 0.0,
+        p50_ms=float(interval_percentiles.get("0.5", 0)),
+        p95_ms=float(interval_percentiles.get("0.95", 0)),
+    )
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
