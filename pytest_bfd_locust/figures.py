@@ -42,10 +42,10 @@ def change_percent(baseline: float, current: float) -> float:
 
 
 def format_change(baseline: float, current: float) -> str:
-    """A signed change: `+25 %`, `-2.5 %`, `0 %`; `new` when the baseline was 0 and now is not."""
+    """A signed change: `+25 %`, `-2.5 %`, `0 %`; `from 0` when the baseline was 0 and now is not."""
     change = change_percent(baseline, current)
     if math.isinf(change):
-        return "new" if change > 0 else "-inf %"
+        return "from 0"
     if abs(change) < 0.05:
         return "0 %"
     digits = 1 if abs(change) < 10 else 0
@@ -62,3 +62,13 @@ def format_ms(value: float) -> str:
     if math.isfinite(value) and value == int(value):
         return f"{int(value)} ms"
     return f"{value:.1f} ms"
+
+
+def format_value_with_unit(name: str, value: float) -> str:
+    """A statistic's value with its unit: `120 ms`, `35.2 req/s`, `4` (requests, failures)."""
+    number = str(int(value)) if math.isfinite(value) and value == int(value) else f"{value:.1f}"
+    if name in ("total_reqs_per_second", "total_fails_per_sec"):
+        return f"{value:.1f}/s"
+    if name in ("num_requests", "num_failures"):
+        return number
+    return f"{number} ms"

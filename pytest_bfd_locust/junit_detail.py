@@ -2,8 +2,8 @@
 
 The session's own `--junitxml` has one testcase per suite; this file lets CI dashboards chart
 each statistic of each suite. One testsuite per suite: a FAILURE is a `failure` element with the
-numbers, a WARNING passes with the numbers in `system-out`, a suite without a baseline is one
-skipped testcase. Endpoints present on one side only go to the testsuite's `system-out`.
+numbers, a WARNING or a PASS passes with the numbers in `system-out`, a suite without a baseline
+is one skipped testcase. Testcases are named by readable statistic labels (`p90`, `median`). Endpoints present on one side only go to the testsuite's `system-out`.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from pathlib import Path
 from junit_xml import TestCase, TestSuite, to_xml_report_string
 
 from pytest_bfd_locust.compare import Comparison, StatComparison, Verdict
+from pytest_bfd_locust.figures import stat_label
 from pytest_bfd_locust.report import format_comparison_table, format_endpoint_changes, format_summary_line
 
 NO_BASELINE_CASE = "baseline"
@@ -45,10 +46,10 @@ def _suite(name: str, comparison: Comparison | None) -> TestSuite:
 
 def _case(suite: str, row: StatComparison) -> TestCase:
     # classname groups a suite's rows by scope in CI tools: "<suite>.<scope>".
-    case = TestCase(row.stat, classname=f"{suite}.{row.scope}")
+    case = TestCase(stat_label(row.stat), classname=f"{suite}.{row.scope}")
     line = format_summary_line(row)
     if row.verdict is Verdict.FAILURE:
         case.add_failure_info(message=line, output=format_comparison_table([row]), failure_type="regression")
-    elif row.verdict is Verdict.WARNING:
+    else:
         case.stdout = line
     return case

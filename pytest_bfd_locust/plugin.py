@@ -6,6 +6,7 @@ translates between pytest and them. Session state lives in `config.stash`.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 import time
@@ -24,9 +25,19 @@ from pytest_bfd_locust.compare import (
 )
 from pytest_bfd_locust.hosts import host_without_credentials
 from pytest_bfd_locust.record import Record
-from pytest_bfd_locust.report import format_summary_lines
+from pytest_bfd_locust.report import fit_to_width, format_summary_lines
 from pytest_bfd_locust.run.progress import Progress, format_progress
-from pytest_bfd_locust.settings import OPTIONS, BfdSettings, SettingsError, argparse_kwargs, ini_type, resolve
+from pytest_bfd_locust.report_model import SuiteReport
+from pytest_bfd_locust.session_report import suite_report, write_session_reports
+from pytest_bfd_locust.settings import (
+    OPTIONS,
+    BfdSettings,
+    SettingsError,
+    argparse_kwargs,
+    ini_type,
+    report_path,
+    resolve,
+)
 from pytest_bfd_locust.stores import Store, StoreUriError, open_store
 from pytest_bfd_locust.suite_run import SuiteResult, effective_suite, execute_suite
 from pytest_bfd_locust.suites import CatalogError, Suite, load_catalog
@@ -57,7 +68,9 @@ class BfdSession:
         self.suite_paths = {path.resolve() for path in settings.suites}
         self.thresholds: dict[Path, ThresholdSet] = {}
         self.results: list[tuple[str, SuiteResult]] = []
+        self.reports: list[SuiteReport] = []
         self.report_errors: list[str] = []
+        self.reports_written: list[str] = []
 
     def is_suite_path(self, path: Path) -> bool:
         return path.resolve() in self.suite_paths
@@ -92,7 +105,8 @@ class BfdSession:
 
         return show
 
-    def run(self, item: SuiteItem) -> SuiteResult:
+    def run(self, item: SuiteItem) -> tuple[SuiteResult, SuiteReport, tuple[str, ...]]:
+        """Run and judge the suite, then build its report; (result, report, report warnings)."""
         suite = effective_suite(item.suite, self.settings)
         result = execute_suite(
             suite,
@@ -102,7 +116,9 @@ class BfdSession:
             on_progress=self.progress_printer(suite),
         )
         self.results.append((item.nodeid, result))
-        return result
+        built = suite_report(result, self.store)
+        self.reports.append(built.report)
+        return result, built.report, built.warnings
 
     @pytest.hookimpl(trylast=True)
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
@@ -112,13 +128,30 @@ class BfdSession:
         terminalreporter.section("bfd-locust")
         for nodeid, result in self.results:
             terminalreporter.write_line(summary_line(nodeid, result))
-            if result.comparison is not None:
-                for line in format_summary_lines(result.comparison, verbose=verbose):
+            # Failed and warned statistics are in the failure texts and the warnings summary
+            # already; every row is listed only on request.
+            if result.comparison is not None and verbose:
+                for line in format_summary_lines(result.comparison, verbose=True):
                     terminalreporter.write_line("    " + line)
+        for written in self.reports_written:
+            terminalreporter.write_line(f"bfd-locust: {written}")
         for error in self.report_errors:
             terminalreporter.write_line(f"bfd-locust: {error}", red=True)
 
+    @pytest.hookimpl(tryfirst=True)
     def pytest_sessionfinish(self) -> None:
+        # tryfirst: the files exist before the terminal summary names them.
+        if self.reports:
+            html_path = report_path(self.settings)
+            if self.settings.report is None:
+                # The default folder is ours to create; a folder the user named must exist.
+                with contextlib.suppress(OSError):
+                    html_path.parent.mkdir(parents=True, exist_ok=True)
+            written, errors = write_session_reports(
+                self.reports, html_path=html_path, markdown_path=self.settings.markdown, environ=os.environ
+            )
+            self.reports_written.extend(written)
+            self.report_errors.extend(errors)
         if self.settings.junit_detail is not None:
             from pytest_bfd_locust.junit_detail import write_junit_detail  # junit-xml only when asked for
 
@@ -150,7 +183,8 @@ def summary_line(nodeid: str, result: SuiteResult) -> str:
         against = f"; vs {result.baseline.describe()}: {len(result.comparison.stats)} stats, {counted}"
     else:
         against = ""
-    return f"{nodeid}: {state}: {figures}{against}"
+    stored = f"; stored at {result.stored_at}" if result.stored_at and not result.failed else ""
+    return f"{nodeid}: {state}: {figures}{against}{stored}"
 
 
 SESSION_KEY = pytest.StashKey[BfdSession]()
@@ -244,15 +278,23 @@ class SuiteItem(pytest.Item):
         self.suite = suite
 
     def runtest(self) -> None:
-        result = self.config.stash[SESSION_KEY].run(self)
+        result, report, report_warnings = self.config.stash[SESSION_KEY].run(self)
         self.user_properties.extend(user_properties(result))
-        for note in result.notes:
+        if report.report_location:
+            self.user_properties.append(("bfd_report_location", report.report_location))
+        for note in result.warnings() + report_warnings:
             self.warn(BfdLocustWarning(note))
         if result.failed:
             raise SuiteFailed(result)
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str | Any:
-        if isinstance(excinfo.value, (SuiteFailed, BfdLocustWarning)):
+        if isinstance(excinfo.value, SuiteFailed):
+            # pytest's short summary shows the first line cut to the terminal's width, mid-word;
+            # cut it after a whole word instead (the sections below carry every figure).
+            headline, _, rest = str(excinfo.value).partition("\n")
+            width = self.config.get_terminal_writer().fullwidth - len(f"FAILED {self.nodeid} - ")
+            return f"{fit_to_width(headline, max(width, 20))}\n{rest}"
+        if isinstance(excinfo.value, BfdLocustWarning):
             return str(excinfo.value)
         return super().repr_failure(excinfo)
 

@@ -9,11 +9,12 @@ import math
 from collections.abc import Sequence
 
 from pytest_bfd_locust.compare import Comparison, StatComparison, Verdict, task_scope
+from pytest_bfd_locust.figures import format_change, stat_label
 
-TABLE_COLUMNS = ("scope", "statistic", "baseline", "current", "ratio", "threshold", "result")
-"""The failure table's columns (SPEC §4), plus the verdict of the row."""
+TABLE_COLUMNS = ("scope", "statistic", "baseline", "current", "change", "ratio", "threshold", "result")
+"""The failure table's columns (SPEC §4) with the signed change, plus the verdict of the row."""
 
-_RIGHT_ALIGNED = frozenset({"baseline", "current", "ratio"})
+_RIGHT_ALIGNED = frozenset({"baseline", "current", "change", "ratio"})
 
 
 def format_value(value: float) -> str:
@@ -43,9 +44,10 @@ def format_comparison_table(comparisons: Sequence[StatComparison]) -> str:
     rows = [TABLE_COLUMNS] + [
         (
             row.scope,
-            row.stat,
+            stat_label(row.stat),
             format_value(row.baseline),
             format_value(row.current),
+            format_change(row.baseline, row.current),
             format_ratio(row.ratio),
             format_threshold(row),
             row.verdict.value,
@@ -65,10 +67,11 @@ def format_comparison_table(comparisons: Sequence[StatComparison]) -> str:
 
 
 def format_summary_line(row: StatComparison) -> str:
-    """One comparison on one line: "WARNING GET /a median_response_time: 100 -> 160 (160.0%; ...)"."""
+    """One comparison on one line: "WARNING GET /a median: 100 -> 160 (+60 %, ratio 160.0%; ...)"."""
     return (
-        f"{row.verdict.value} {row.scope} {row.stat}: {format_value(row.baseline)} -> "
-        f"{format_value(row.current)} ({format_ratio(row.ratio)}; {format_threshold(row)})"
+        f"{row.verdict.value} {row.scope} {stat_label(row.stat)}: {format_value(row.baseline)} -> "
+        f"{format_value(row.current)} ({format_change(row.baseline, row.current)}, "
+        f"ratio {format_ratio(row.ratio)}; {format_threshold(row)})"
     )
 
 
@@ -94,3 +97,13 @@ def format_summary_lines(comparison: Comparison, *, verbose: bool = False) -> li
     if not lines:
         lines.append(f"all {len(comparison.stats)} compared statistics passed")
     return lines
+
+
+def fit_to_width(text: str, width: int) -> str:
+    """The first line of `text` within `width` characters, cut after a whole word (marked "...")."""
+    line = text.split("\n", 1)[0]
+    if len(line) <= width:
+        return line
+    room = max(width - 3, 0)
+    cut = line[: room + 1].rsplit(" ", 1)[0] if " " in line[: room + 1] else line[:room]
+    return cut.rstrip(" ,;:") + "..."

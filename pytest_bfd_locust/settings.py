@@ -232,6 +232,19 @@ OPTIONS: tuple[OptionSpec, ...] = (
         metavar="FILE",
     ),
     OptionSpec(
+        "--bfd-report",
+        "report",
+        "Write the session's HTML report (charts, current vs baseline, history) to FILE "
+        "(default report.html in the artifacts directory).",
+        metavar="FILE",
+    ),
+    OptionSpec(
+        "--bfd-markdown",
+        "markdown",
+        "Write the session's Markdown summary to FILE (also appended to $GITHUB_STEP_SUMMARY when set).",
+        metavar="FILE",
+    ),
+    OptionSpec(
         "--bfd-progress",
         "progress",
         "Seconds between progress lines while a suite runs (0: none; default 3).",
@@ -276,8 +289,16 @@ class BfdSettings:
     compare_meta: Path | None = None
     artifacts: Path = Path(".bfd-artifacts")
     junit_detail: Path | None = None
+    report: Path | None = None
+    """None: report.html in the artifacts directory (see `report_path`)."""
+    markdown: Path | None = None
     progress_interval: float = 3.0
     timeout_grace: float = 30.0
+
+
+def report_path(settings: BfdSettings) -> Path:
+    """Where the session's HTML report goes: `--bfd-report`, or report.html among the artifacts."""
+    return settings.report or settings.artifacts / "report.html"
 
 
 def _from_text(spec: OptionSpec, text: str, origin: str) -> Any:
@@ -356,6 +377,8 @@ def resolve(
         compare_meta=path("compare_meta"),
         artifacts=path("artifacts") or rootdir / ".bfd-artifacts",
         junit_detail=path("junit_detail"),
+        report=path("report"),
+        markdown=path("markdown"),
         progress_interval=values.get("progress", 3.0),
         timeout_grace=values.get("timeout_grace", 30.0),
     )

@@ -7,6 +7,7 @@ The plugin's items call `execute_suite` and turn the `SuiteResult` into pytest's
 from __future__ import annotations
 
 import contextlib
+import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -15,6 +16,7 @@ from pytest_bfd_locust.atomic_file import write_atomically
 from pytest_bfd_locust.baseline import Baseline, BaselineKind, BaselineQuery, build_baseline
 from pytest_bfd_locust.compare import Comparison, ThresholdSet
 from pytest_bfd_locust.compare import compare as compare_records
+from pytest_bfd_locust.figures import format_change, stat_label
 from pytest_bfd_locust.record import Record, ResultStatus
 from pytest_bfd_locust.report import format_comparison_table, format_endpoint_changes, format_summary_line
 from pytest_bfd_locust.run.progress import Progress
@@ -68,7 +70,8 @@ class SuiteResult:
     comparison: Comparison | None = None
     baseline: Baseline | None = None
     notes: tuple[str, ...] = ()
-    """Warnings: no baseline, endpoints new or gone, skipped stored records, store notices."""
+    """Warnings: no baseline, endpoints new or gone, skipped stored records, store notices
+    (warned statistics are in `comparison`; `warnings()` says what to warn about)."""
     errors: tuple[str, ...] = ()
     """Problems that fail the suite besides validation and comparison (crash, lookup, store)."""
     stored_at: str | None = None
@@ -78,9 +81,27 @@ class SuiteResult:
     def failed(self) -> bool:
         return bool(self.errors or self.validation or (self.comparison and self.comparison.failed))
 
+    def headline(self) -> str:
+        """Why the suite failed, on one line: the first line of the failure text (pytest's short summary)."""
+        # What went wrong, not the details: those follow in the text.
+        clauses = [error.split(": ", 1)[0].split("\n", 1)[0] for error in self.errors]
+        if self.validation:
+            count = len(self.validation)
+            clauses.append(f"{count} validation rule{'s' if count != 1 else ''} failed")
+        if self.comparison is not None and self.comparison.failed and self.baseline is not None:
+            failures = self.comparison.failures
+            # A statistic rising from 0 has an infinite ratio but says least: finite ratios first.
+            worst = max(failures, key=lambda row: (math.isfinite(row.ratio), row.ratio))
+            count = f"{len(failures)} statistic{'s' if len(failures) != 1 else ''}"
+            clauses.append(
+                f"{count} regressed, worst {worst.scope} {stat_label(worst.stat)} "
+                f"{format_change(worst.baseline, worst.current)}"
+            )
+        return "; ".join(clauses)
+
     def failure_text(self) -> str:
-        """What a user reads when the suite fails: every reason, with its numbers."""
-        sections = list(self.errors)
+        """What a user reads when the suite fails: a headline, then every reason with its numbers."""
+        sections = [self.headline(), *self.errors]
         if self.validation:
             sections.append("validation failed:\n" + "\n".join(f"  {failure}" for failure in self.validation))
         if self.comparison is not None and self.comparison.failed and self.baseline is not None:
@@ -89,12 +110,27 @@ class SuiteResult:
                 + format_comparison_table(self.comparison.failures + self.comparison.warnings)
             )
         if self.run is not None:
-            tail = self.run.log_tail()
+            # Locust's own lines help only when Locust itself failed; otherwise they repeat its tables.
+            tail = self.run.log_tail() if self.locust_failed else ""
             if tail:
                 sections.append(f"tail of Locust's log ({self.run.log_path}):\n{tail}")
+            else:
+                sections.append(f"Locust's log: {self.run.log_path}")
         if self.record_artifact is not None:
-            sections.append(f"record: {self.record_artifact}")
+            sections.append(f"record: {self.stored_at or self.record_artifact}")
         return "\n\n".join(sections)
+
+    @property
+    def locust_failed(self) -> bool:
+        """Locust itself did not finish (crash, timeout, no statistics), as opposed to a verdict."""
+        return self.run is not None and (self.run.error is not None or self.run.record is None)
+
+    def warnings(self) -> tuple[str, ...]:
+        """What to warn about, each once: the notes, and the warned statistics of a suite that passed
+        (a failed suite's regression table shows them already)."""
+        if self.comparison is None or self.failed:
+            return self.notes
+        return self.notes + tuple(format_summary_line(row) for row in self.comparison.warnings)
 
 
 def execute_suite(
@@ -141,7 +177,6 @@ def execute_suite(
             else:
                 comparison = compare_records(run.record, baseline, thresholds)
                 notes.extend(format_endpoint_changes(comparison))
-                notes.extend(format_summary_line(row) for row in comparison.warnings)
 
     record = run.record.with_results(
         compare=comparison.result if comparison is not None else ResultStatus.NOT_APPLICABLE,

@@ -17,7 +17,8 @@ from pathlib import Path
 from pytest_bfd_locust.atomic_file import write_temporary
 from pytest_bfd_locust.baseline import BaselineQuery, LoadedBaselines, select_eligible
 from pytest_bfd_locust.record import Record, RecordError
-from pytest_bfd_locust.stores.protocol import StoreError, StoreUriError
+from pytest_bfd_locust.stores.listing import UnreadableRecord, load_history
+from pytest_bfd_locust.stores.protocol import HistoryQuery, LoadedHistory, StoreError, StoreUriError
 
 SUFFIX = ".stats.json"
 """The seed's suffix of a stored record (its S3 notification filters on it)."""
@@ -114,6 +115,57 @@ class FileStore:
             records.append(record)
         return LoadedBaselines(records=select_eligible(records, query), warnings=tuple(warnings))
 
+    def load_history(self, query: HistoryQuery) -> LoadedHistory:
+        """The newest `query.limit` runs of a hash (or of the suite's newest hash), oldest first."""
+        return load_history(query, self.listing(query.hash), _read_file, str)
+
+    def listing(self, record_hash: str | None = None) -> dict[str, list[tuple[int, Path]]]:
+        """hash -> (timestamp from the name, path) of every record file, of one hash or of all."""
+        listing: dict[str, list[tuple[int, Path]]] = {}
+        if record_hash is not None:
+            files = self._candidate_files(record_hash)
+            listing[record_hash] = [(timestamp or 0, path) for timestamp, path in files]
+            return listing
+        try:
+            folders = [entry for entry in os.scandir(self.root) if entry.is_dir() and entry.name.startswith("hash=")]
+            flat = [entry for entry in os.scandir(self.root) if entry.is_file() and entry.name.endswith(SUFFIX)]
+        except FileNotFoundError:
+            return listing
+        except OSError as error:
+            raise StoreError(f"{self.describe()}: cannot list {self.root}: {_reason(error)}") from None
+        for folder in folders:
+            paths = [Path(folder.path) / name for name in os.listdir(folder.path) if name.endswith(SUFFIX)]
+            listing[folder.name.partition("=")[2]] = [(_name_timestamp(path) or 0, path) for path in paths]
+        for entry in flat:
+            # The seed's flat layout: <timestamp>-<hash>.stats.json
+            stem = entry.name[: -len(SUFFIX)]
+            timestamp, _, flat_hash = stem.partition("-")
+            if flat_hash:
+                listing.setdefault(flat_hash, []).append((_name_timestamp(Path(entry.path)) or 0, Path(entry.path)))
+        return listing
+
+    def prune(self, keep: int, *, dry_run: bool = True) -> list[Path]:
+        """Remove all but the newest `keep` record files of every hash; return what was (or would be) removed.
+
+        Newest by the timestamp a file's name starts with, as lookups order them. Only record files
+        are touched; a hash folder left empty stays.
+        """
+        if keep < 1:
+            raise ValueError("prune keeps at least the newest record of each hash")
+        doomed: list[Path] = []
+        for files in self.listing().values():
+            newest_first = sorted(files, key=lambda item: (item[0], item[1].name), reverse=True)
+            doomed.extend(path for _, path in newest_first[keep:])
+        if not dry_run:
+            for path in doomed:
+                try:
+                    path.unlink()
+                except FileNotFoundError:
+                    continue
+                except OSError as error:
+                    raise StoreError(f"{self.describe()}: cannot remove {path}: {_reason(error)}") from None
+        return sorted(doomed)
+
     def _candidate_files(self, record_hash: str) -> list[tuple[int | None, Path]]:
         """The files that may hold records of this hash (its folder and the seed's flat files), each
         with the timestamp its name starts with; files whose name has none first, then newest first.
@@ -146,6 +198,13 @@ class FileStore:
             return target
         taken = f"{folder}/{stem}{SUFFIX} and {_MAX_NAME_ATTEMPTS - 1} variants"
         raise StoreError(f"{self.describe()}: {taken} exist already")
+
+
+def _read_file(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as error:
+        raise UnreadableRecord(f"cannot read it: {_reason(error)}") from None
 
 
 def _found_enough(records: list[Record], query: BaselineQuery, next_timestamp: int) -> bool:

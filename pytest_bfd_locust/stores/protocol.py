@@ -6,7 +6,8 @@ free of boto3 (an import-linter contract checks it).
 
 from __future__ import annotations
 
-from typing import Protocol
+from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
 
 from pytest_bfd_locust.baseline import BaselineQuery, LoadedBaselines
 from pytest_bfd_locust.record import Record
@@ -30,5 +31,36 @@ class Store(Protocol):
     def load_baseline(self, query: BaselineQuery) -> LoadedBaselines:
         """The newest `query.limit` eligible records for the query, newest first."""
         ...
+
+    def describe(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class HistoryQuery:
+    """Which stored runs to list: those of one hash, or of the newest hash a suite ran under."""
+
+    suite: str | None = None
+    hash: str | None = None
+    tag: str | None = None
+    """Only records carrying this tag; None: every record."""
+    limit: int = 20
+
+
+@dataclass(frozen=True)
+class LoadedHistory:
+    """The newest `limit` runs of one hash, oldest first, and what the listing found besides."""
+
+    hash: str | None
+    records: tuple[Record, ...]
+    warnings: tuple[str, ...] = ()
+    other_hashes: tuple[str, ...] = ()
+    """Other hashes the suite ran under (older runs with other users, runtime, endpoints...)."""
+
+
+@runtime_checkable
+class HistoryStore(Protocol):
+    """A store that can list its runs (`bfd-locust history`, the report's history charts)."""
+
+    def load_history(self, query: HistoryQuery) -> LoadedHistory: ...
 
     def describe(self) -> str: ...

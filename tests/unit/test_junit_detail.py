@@ -36,9 +36,9 @@ def test_one_testsuite_per_suite_one_testcase_per_statistic(tmp_path: Path) -> N
 
     cases = suites[0].findall("testcase")
     assert [(c.get("classname"), c.get("name")) for c in cases] == [
-        ("v2-regression.totals", "median_response_time"),
-        ("v2-regression.totals", "num_requests"),
-        ("v2-regression.GET /a", "median_response_time"),
+        ("v2-regression.totals", "median"),
+        ("v2-regression.totals", "requests"),
+        ("v2-regression.GET /a", "median"),
     ]
     assert suites[0].get("tests") == "3"
     assert suites[0].get("failures") == "1"
@@ -47,20 +47,24 @@ def test_one_testsuite_per_suite_one_testcase_per_statistic(tmp_path: Path) -> N
     assert failure is not None
     assert failure.get("type") == "regression"
     assert failure.get("message") == (
-        "FAILURE totals median_response_time: 100 -> 250 (250.0%; warn 150% fail 200% min_delta 1)"
+        "FAILURE totals median: 100 -> 250 (+150 %, ratio 250.0%; warn 150% fail 200% min_delta 1)"
     )
 
     assert failure.text is not None
     header, _rule, numbers = failure.text.splitlines()
     assert header.split()[:3] == ["scope", "statistic", "baseline"]
-    assert numbers.split()[:5] == ["totals", "median_response_time", "100", "250", "250.0%"]
+    assert numbers.split()[:7] == ["totals", "median", "100", "250", "+150", "%", "250.0%"]
 
     assert cases[1].find("failure") is None
     assert cases[1].findtext("system-out") == (
-        "WARNING totals num_requests: 1000 -> 600 (166.7%; warn 150% fail 200%)"
+        "WARNING totals requests: 1000 -> 600 (-40 %, ratio 166.7%; warn 150% fail 200%)"
     )
 
-    assert list(cases[2]) == []  # PASS: a bare testcase
+    # A PASS carries its numbers too, so a dashboard charts every statistic of every run.
+    assert cases[2].find("failure") is None
+    assert cases[2].findtext("system-out") == (
+        "PASS GET /a median: 100 -> 100 (0 %, ratio 100.0%; warn 150% fail 200% min_delta 1)"
+    )
 
     assert suites[0].findtext("system-out") == "new endpoint GET /new: not in the baseline, not compared"
 
@@ -80,3 +84,11 @@ def test_no_suites_is_an_empty_report(tmp_path: Path) -> None:
     root = _write(tmp_path, [])
     assert root.tag == "testsuites"
     assert root.findall("testsuite") == []
+
+
+def test_percentile_testcases_are_named_p90_not_0_9(tmp_path: Path) -> None:
+    p90 = Threshold("0.9", BetterIf.SMALLER, 150, 200)
+    p999 = Threshold("0.999", BetterIf.SMALLER, 150, 200)
+    comparison = Comparison(stats=(_row("totals", p90, 10, 11), _row("totals", p999, 20, 21)))
+    root = _write(tmp_path, [("suite", comparison)])
+    assert [case.get("name") for case in root.iter("testcase")] == ["p90", "p99.9"]

@@ -62,12 +62,12 @@ def test_format_threshold(row: StatComparison, text: str) -> None:
 
 
 EXPECTED_TABLE = """\
-scope   statistic             baseline  current   ratio  threshold                         result
-------  --------------------  --------  -------  ------  --------------------------------  -------
-totals  median_response_time       100      250  250.0%  warn 150% fail 200% min_delta 1   FAILURE
-GET /a  num_requests              1000      600  166.7%  warn 150% fail 200%               WARNING
-GET /a  0.99                         0       40     inf  warn 300% fail 500% min_delta 50  PASS
-totals  median_response_time         0        5     inf  warn 150% fail 200% min_delta 1   FAILURE"""
+scope   statistic  baseline  current  change   ratio  threshold                         result
+------  ---------  --------  -------  ------  ------  --------------------------------  -------
+totals  median          100      250  +150 %  250.0%  warn 150% fail 200% min_delta 1   FAILURE
+GET /a  requests       1000      600   -40 %  166.7%  warn 150% fail 200%               WARNING
+GET /a  p99               0       40  from 0     inf  warn 300% fail 500% min_delta 50  PASS
+totals  median            0        5  from 0     inf  warn 150% fail 200% min_delta 1   FAILURE"""
 
 
 def test_comparison_table_is_aligned_with_inf_ratios() -> None:
@@ -80,6 +80,7 @@ def test_empty_table_is_the_header() -> None:
         "statistic",
         "baseline",
         "current",
+        "change",
         "ratio",
         "threshold",
         "result",
@@ -95,8 +96,8 @@ COMPARISON = Comparison(
 
 def test_summary_lists_non_pass_rows_and_endpoint_changes() -> None:
     assert format_summary_lines(COMPARISON) == [
-        "FAILURE totals median_response_time: 100 -> 250 (250.0%; warn 150% fail 200% min_delta 1)",
-        "WARNING GET /a num_requests: 1000 -> 600 (166.7%; warn 150% fail 200%)",
+        "FAILURE totals median: 100 -> 250 (+150 %, ratio 250.0%; warn 150% fail 200% min_delta 1)",
+        "WARNING GET /a requests: 1000 -> 600 (-40 %, ratio 166.7%; warn 150% fail 200%)",
         "new endpoint GET /v2/fhir/Coverage: not in the baseline, not compared",
         "missing endpoint /health: in the baseline but not in this run",
     ]
@@ -104,7 +105,7 @@ def test_summary_lists_non_pass_rows_and_endpoint_changes() -> None:
 
 def test_verbose_summary_lists_every_row() -> None:
     lines = format_summary_lines(COMPARISON, verbose=True)
-    assert lines[2] == "PASS GET /a 0.99: 0 -> 40 (inf; warn 300% fail 500% min_delta 50)"
+    assert lines[2] == "PASS GET /a p99: 0 -> 40 (from 0, ratio inf; warn 300% fail 500% min_delta 50)"
     assert len(lines) == 5
 
 

@@ -20,11 +20,21 @@ from pytest_bfd_locust import BfdLocustWarning
 from pytest_bfd_locust.aws_clients import AwsClients, aws_error_code, describe_aws_error
 from pytest_bfd_locust.baseline import BaselineQuery, LoadedBaselines, select_eligible
 from pytest_bfd_locust.record import Record
-from pytest_bfd_locust.stores.protocol import StoreError
+from pytest_bfd_locust.stores.listing import UnreadableRecord, load_history
+from pytest_bfd_locust.stores.protocol import HistoryQuery, LoadedHistory, StoreError
 from pytest_bfd_locust.stores.s3.athena import AthenaQueryRunner, baseline_sql, checked_limit, parse_rows
 from pytest_bfd_locust.stores.s3.config import S3StoreConfig
 from pytest_bfd_locust.stores.s3.glue import PartitionStatus, read_stats_table, register_partition
-from pytest_bfd_locust.stores.s3.layout import KEY_PART_PATTERN, PARTITION_KEY, record_name
+from pytest_bfd_locust.stores.s3.layout import (
+    KEY_PART_PATTERN,
+    PARTITION_KEY,
+    STATS_SUFFIX,
+    parse_stats_key,
+    record_name,
+)
+
+REPORT_SUFFIX = ".report.html"
+"""Suffix of a record's HTML report, stored beside it (not a `.stats.json`: no notification, no crawl)."""
 
 
 class StoreWarning(BfdLocustWarning):
@@ -174,3 +184,58 @@ class S3Store:
                 f"{execution_id} that are not eligible baselines"
             )
         return LoadedBaselines(eligible, tuple(notes) + skipped)
+
+    # --- history and reports --------------------------------------------------------------------
+
+    def load_history(self, query: HistoryQuery) -> LoadedHistory:
+        """The newest `query.limit` runs of a hash (or of the suite's newest hash), oldest first,
+        read from the objects themselves: no Athena query, so no crawler or partition is needed."""
+        return load_history(query, self.listing(query.hash), self._read_object, self._uri)
+
+    def listing(self, record_hash: str | None = None) -> dict[str, list[tuple[int, str]]]:
+        """hash -> (timestamp from the key, key) of every stored record, of one hash or of all."""
+        c = self.config
+        prefix = c.partition_prefix(record_hash) if record_hash is not None else c.table_prefix
+        listing: dict[str, list[tuple[int, str]]] = {}
+        try:
+            pages = self.clients.s3.get_paginator("list_objects_v2").paginate(Bucket=c.bucket, Prefix=prefix)
+            for page in pages:
+                for item in page.get("Contents", ()):
+                    parsed = parse_stats_key(item["Key"])
+                    if parsed is None:
+                        continue
+                    stamp = parsed.name.partition("-")[0]
+                    timestamp = int(stamp) if stamp.isdigit() else 0
+                    listing.setdefault(parsed.hash, []).append((timestamp, item["Key"]))
+        except (ClientError, BotoCoreError) as error:
+            raise StoreError(f"s3://{c.bucket}/{prefix}: cannot list: {describe_aws_error(error)}") from error
+        return listing
+
+    def report_key(self, record: Record) -> str:
+        """The key of a record's HTML report: its record's key with `.report.html` for `.stats.json`."""
+        return self.object_key(record)[: -len(STATS_SUFFIX)] + REPORT_SUFFIX
+
+    def save_report(self, record: Record, html: str) -> str:
+        """Store the HTML report of a stored record next to it; return its URI."""
+        key = self.report_key(record)
+        uri = f"s3://{self.config.bucket}/{key}"
+        try:
+            self.clients.s3.put_object(
+                Bucket=self.config.bucket,
+                Key=key,
+                Body=html.encode("utf-8"),
+                ContentType="text/html; charset=utf-8",
+            )
+        except (ClientError, BotoCoreError) as error:
+            raise StoreError(f"{uri}: cannot write the report: {describe_aws_error(error)}") from error
+        return uri
+
+    def _read_object(self, key: str) -> bytes:
+        try:
+            body = self.clients.s3.get_object(Bucket=self.config.bucket, Key=key)["Body"].read()
+        except (ClientError, BotoCoreError) as error:
+            raise UnreadableRecord(describe_aws_error(error)) from None
+        return bytes(body)
+
+    def _uri(self, key: str) -> str:
+        return f"s3://{self.config.bucket}/{key}"

@@ -1,0 +1,140 @@
+"""The session's reports: each suite's `SuiteReport`, the HTML page, the Markdown summary.
+
+Between the plugin and the renderers: builds the report model from a `SuiteResult` and the store's
+history of its hash, stores a record's own report beside it where the store keeps reports (S3),
+and writes the session's files. A report that cannot be written is a one-line error naming the
+path; it never changes a verdict, and the record is stored before any report is attempted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Protocol, runtime_checkable
+
+from pytest_bfd_locust.compare import Verdict
+from pytest_bfd_locust.figures import format_change, format_value_with_unit, stat_label
+from pytest_bfd_locust.history import history_change_points
+from pytest_bfd_locust.html_report import render_report
+from pytest_bfd_locust.markdown_summary import render_markdown
+from pytest_bfd_locust.record import Record
+from pytest_bfd_locust.report_model import HISTORY_RUNS, Outcome, SuiteReport, history_runs
+from pytest_bfd_locust.stores import Store, StoreError
+from pytest_bfd_locust.stores.protocol import HistoryQuery, HistoryStore
+from pytest_bfd_locust.suite_run import SuiteResult
+
+STEP_SUMMARY_ENV = "GITHUB_STEP_SUMMARY"
+"""The file GitHub Actions shows as a job's summary; appended to, never replaced."""
+
+
+@runtime_checkable
+class ReportStore(Protocol):
+    """A store that keeps a record's HTML report beside the record (the S3 store)."""
+
+    def save_report(self, record: Record, html: str) -> str: ...
+
+
+@dataclass(frozen=True)
+class BuiltReport:
+    """A suite's report model and the problems met while building it (each said once)."""
+
+    report: SuiteReport
+    warnings: tuple[str, ...] = ()
+
+
+def suite_report(result: SuiteResult, store: Store | None) -> BuiltReport:
+    """The report model of one finished suite, its history read from `store`; stores the record's
+    own HTML report beside the record when the store keeps reports."""
+    record = result.record
+    warnings: list[str] = []
+    history: Sequence[Record] = ()
+    if record is not None and isinstance(store, HistoryStore):
+        try:
+            loaded = store.load_history(HistoryQuery(hash=record.metadata.hash, limit=HISTORY_RUNS))
+        except StoreError as exc:
+            warnings.append(f"report: the history of hash {record.metadata.hash[:12]} could not be read: {exc}")
+        else:
+            history = loaded.records
+    report = SuiteReport(
+        suite=result.suite.name,
+        outcome=_outcome(result),
+        reasons=failure_reasons(result),
+        notes=result.notes,
+        record=record,
+        baseline_label=None if result.baseline is None else result.baseline.describe(),
+        baseline=None if result.baseline is None else result.baseline.totals,
+        baseline_tasks={} if result.baseline is None else result.baseline.tasks,
+        comparison=result.comparison,
+        history=history_runs(
+            history,
+            current=record if result.stored_at else None,
+            baseline_records=() if result.baseline is None else result.baseline.records,
+        ),
+        change_points=history_change_points(history),
+        record_location=result.stored_at or (None if result.record_artifact is None else str(result.record_artifact)),
+        log_path=None if result.run is None else str(result.run.log_path),
+    )
+    if record is not None and result.stored_at and isinstance(store, ReportStore):
+        try:
+            location = store.save_report(record, render_report([report], title=f"Load test report: {report.suite}"))
+        except StoreError as exc:
+            warnings.append(f"report: {exc}")
+        else:
+            report = replace(report, report_location=location)
+    return BuiltReport(report, tuple(warnings))
+
+
+def failure_reasons(result: SuiteResult) -> tuple[str, ...]:
+    """Why a suite failed, one line each: errors, validation failures, failed statistics."""
+    reasons = list(result.errors) + [f"validation: {failure}" for failure in result.validation]
+    if result.comparison is not None:
+        for row in result.comparison.stats:
+            if row.verdict is Verdict.FAILURE:
+                reasons.append(
+                    f"{row.scope} {stat_label(row.stat)}: {format_value_with_unit(row.stat, row.baseline)} -> "
+                    f"{format_value_with_unit(row.stat, row.current)} ({format_change(row.baseline, row.current)}), "
+                    f"at or beyond fail {row.threshold.fail_percent:g}%"
+                )
+    return tuple(reasons)
+
+
+def _outcome(result: SuiteResult) -> Outcome:
+    if result.record is None:
+        return Outcome.NO_STATISTICS
+    return Outcome.FAILED if result.failed else Outcome.PASSED
+
+
+def write_session_reports(
+    reports: Sequence[SuiteReport],
+    *,
+    html_path: Path,
+    markdown_path: Path | None,
+    environ: Mapping[str, str],
+) -> tuple[list[str], list[str]]:
+    """Write the HTML report, the Markdown file and the step summary; (written paths, errors)."""
+    written: list[str] = []
+    errors: list[str] = []
+    if _write(html_path, render_report(reports), "--bfd-report", errors, append=False):
+        written.append(f"HTML report: {html_path}")
+    report_path = str(html_path) if written else None
+    markdown = render_markdown(reports, report_path=report_path)
+    if markdown_path is not None and _write(markdown_path, markdown, "--bfd-markdown", errors, append=False):
+        written.append(f"Markdown summary: {markdown_path}")
+    step_summary = environ.get(STEP_SUMMARY_ENV, "").strip()
+    if step_summary and _write(Path(step_summary), markdown + "\n", f"${STEP_SUMMARY_ENV}", errors, append=True):
+        written.append(f"step summary appended to {step_summary}")
+    return written, errors
+
+
+def _write(path: Path, text: str, what: str, errors: list[str], *, append: bool) -> bool:
+    if not path.parent.is_dir():
+        errors.append(f"could not write {what} {path}: the folder {path.parent} does not exist")
+        return False
+    try:
+        with open(path, "a" if append else "w", encoding="utf-8") as handle:
+            handle.write(text)
+    except OSError as exc:
+        errors.append(f"could not write {what} {path}: {exc.strerror or exc}")
+        return False
+    return True

@@ -1,0 +1,89 @@
+"""A store's runs listed by hash: the hash a suite ran under last, and the newest runs of it.
+
+Shared by the file and S3 stores, which only say which objects exist (hash, timestamp from the
+name, a reference) and how to read one. Reading starts at the newest object of each hash, so
+finding a suite's hash costs one read per hash, and a history of N runs about N reads more.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping, Sequence
+from typing import TypeVar
+
+from pytest_bfd_locust.baseline import newest_first_key
+from pytest_bfd_locust.record import Record, RecordError
+from pytest_bfd_locust.stores.protocol import HistoryQuery, LoadedHistory
+
+Ref = TypeVar("Ref")
+
+Listing = Mapping[str, Sequence[tuple[int, Ref]]]
+"""hash -> (timestamp from the object's name, reference) of every stored record of that hash."""
+
+
+class UnreadableRecord(Exception):
+    """An object could not be read; the message says why (its reference is added by the caller)."""
+
+
+def load_history(
+    query: HistoryQuery,
+    listing: Listing[Ref],
+    read: Callable[[Ref], bytes],
+    name: Callable[[Ref], str],
+) -> LoadedHistory:
+    """The newest `query.limit` records of the query's hash (or the suite's newest hash), oldest first."""
+    warnings: list[str] = []
+    found: dict[str, list[Record]] = {}
+    read_count: dict[str, int] = {}
+
+    def records_of(record_hash: str, wanted: int) -> list[Record]:
+        """At least `wanted` records of the hash carrying the tag (fewer when it has fewer), newest first."""
+        records = found.setdefault(record_hash, [])
+        newest_first = sorted(listing.get(record_hash, ()), key=lambda item: item[0], reverse=True)
+        while sum(_tagged(r, query.tag) for r in records) < wanted and read_count.get(record_hash, 0) < len(
+            newest_first
+        ):
+            _timestamp, ref = newest_first[read_count.get(record_hash, 0)]
+            read_count[record_hash] = read_count.get(record_hash, 0) + 1
+            record = _read(ref, read, name, warnings)
+            if record is not None:
+                records.append(record)
+        return records
+
+    if query.hash is not None:
+        chosen: str | None = query.hash
+        others: list[str] = []
+    else:
+        newest: list[tuple[tuple[int, str], str]] = []
+        for record_hash in listing:
+            matching = [r for r in records_of(record_hash, 1) if r.suite == query.suite]
+            if matching:
+                newest.append((newest_first_key(matching[0]), record_hash))
+        newest.sort(reverse=True)
+        chosen = newest[0][1] if newest else None
+        others = [record_hash for _, record_hash in newest[1:]]
+    if chosen is None:
+        return LoadedHistory(hash=None, records=(), warnings=tuple(warnings))
+    records = [r for r in records_of(chosen, query.limit) if _tagged(r, query.tag)]
+    if query.suite is not None:
+        records = [r for r in records if r.suite == query.suite]
+    records.sort(key=newest_first_key, reverse=True)
+    kept = records[: query.limit]
+    kept.reverse()
+    return LoadedHistory(hash=chosen, records=tuple(kept), warnings=tuple(warnings), other_hashes=tuple(others))
+
+
+def _tagged(record: Record, tag: str | None) -> bool:
+    return tag is None or tag in record.metadata.tags
+
+
+def _read(ref: Ref, read: Callable[[Ref], bytes], name: Callable[[Ref], str], warnings: list[str]) -> Record | None:
+    try:
+        return Record.from_json(json.loads(read(ref)))
+    except UnreadableRecord as error:
+        warnings.append(f"skipped stored record {name(ref)}: {error}")
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        warnings.append(f"skipped stored record {name(ref)}: not JSON: {error}")
+    except RecordError as error:
+        warnings.append(f"skipped stored record {name(ref)}: {error}")
+    return None
