@@ -15,6 +15,8 @@ from lambda_entry.response import SuiteOutcome
 
 RECORD_PROPERTIES: tuple[str, ...] = ("bfd_record_location",)
 """`user_properties` names under which the plugin reports where it stored a suite's record."""
+REPORT_PROPERTY = "bfd_report_location"
+"""`user_properties` name under which the plugin reports where it stored a record's HTML report."""
 RECORD_ARTIFACT_PROPERTY = "bfd_record_artifact"
 """`user_properties` name of the record file the plugin keeps beside the run's artifacts."""
 WARNING_CATEGORY = "BfdLocustWarning"
@@ -79,6 +81,14 @@ class OutcomeCollector:
             for outcome in self.outcomes.values()
             for name, value in outcome.properties.items()
             if name in RECORD_PROPERTIES
+        )
+
+
+    def reports(self) -> tuple[str, ...]:
+        return tuple(
+            str(outcome.properties[REPORT_PROPERTY])
+            for outcome in self.outcomes.values()
+            if outcome.properties.get(REPORT_PROPERTY)
         )
 
 

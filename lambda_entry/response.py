@@ -2,7 +2,8 @@
 
 `result`, `message`, `log_stream_name`, `log_group_name` as the seed returned them; added:
 `exit_code` (pytest's, null when no run happened), `suites` (one outcome per suite item, with its
-failure text and recorded properties), `records` (where the stored records went),
+failure text and recorded properties), `records` (where the stored records went), `reports` (the
+HTML report stored next to each record: `.../hash=<hash>/<timestamp>-<run_id>.report.html`),
 `unsaved_records` (records a failing store refused, whole, so nothing is lost) and `run_id`.
 """
 
@@ -56,6 +57,7 @@ def build_response(
     exit_code: int | None = None,
     suites: Sequence[SuiteOutcome] = (),
     records: Sequence[str] = (),
+    reports: Sequence[str] = (),
     unsaved_records: Sequence[Mapping[str, Any]] = (),
     run_id: str | None = None,
 ) -> dict[str, Any]:
@@ -68,6 +70,7 @@ def build_response(
         "exit_code": exit_code,
         "suites": [suite.to_json() for suite in suites],
         "records": list(records),
+        "reports": list(reports),
         "unsaved_records": [dict(record) for record in unsaved_records],
         "run_id": run_id,
     }

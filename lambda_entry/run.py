@@ -58,6 +58,7 @@ class PytestRun:
     exit_code: int
     suites: tuple[SuiteOutcome, ...]
     records: tuple[str, ...]
+    reports: tuple[str, ...]
     collection_errors: tuple[str, ...]
     stderr_tail: str
 
@@ -125,6 +126,7 @@ def run_pytest(args: Sequence[str]) -> PytestRun:
         exit_code=exit_code,
         suites=collector.suites(),
         records=collector.records(),
+        reports=collector.reports(),
         collection_errors=tuple(collector.collection_errors),
         stderr_tail=tail(stderr_copy.text(), MAX_STDERR_CHARS),
     )
@@ -183,6 +185,7 @@ def run_payload(
                 exit_code=run.exit_code,
                 suites=run.suites,
                 records=run.records,
+                reports=run.reports,
                 unsaved_records=unsaved,
                 run_id=payload.run_id,
             ),

@@ -153,4 +153,3 @@ def _average_entry(entries: Sequence[tuple[TaskStats, Histogram | None]]) -> dic
         highest = max(task.max_response_time for task, _ in entries)
         averaged["median_response_time"] = float(median_from_histogram(merged, count, lowest, highest))
     return averaged
-

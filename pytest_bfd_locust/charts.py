@@ -8,6 +8,7 @@ matplotlib brings numpy and Pillow. Every function returns one `<svg>` element t
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 
 import pygal
@@ -75,13 +76,16 @@ def _config(
     }
 
 
+_SCRIPT = re.compile(r"<script\b.*?</script>", re.DOTALL)
+
+
 def _svg(chart: pygal.graph.graph.Graph) -> str:
-    return str(chart.render(is_unicode=True))
+    # pygal always writes its tooltip configuration as an inline script for the tooltip code it
+    # would load from a CDN; without that code the script is dead weight, and the page keeps none.
+    return _SCRIPT.sub("", str(chart.render(is_unicode=True)))
 
 
-def percentile_chart(
-    scope: str, current: Mapping[str, float], baseline: Mapping[str, float] | None
-) -> str:
+def percentile_chart(scope: str, current: Mapping[str, float], baseline: Mapping[str, float] | None) -> str:
     """Response time at p50 .. p99.9 of one endpoint (or the totals), the baseline's beside this run's."""
     keys = [key for key in CHART_PERCENTILES if key in current]
     colors = (BASELINE_COLOR, CURRENT_COLOR) if baseline is not None else (CURRENT_COLOR,)
@@ -149,7 +153,12 @@ def history_chart(
     mark_colors = (BASELINE_COLOR, "#111827") + ((MARK_COLOR,) if changed else ())
     chart = pygal.Line(
         **_config(
-            title, line_colors + mark_colors, x_label_rotation=30, dots_size=3, y_title=unit, include_x_axis=True
+            title,
+            line_colors + mark_colors,
+            x_label_rotation=30,
+            dots_size=3,
+            y_title=unit,
+            include_x_axis=True,
         )
     )
     chart.x_labels = labels

@@ -17,7 +17,18 @@ from pytest_bfd_locust.report_model import ChangePointMark, HistoryRun
 HISTORY_STATISTICS = ("0.5", "0.95", "total_reqs_per_second")
 """The totals' statistics whose level shifts the history marks: p50, p95, requests/s."""
 
-HISTORY_COLUMNS = ("date (UTC)", "run id", "requests", "failures", "p50", "p95", "req/s", "compare", "validation", "")
+HISTORY_COLUMNS = (
+    "date (UTC)",
+    "run id",
+    "requests",
+    "failures",
+    "p50",
+    "p95",
+    "req/s",
+    "compare",
+    "validation",
+    "",
+)
 
 
 @dataclass(frozen=True)

@@ -32,10 +32,12 @@ header{background:#111827;color:#f9fafb;padding:18px 28px}
 header h1{margin:0 0 4px;font-size:22px}
 header p{margin:0;color:#d1d5db}
 nav{display:flex;flex-wrap:wrap;gap:8px;margin-top:12px}
-nav a{color:#f9fafb;text-decoration:none;padding:3px 10px;border-radius:12px;font-size:13px;background:#374151}
+nav a{color:#f9fafb;text-decoration:none;padding:3px 10px;border-radius:12px;font-size:13px;
+background:#374151}
 nav a.failed{background:var(--bad)}nav a.passed{background:var(--ok)}
 main{padding:18px 28px;max-width:1400px}
-section.suite{background:#fff;border:1px solid var(--line);border-radius:8px;padding:18px 22px;margin:0 0 22px}
+section.suite{background:#fff;border:1px solid var(--line);border-radius:8px;padding:18px 22px;
+margin:0 0 22px}
 h2{margin:0 0 6px;font-size:20px;display:flex;align-items:center;gap:10px}
 h3{margin:22px 0 8px;font-size:15px;color:#374151}
 .badge{font-size:12px;font-weight:700;letter-spacing:.04em;padding:2px 9px;border-radius:10px;color:#fff}
@@ -59,13 +61,17 @@ p.empty{color:var(--muted);font-size:13px;margin:4px 0}
 """
 
 
-def render_report(suites: Sequence[SuiteReport], *, title: str = "Load test report", generated: float | None = None) -> str:
+def render_report(
+    suites: Sequence[SuiteReport], *, title: str = "Load test report", generated: float | None = None
+) -> str:
     """The whole page for `suites`, in their order."""
     when = iso_utc(time.time() if generated is None else generated)
     failed = sum(1 for suite in suites if suite.outcome is not Outcome.PASSED)
-    counts = f"{len(suites)} suite{'s' if len(suites) != 1 else ''}: {len(suites) - failed} passed, {failed} failed"
+    plural = "s" if len(suites) != 1 else ""
+    counts = f"{len(suites)} suite{plural}: {len(suites) - failed} passed, {failed} failed"
     nav = "".join(
-        f'<a class="{_css_class(suite.outcome)}" href="#{_anchor(suite.suite)}">{_e(suite.suite)}</a>' for suite in suites
+        f'<a class="{_css_class(suite.outcome)}" href="#{_anchor(suite.suite)}">{_e(suite.suite)}</a>'
+        for suite in suites
     )
     body = "\n".join(_suite_section(suite) for suite in suites) or '<p class="empty">No suite ran.</p>'
     return (
@@ -81,7 +87,8 @@ def render_report(suites: Sequence[SuiteReport], *, title: str = "Load test repo
 def _suite_section(suite: SuiteReport) -> str:
     parts = [
         f'<section class="suite" id="{_anchor(suite.suite)}">',
-        f'<h2>{_e(suite.suite)} <span class="badge {_css_class(suite.outcome)}">{suite.outcome.value.upper()}</span></h2>',
+        f'<h2>{_e(suite.suite)} <span class="badge {_css_class(suite.outcome)}">'
+        f"{suite.outcome.value.upper()}</span></h2>",
         _meta(suite),
         _why(suite),
     ]
@@ -120,7 +127,9 @@ def _why(suite: SuiteReport) -> str:
     items = [f'<li class="reason">{_e(reason)}</li>' for reason in suite.reasons]
     items += [f'<li class="note">{_e(note)}</li>' for note in suite.notes]
     if suite.outcome is Outcome.PASSED and not suite.reasons:
-        verdict = "every compared statistic within its thresholds" if suite.comparison else "validation passed"
+        verdict = (
+            "every compared statistic within its thresholds" if suite.comparison else "validation passed"
+        )
         items.insert(0, f"<li>{verdict}</li>")
     return f'<ul class="why">{"".join(items)}</ul>' if items else ""
 
@@ -131,7 +140,9 @@ def _comparison_table(suite: SuiteReport) -> str:
     assert record is not None
     if comparison is None:
         return "<h3>This run</h3>" + _figures_table([record.totals, *record.tasks])
-    key_rows = [row for row in comparison.stats if row.verdict is not Verdict.PASS or row.stat in KEY_STATISTICS]
+    key_rows = [
+        row for row in comparison.stats if row.verdict is not Verdict.PASS or row.stat in KEY_STATISTICS
+    ]
     header = (
         "<tr><th>scope</th><th>statistic</th><th>baseline</th><th>this run</th><th>change</th>"
         "<th>threshold</th><th>result</th></tr>"
@@ -155,15 +166,28 @@ def _row(row: StatComparison) -> str:
 
 
 def _figures_table(entries: Iterable[TaskStats]) -> str:
-    header = "<tr><th>scope</th><th>requests</th><th>failures</th><th>p50</th><th>p95</th><th>p99</th><th>req/s</th></tr>"
+    header = (
+        "<tr>"
+        + "".join(
+            f"<th>{name}</th>" for name in ("scope", "requests", "failures", "p50", "p95", "p99", "req/s")
+        )
+        + "</tr>"
+    )
     rows = []
     for entry in entries:
         percentiles = entry.response_time_percentiles
-        scope = "totals" if entry.request_method == "" and entry.task_name == "Aggregated" else task_scope(entry.key)
+        scope = (
+            "totals"
+            if entry.request_method == "" and entry.task_name == "Aggregated"
+            else task_scope(entry.key)
+        )
         rows.append(
-            f"<tr><td>{_e(scope)}</td><td class=num>{entry.num_requests}</td><td class=num>{entry.num_failures}</td>"
-            f"<td class=num>{percentiles.get('0.5', 0)} ms</td><td class=num>{percentiles.get('0.95', 0)} ms</td>"
-            f"<td class=num>{percentiles.get('0.99', 0)} ms</td><td class=num>{entry.total_reqs_per_second:.1f}</td></tr>"
+            f"<tr><td>{_e(scope)}</td><td class=num>{entry.num_requests}</td>"
+            f"<td class=num>{entry.num_failures}</td>"
+            f"<td class=num>{percentiles.get('0.5', 0)} ms</td>"
+            f"<td class=num>{percentiles.get('0.95', 0)} ms</td>"
+            f"<td class=num>{percentiles.get('0.99', 0)} ms</td>"
+            f"<td class=num>{entry.total_reqs_per_second:.1f}</td></tr>"
         )
     return f"<table>{header}{''.join(rows)}</table>"
 
@@ -172,7 +196,13 @@ def _charts(suite: SuiteReport) -> str:
     record = suite.record
     assert record is not None
     sections = []
-    percentile_figures = [_figure("percentiles-totals", charts.percentile_chart("totals", _percentiles(record.totals), suite.baseline), "small")]
+    percentile_figures = [
+        _figure(
+            "percentiles-totals",
+            charts.percentile_chart("totals", _percentiles(record.totals), suite.baseline),
+            "small",
+        )
+    ]
     for key in _endpoints_by_change(suite)[:MAX_ENDPOINT_CHARTS]:
         task = record.task(key)
         if task is None:
@@ -182,28 +212,42 @@ def _charts(suite: SuiteReport) -> str:
         percentile_figures.append(_figure(f"percentiles-{task_scope(key)}", chart, "small"))
     omitted = len(record.tasks) - (len(percentile_figures) - 1)
     more = f'<p class="empty">{omitted} more endpoint(s) not charted.</p>' if omitted > 0 else ""
-    sections.append("<h3>Response-time percentiles per endpoint</h3>" + f'<div class="charts">{"".join(percentile_figures)}</div>{more}')
+    sections.append(
+        "<h3>Response-time percentiles per endpoint</h3>"
+        + f'<div class="charts">{"".join(percentile_figures)}</div>{more}'
+    )
     if record.timeline is not None and record.timeline.samples:
-        timeline = (
-            _figure("timeline-throughput", charts.throughput_timeline_chart(record.timeline), "wide")
-            + _figure("timeline-response", charts.response_timeline_chart(record.timeline), "wide")
-        )
+        timeline = _figure(
+            "timeline-throughput", charts.throughput_timeline_chart(record.timeline), "wide"
+        ) + _figure("timeline-response", charts.response_timeline_chart(record.timeline), "wide")
         sections.append(f'<h3>Over the run</h3><div class="charts">{timeline}</div>')
     else:
-        sections.append('<h3>Over the run</h3><p class="empty">This record has no timeline (recorded before timelines were kept).</p>')
+        sections.append(
+            '<h3>Over the run</h3><p class="empty">This record has no timeline '
+            "(recorded before timelines were kept).</p>"
+        )
     if len(suite.history) > 1:
         history = _figure(
-            "history-response", charts.history_chart(suite.history, suite.change_points, ("0.5", "0.95")), "wide"
+            "history-response",
+            charts.history_chart(suite.history, suite.change_points, ("0.5", "0.95")),
+            "wide",
         ) + _figure(
             "history-throughput",
             charts.history_chart(suite.history, suite.change_points, ("total_reqs_per_second",)),
             "wide",
         )
-        sections.append(f'<h3>History of the last {len(suite.history)} runs</h3><div class="charts">{history}</div>')
+        sections.append(
+            f'<h3>History of the last {len(suite.history)} runs</h3><div class="charts">{history}</div>'
+        )
     else:
-        sections.append('<h3>History</h3><p class="empty">The first stored run of this hash: no history yet.</p>')
+        sections.append(
+            '<h3>History</h3><p class="empty">The first stored run of this hash: no history yet.</p>'
+        )
     if record.totals.num_failures or record.errors:
-        sections.append(f'<h3>Errors</h3><div class="charts">{_figure("errors", charts.errors_chart(record), "wide")}</div>' + _errors_table(suite))
+        sections.append(
+            '<h3>Errors</h3><div class="charts">'
+            f"{_figure('errors', charts.errors_chart(record), 'wide')}</div>" + _errors_table(suite)
+        )
     else:
         sections.append('<h3>Errors</h3><p class="empty">No request failed.</p>')
     return "\n".join(sections)

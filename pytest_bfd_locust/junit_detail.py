@@ -3,7 +3,8 @@
 The session's own `--junitxml` has one testcase per suite; this file lets CI dashboards chart
 each statistic of each suite. One testsuite per suite: a FAILURE is a `failure` element with the
 numbers, a WARNING or a PASS passes with the numbers in `system-out`, a suite without a baseline
-is one skipped testcase. Testcases are named by readable statistic labels (`p90`, `median`). Endpoints present on one side only go to the testsuite's `system-out`.
+is one skipped testcase. Testcases are named by readable statistic labels (`p90`, `median`).
+Endpoints present on one side only go to the testsuite's `system-out`.
 """
 
 from __future__ import annotations

@@ -11,9 +11,21 @@ from collections.abc import Sequence
 from pytest_bfd_locust.figures import format_change, stat_label
 from pytest_bfd_locust.report_model import Outcome, SuiteReport
 
-SUMMARY_COLUMNS = ("suite", "outcome", "requests", "failures", "p50 / p95", "p95 vs baseline", "worst regressions")
+SUMMARY_COLUMNS = (
+    "suite",
+    "outcome",
+    "requests",
+    "failures",
+    "p50 / p95",
+    "p95 vs baseline",
+    "worst regressions",
+)
 
-_OUTCOME_MARK = {Outcome.PASSED: "✅ passed", Outcome.FAILED: "❌ failed", Outcome.NO_STATISTICS: "❌ no statistics"}
+_OUTCOME_MARK = {
+    Outcome.PASSED: "✅ passed",
+    Outcome.FAILED: "❌ failed",
+    Outcome.NO_STATISTICS: "❌ no statistics",
+}
 
 
 def render_markdown(suites: Sequence[SuiteReport], *, report_path: str | None) -> str:
@@ -23,7 +35,9 @@ def render_markdown(suites: Sequence[SuiteReport], *, report_path: str | None) -
         f"### bfd-locust: {len(suites) - failed} passed, {failed} failed",
         "",
         "| " + " | ".join(SUMMARY_COLUMNS) + " |",
-        "|" + "|".join("---:" if name in ("requests", "failures") else "---" for name in SUMMARY_COLUMNS) + "|",
+        "|"
+        + "|".join("---:" if name in ("requests", "failures") else "---" for name in SUMMARY_COLUMNS)
+        + "|",
     ]
     lines += ["| " + " | ".join(_cells(suite)) + " |" for suite in suites]
     lines.append("")

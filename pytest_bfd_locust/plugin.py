@@ -26,8 +26,8 @@ from pytest_bfd_locust.compare import (
 from pytest_bfd_locust.hosts import host_without_credentials
 from pytest_bfd_locust.record import Record
 from pytest_bfd_locust.report import fit_to_width, format_summary_lines
-from pytest_bfd_locust.run.progress import Progress, format_progress
 from pytest_bfd_locust.report_model import SuiteReport
+from pytest_bfd_locust.run.progress import Progress, format_progress
 from pytest_bfd_locust.session_report import suite_report, write_session_reports
 from pytest_bfd_locust.settings import (
     OPTIONS,

@@ -326,7 +326,17 @@ class Record:
         tasks = obj.get("tasks")
         if not isinstance(tasks, list):
             raise RecordError(f"{where}.tasks: expected a list, got {_kind(tasks)}")
-        known = {"metadata", "totals", "tasks", "run_id", "suite", "host", "histograms", "errors", TIMELINE_KEY}
+        known = {
+            "metadata",
+            "totals",
+            "tasks",
+            "run_id",
+            "suite",
+            "host",
+            "histograms",
+            "errors",
+            TIMELINE_KEY,
+        }
         timeline = None
         if obj.get(TIMELINE_KEY) is not None:
             try:

@@ -120,9 +120,7 @@ def report_from_records(
     if metadata.validation_result.value == "FAILED":
         reasons.append("validation failed when the run was judged (stored validation_result FAILED)")
     if comparison is not None and comparison.failed:
-        reasons.extend(
-            f"{row.scope} {row.stat} exceeded its fail threshold" for row in comparison.failures
-        )
+        reasons.extend(f"{row.scope} {row.stat} exceeded its fail threshold" for row in comparison.failures)
     elif metadata.compare_result.value == "FAILED":
         reasons.append("the comparison failed when the run was judged (stored compare_result FAILED)")
     baseline_view = None if baseline is None else record_view(baseline)
@@ -132,14 +130,18 @@ def report_from_records(
         label = f"run of {iso_utc(baseline.metadata.timestamp)}{run}"
     return SuiteReport(
         suite=record.suite or record.metadata.hash[:12],
-        outcome=Outcome.FAILED if failed or (comparison is not None and comparison.failed) else Outcome.PASSED,
+        outcome=Outcome.FAILED
+        if failed or (comparison is not None and comparison.failed)
+        else Outcome.PASSED,
         reasons=tuple(reasons),
         record=record,
         baseline_label=label,
         baseline=None if baseline_view is None else baseline_view.totals,
         baseline_tasks={} if baseline_view is None else baseline_view.tasks,
         comparison=comparison,
-        history=history_runs(history, current=record, baseline_records=() if baseline is None else (baseline,)),
+        history=history_runs(
+            history, current=record, baseline_records=() if baseline is None else (baseline,)
+        ),
         record_location=record_location,
     )
 

@@ -53,7 +53,9 @@ def suite_report(result: SuiteResult, store: Store | None) -> BuiltReport:
         try:
             loaded = store.load_history(HistoryQuery(hash=record.metadata.hash, limit=HISTORY_RUNS))
         except StoreError as exc:
-            warnings.append(f"report: the history of hash {record.metadata.hash[:12]} could not be read: {exc}")
+            warnings.append(
+                f"report: the history of hash {record.metadata.hash[:12]} could not be read: {exc}"
+            )
         else:
             history = loaded.records
     report = SuiteReport(
@@ -72,12 +74,15 @@ def suite_report(result: SuiteResult, store: Store | None) -> BuiltReport:
             baseline_records=() if result.baseline is None else result.baseline.records,
         ),
         change_points=history_change_points(history),
-        record_location=result.stored_at or (None if result.record_artifact is None else str(result.record_artifact)),
+        record_location=result.stored_at
+        or (None if result.record_artifact is None else str(result.record_artifact)),
         log_path=None if result.run is None else str(result.run.log_path),
     )
     if record is not None and result.stored_at and isinstance(store, ReportStore):
         try:
-            location = store.save_report(record, render_report([report], title=f"Load test report: {report.suite}"))
+            location = store.save_report(
+                record, render_report([report], title=f"Load test report: {report.suite}")
+            )
         except StoreError as exc:
             warnings.append(f"report: {exc}")
         else:
@@ -91,9 +96,11 @@ def failure_reasons(result: SuiteResult) -> tuple[str, ...]:
     if result.comparison is not None:
         for row in result.comparison.stats:
             if row.verdict is Verdict.FAILURE:
+                before = format_value_with_unit(row.stat, row.baseline)
+                after = format_value_with_unit(row.stat, row.current)
                 reasons.append(
-                    f"{row.scope} {stat_label(row.stat)}: {format_value_with_unit(row.stat, row.baseline)} -> "
-                    f"{format_value_with_unit(row.stat, row.current)} ({format_change(row.baseline, row.current)}), "
+                    f"{row.scope} {stat_label(row.stat)}: {before} -> {after} "
+                    f"({format_change(row.baseline, row.current)}), "
                     f"at or beyond fail {row.threshold.fail_percent:g}%"
                 )
     return tuple(reasons)
@@ -122,7 +129,9 @@ def write_session_reports(
     if markdown_path is not None and _write(markdown_path, markdown, "--bfd-markdown", errors, append=False):
         written.append(f"Markdown summary: {markdown_path}")
     step_summary = environ.get(STEP_SUMMARY_ENV, "").strip()
-    if step_summary and _write(Path(step_summary), markdown + "\n", f"${STEP_SUMMARY_ENV}", errors, append=True):
+    if step_summary and _write(
+        Path(step_summary), markdown + "\n", f"${STEP_SUMMARY_ENV}", errors, append=True
+    ):
         written.append(f"step summary appended to {step_summary}")
     return written, errors
 

@@ -86,8 +86,8 @@ class SuiteResult:
         # What went wrong, not the details: those follow in the text.
         clauses = [error.split(": ", 1)[0].split("\n", 1)[0] for error in self.errors]
         if self.validation:
-            count = len(self.validation)
-            clauses.append(f"{count} validation rule{'s' if count != 1 else ''} failed")
+            rules = len(self.validation)
+            clauses.append(f"{rules} validation rule{'s' if rules != 1 else ''} failed")
         if self.comparison is not None and self.comparison.failed and self.baseline is not None:
             failures = self.comparison.failures
             # A statistic rising from 0 has an infinite ratio but says least: finite ratios first.

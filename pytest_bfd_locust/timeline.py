@@ -78,7 +78,7 @@ class Timeline:
     def from_json(cls, data: Any, where: str) -> Timeline:
         if not isinstance(data, Mapping):
             raise TimelineError(f"{where}: expected an object, got {type(data).__name__}")
-        interval = data.get("interval")
+        interval: Any = data.get("interval")
         if not _is_number(interval) or interval <= 0:
             raise TimelineError(f"{where}.interval: expected a number > 0, got {interval!r}")
         columns = data.get("columns")

@@ -177,7 +177,8 @@ class ChildSession:
         record = build_record(environment, self.control)
         if self.samples:
             record = replace(
-                record, timeline=Timeline(interval=self.control.progress_interval, samples=tuple(self.samples))
+                record,
+                timeline=Timeline(interval=self.control.progress_interval, samples=tuple(self.samples)),
             )
         payload = {"record": record.to_json(), "abort_reason": self.abort_reason}
         write_atomically(Path(self.control.result_path), json.dumps(payload))

@@ -255,4 +255,3 @@ class ProgressTail:
             latest = Progress.from_line(line) or latest
         if latest is not None:
             self.on_progress(latest)
-

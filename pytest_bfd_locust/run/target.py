@@ -46,6 +46,7 @@ ATTEMPT_TIMEOUT_S = 1.0
 TERM_GRACE_S = 5.0
 """How long `stop()` waits after SIGTERM before it sends SIGKILL to the process group."""
 
+
 class TargetError(Exception):
     """The target could not be started or did not become ready; the message says which command,
     what happened and ends with the tail of its log."""

@@ -127,8 +127,12 @@ class FileStore:
             listing[record_hash] = [(timestamp or 0, path) for timestamp, path in files]
             return listing
         try:
-            folders = [entry for entry in os.scandir(self.root) if entry.is_dir() and entry.name.startswith("hash=")]
-            flat = [entry for entry in os.scandir(self.root) if entry.is_file() and entry.name.endswith(SUFFIX)]
+            folders = [
+                entry for entry in os.scandir(self.root) if entry.is_dir() and entry.name.startswith("hash=")
+            ]
+            flat = [
+                entry for entry in os.scandir(self.root) if entry.is_file() and entry.name.endswith(SUFFIX)
+            ]
         except FileNotFoundError:
             return listing
         except OSError as error:
@@ -141,7 +145,9 @@ class FileStore:
             stem = entry.name[: -len(SUFFIX)]
             timestamp, _, flat_hash = stem.partition("-")
             if flat_hash:
-                listing.setdefault(flat_hash, []).append((_name_timestamp(Path(entry.path)) or 0, Path(entry.path)))
+                listing.setdefault(flat_hash, []).append(
+                    (_name_timestamp(Path(entry.path)) or 0, Path(entry.path))
+                )
         return listing
 
     def prune(self, keep: int, *, dry_run: bool = True) -> list[Path]:

@@ -70,14 +70,18 @@ def load_history(
     records.sort(key=newest_first_key, reverse=True)
     kept = records[: query.limit]
     kept.reverse()
-    return LoadedHistory(hash=chosen, records=tuple(kept), warnings=tuple(warnings), other_hashes=tuple(others))
+    return LoadedHistory(
+        hash=chosen, records=tuple(kept), warnings=tuple(warnings), other_hashes=tuple(others)
+    )
 
 
 def _tagged(record: Record, tag: str | None) -> bool:
     return tag is None or tag in record.metadata.tags
 
 
-def _read(ref: Ref, read: Callable[[Ref], bytes], name: Callable[[Ref], str], warnings: list[str]) -> Record | None:
+def _read(
+    ref: Ref, read: Callable[[Ref], bytes], name: Callable[[Ref], str], warnings: list[str]
+) -> Record | None:
     try:
         return Record.from_json(json.loads(read(ref)))
     except UnreadableRecord as error:

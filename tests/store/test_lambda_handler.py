@@ -346,7 +346,12 @@ def pytest_run(
     exit_code: int, *suites: SuiteOutcome, errors: tuple[str, ...] = (), stderr: str = ""
 ) -> PytestRun:
     return PytestRun(
-        exit_code=exit_code, suites=suites, records=(), collection_errors=errors, stderr_tail=stderr
+        exit_code=exit_code,
+        suites=suites,
+        records=(),
+        reports=(),
+        collection_errors=errors,
+        stderr_tail=stderr,
     )
 
 
@@ -519,6 +524,14 @@ def test_store_then_compare_through_moto(
     key = location.removeprefix(f"s3://{BUCKET}/")
     stored = Record.from_json(json.loads(clients.s3.get_object(Bucket=BUCKET, Key=key)["Body"].read()))
     assert stored.metadata.tags == ("nightly",) and stored.metadata.environment == ENVIRONMENT
+    # The HTML report sits next to the record, and the response names it.
+    [report_location] = first["reports"]
+    assert report_location == location.removesuffix(".stats.json") + ".report.html"
+    report_key = report_location.removeprefix(f"s3://{BUCKET}/")
+    page = clients.s3.get_object(Bucket=BUCKET, Key=report_key)
+    assert page["ContentType"].startswith("text/html")
+    html = page["Body"].read().decode("utf-8")
+    assert "<svg" in html and stored.run_id in html and "<script" not in html
 
     queue_results([result_row(stored, location)])  # what Athena answers for the baseline query
     second = handler(
@@ -529,9 +542,9 @@ def test_store_then_compare_through_moto(
     [suite] = second["suites"]
     assert suite["properties"]["bfd_compare_result"] in ("PASSED", "FAILED")
     assert "bfd_baseline" in suite["properties"]
-    assert second["records"] == []  # compare without store: the second record is not kept
+    assert second["records"] == [] and second["reports"] == []  # compare without store: nothing kept
     keys = clients.s3.list_objects_v2(Bucket=BUCKET, Prefix="databases/")["Contents"]
-    assert [entry["Key"] for entry in keys] == [key]
+    assert sorted(entry["Key"] for entry in keys) == sorted([key, report_key])
 
 
 def test_usage_error_from_a_real_pytest_main_is_quoted(suites_root: Path, tmp_path: Path) -> None:

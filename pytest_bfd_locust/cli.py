@@ -1,0 +1,249 @@
+"""`bfd-locust`: look at stored runs without running load. `history`, `report`, `prune`.
+
+Settings are resolved as the plugin resolves them (command line > `BFD_LOCUST_*` environment >
+the `bfd_*` keys of pytest's ini file > default), so `bfd-locust history` reads the store a plain
+`pytest` in the same folder writes to. Every error is one line naming the path or URI; exit code 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from pytest_bfd_locust.compare import ThresholdError, compare, default_thresholds_path, read_threshold_file
+from pytest_bfd_locust.history import format_history_table, history_change_points, history_rows
+from pytest_bfd_locust.html_report import render_report
+from pytest_bfd_locust.ini_file import IniFileError, find_ini_file
+from pytest_bfd_locust.record import Record, RecordError
+from pytest_bfd_locust.report_model import HISTORY_RUNS, history_runs, report_from_records
+from pytest_bfd_locust.settings import BfdSettings, SettingsError, positive_int, resolve, store_uri, tag
+from pytest_bfd_locust.stores import StoreError, StoreUriError, open_store
+from pytest_bfd_locust.stores.protocol import HistoryQuery, HistoryStore
+
+
+class CommandError(Exception):
+    """What went wrong, in one line naming the path or URI."""
+
+
+@dataclass(frozen=True)
+class Context:
+    """The resolved settings and the rootdir relative `file://` stores are taken from (as in pytest)."""
+
+    settings: BfdSettings
+    rootdir: Path
+
+    def open_store(self) -> object:
+        try:
+            return open_store(self.settings.store, rootdir=str(self.rootdir))
+        except StoreUriError as exc:
+            raise CommandError(str(exc)) from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="bfd-locust", description="Look at the runs pytest-bfd-locust stored; runs no load."
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    history = commands.add_parser("history", help="A table of a suite's stored runs, change points marked.")
+    history.add_argument("--suite", required=True, help="The suite's name (as in its catalog).")
+    history.add_argument("--hash", help="Show this hash instead of the one the suite ran under last.")
+    history.add_argument(
+        "--store", type=store_uri, help="Store URI (default: as pytest resolves --bfd-store)."
+    )
+    history.add_argument("--tag", type=tag, help="Only runs stored under this tag.")
+    history.add_argument(
+        "--last", type=positive_int, default=HISTORY_RUNS, help="How many runs (default 20)."
+    )
+
+    report = commands.add_parser("report", help="Render the HTML report of a stored record.")
+    report.add_argument("record", help="A stored record: a .stats.json file or an s3://BUCKET/KEY.")
+    report.add_argument("--baseline", help="A record of the same hash to compare against.")
+    report.add_argument("--compare-meta", help="Threshold file (default: the packaged one).")
+    report.add_argument("--store", type=store_uri, help="Store the history charts come from.")
+    report.add_argument("-o", "--output", required=True, help="The HTML file to write.")
+
+    prune = commands.add_parser("prune", help="Remove old records from a file store (dry run by default).")
+    prune.add_argument("--keep", type=positive_int, required=True, help="Records kept per hash, the newest.")
+    prune.add_argument("--store", type=store_uri, help="A file:// store (default: as pytest resolves it).")
+    prune.add_argument("--yes", action="store_true", help="Delete; without it, only list what would go.")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        context = _settings(args.store)
+        if args.command == "history":
+            print(history(context, suite=args.suite, record_hash=args.hash, tag=args.tag, last=args.last))
+        elif args.command == "report":
+            print(report(context, Path(args.output), record=args.record, baseline=args.baseline,
+                         compare_meta=args.compare_meta))  # fmt: skip
+        else:
+            print(prune(context, keep=args.keep, delete=args.yes))
+    except CommandError as exc:
+        print(f"bfd-locust {args.command}: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _settings(store: str | None) -> Context:
+    cwd = Path.cwd()
+    try:
+        ini = find_ini_file(cwd)
+        settings = resolve(
+            {"bfd_store": store},
+            os.environ,
+            ini.get,
+            rootdir=ini.rootdir,
+            ini_source=str(ini.path or "ini file"),
+            invocation_dir=cwd,
+        )
+    except (IniFileError, SettingsError) as exc:
+        raise CommandError(str(exc)) from None
+    return Context(settings, ini.rootdir)
+
+
+def _history_store(context: Context) -> HistoryStore:
+    store = context.open_store()
+    if not isinstance(store, HistoryStore):
+        raise CommandError(f"{context.settings.store}: this store cannot list its runs")
+    return store
+
+
+def history(context: Context, *, suite: str, record_hash: str | None, tag: str | None, last: int) -> str:
+    """The history table of the suite's newest hash (or `record_hash`)."""
+    store = _history_store(context)
+    try:
+        loaded = store.load_history(HistoryQuery(suite=suite, hash=record_hash, tag=tag, limit=last))
+    except StoreError as exc:
+        raise CommandError(str(exc)) from None
+    where = f"{store.describe()}" + (f" under tag {tag!r}" if tag else "")
+    if not loaded.records:
+        raise CommandError(f"no stored run of suite {suite!r} in {where}")
+    runs = history_runs(loaded.records, current=None)
+    lines = [
+        f"suite {suite}, hash {loaded.hash}, last {len(runs)} run(s) in {where}:",
+        format_history_table(history_rows(runs, history_change_points(loaded.records))),
+    ]
+    lines += [f"warning: {warning}" for warning in loaded.warnings]
+    if loaded.other_hashes:
+        lines.append(
+            f"the suite also ran under {len(loaded.other_hashes)} other hash(es) (other users, runtime or "
+            f"endpoints): {', '.join(h[:12] for h in loaded.other_hashes)}; see them with --hash"
+        )
+    return "\n".join(lines)
+
+
+def report(
+    context: Context, output: Path, *, record: str, baseline: str | None, compare_meta: str | None
+) -> str:
+    """Render a stored record (against a stored baseline) to `output`; the line saying where."""
+    current = read_record(record)
+    base = read_record(baseline) if baseline else None
+    if base is not None:
+        if base.metadata.hash != current.metadata.hash:
+            raise CommandError(
+                f"{baseline}: hash {base.metadata.hash[:12]} (suite {base.suite or '?'}) is not the hash "
+                f"{current.metadata.hash[:12]} (suite {current.suite or '?'}) of {record}; "
+                "records of different hashes ran different loads and are not compared"
+            )
+        if base.suite is not None and current.suite is not None and base.suite != current.suite:
+            raise CommandError(
+                f"{baseline}: suite {base.suite!r} is not the suite {current.suite!r} of {record}"
+            )
+    comparison = None
+    if base is not None:
+        try:
+            thresholds = read_threshold_file(
+                Path(compare_meta) if compare_meta else default_thresholds_path()
+            )
+        except ThresholdError as exc:
+            raise CommandError(str(exc)) from None
+        comparison = compare(current, base, thresholds)
+    history_records: tuple[Record, ...] = ()
+    notes: list[str] = []
+    try:
+        store = _history_store(context)
+        history_records = store.load_history(
+            HistoryQuery(hash=current.metadata.hash, limit=HISTORY_RUNS)
+        ).records
+    except (CommandError, StoreError) as exc:
+        notes.append(f"no history: {exc}")
+    model = report_from_records(current, baseline=base, comparison=comparison, history=history_records,
+                                record_location=record)  # fmt: skip
+    if notes:
+        model = replace(model, notes=tuple(notes))
+    write_text(output, render_report([model], title=f"Load test report: {model.suite}"))
+    return f"report written to {output}"
+
+
+def read_record(location: str) -> Record:
+    """A record from a file or an `s3://BUCKET/KEY`; CommandError naming it when it is not one."""
+    if location.startswith("s3://"):
+        data = _read_s3(location)
+    else:
+        try:
+            data = Path(location).read_bytes()
+        except OSError as exc:
+            raise CommandError(f"{location}: cannot read it: {exc.strerror or exc}") from None
+    try:
+        return Record.from_json(json.loads(data))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise CommandError(f"{location}: not a record: not JSON ({exc})") from None
+    except RecordError as exc:
+        raise CommandError(f"{location}: not a record: {exc}") from None
+
+
+def _read_s3(uri: str) -> bytes:
+    from botocore.exceptions import BotoCoreError, ClientError  # the S3 SDK only for s3:// records
+
+    from pytest_bfd_locust.aws_clients import AwsClients, describe_aws_error
+
+    bucket, _, key = uri[len("s3://") :].partition("/")
+    if not bucket or not key:
+        raise CommandError(f"{uri}: expected s3://BUCKET/KEY")
+    try:
+        return bytes(AwsClients.create().s3.get_object(Bucket=bucket, Key=key)["Body"].read())
+    except (ClientError, BotoCoreError) as exc:
+        raise CommandError(f"{uri}: cannot read it: {describe_aws_error(exc)}") from None
+
+
+def write_text(path: Path, text: str) -> None:
+    if not path.parent.is_dir():
+        raise CommandError(f"{path}: cannot write the report: the folder {path.parent} does not exist")
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise CommandError(f"{path}: cannot write the report: {exc.strerror or exc}") from None
+
+
+def prune(context: Context, *, keep: int, delete: bool) -> str:
+    """Remove (or list) all but the newest `keep` records of every hash of a file store."""
+    from pytest_bfd_locust.stores.file import FileStore
+
+    store = context.open_store()
+    if not isinstance(store, FileStore):
+        raise CommandError(
+            f"{context.settings.store}: prune works on file:// stores; an S3 bucket has lifecycle rules"
+        )
+    try:
+        paths = store.prune(keep, dry_run=not delete)
+    except StoreError as exc:
+        raise CommandError(str(exc)) from None
+    verb = "removed" if delete else "would remove"
+    lines = [f"{verb} {path}" for path in paths]
+    lines.append(
+        f"{verb} {len(paths)} record(s) from {store.describe()}, keeping the newest {keep} of each hash"
+        + ("" if delete or not paths else "; run again with --yes to delete them")
+    )
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
