@@ -15,6 +15,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from botocore.exceptions import BotoCoreError, ClientError
+
+from pytest_bfd_locust.aws_clients import AwsClients, describe_aws_error
 from pytest_bfd_locust.compare import ThresholdError, compare, default_thresholds_path, read_threshold_file
 from pytest_bfd_locust.history import format_history_table, history_change_points, history_rows
 from pytest_bfd_locust.html_report import render_report
@@ -42,6 +45,8 @@ class Context:
             return open_store(self.settings.store, rootdir=str(self.rootdir))
         except StoreUriError as exc:
             raise CommandError(str(exc)) from None
+        except BotoCoreError as exc:  # no region, no credentials configuration...
+            raise CommandError(f"{self.settings.store}: {describe_aws_error(exc)}") from None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -201,10 +206,6 @@ def read_record(location: str) -> Record:
 
 
 def _read_s3(uri: str) -> bytes:
-    from botocore.exceptions import BotoCoreError, ClientError  # the S3 SDK only for s3:// records
-
-    from pytest_bfd_locust.aws_clients import AwsClients, describe_aws_error
-
     bucket, _, key = uri[len("s3://") :].partition("/")
     if not bucket or not key:
         raise CommandError(f"{uri}: expected s3://BUCKET/KEY")
@@ -227,11 +228,12 @@ def prune(context: Context, *, keep: int, delete: bool) -> str:
     """Remove (or list) all but the newest `keep` records of every hash of a file store."""
     from pytest_bfd_locust.stores.file import FileStore
 
-    store = context.open_store()
-    if not isinstance(store, FileStore):
+    if not context.settings.store.startswith("file://"):
         raise CommandError(
             f"{context.settings.store}: prune works on file:// stores; an S3 bucket has lifecycle rules"
         )
+    store = context.open_store()
+    assert isinstance(store, FileStore)  # file:// opens a FileStore
     try:
         paths = store.prune(keep, dry_run=not delete)
     except StoreError as exc:

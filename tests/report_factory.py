@@ -40,12 +40,20 @@ def timeline(base_ms: float, seconds: int = 20) -> Timeline:
 
 
 def run_record(
-    index: int, base_ms: float, *, endpoints: int = 2, failures: int = 4, suite: str = "api", hash: str = "a" * 64
+    index: int,
+    base_ms: float,
+    *,
+    endpoints: int = 2,
+    failures: int = 4,
+    suite: str = "api",
+    hash: str = "a" * 64,
 ) -> Record:
     """Run number `index` of a hash (one hour apart), `endpoints` GET endpoints, the last one failing."""
     names = ["GET /api/orders/[id]"] + [f"/api/items/{n}" for n in range(1, endpoints)]
     tasks = [
-        make_task(name, percentiles=percentiles(base_ms * (1 + n * 0.2)), num_failures=failures if n == 0 else 0)
+        make_task(
+            name, percentiles=percentiles(base_ms * (1 + n * 0.2)), num_failures=failures if n == 0 else 0
+        )
         for n, name in enumerate(names)
     ]
     record = make_record(
@@ -56,12 +64,18 @@ def run_record(
         tasks=tasks,
     )
     errors = (ErrorCount(names[0], "GET", "HTTPError('500 Server Error')", failures),) if failures else ()
-    return replace(record, suite=suite, timeline=timeline(base_ms), errors=errors, host="http://127.0.0.1:8080")
+    return replace(
+        record, suite=suite, timeline=timeline(base_ms), errors=errors, host="http://127.0.0.1:8080"
+    )
 
 
-def compared_suite(name: str = "api", *, endpoints: int = 2, slower: float = 6.0, runs: int = 15) -> SuiteReport:
+def compared_suite(
+    name: str = "api", *, endpoints: int = 2, slower: float = 6.0, runs: int = 15
+) -> SuiteReport:
     """A suite whose last run is `slower` times its baseline (the previous run), with its history."""
-    history = [run_record(i, 10 + (5 if i > runs // 2 else 0), endpoints=endpoints, suite=name) for i in range(runs)]
+    history = [
+        run_record(i, 10 + (5 if i > runs // 2 else 0), endpoints=endpoints, suite=name) for i in range(runs)
+    ]
     current = run_record(runs, 15 * slower, endpoints=endpoints, suite=name)
     thresholds = read_threshold_file(default_thresholds_path())
     comparison = compare(current, history[-1], thresholds)

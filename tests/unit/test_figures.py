@@ -4,7 +4,13 @@ import math
 
 import pytest
 
-from pytest_bfd_locust.figures import change_percent, format_change, format_value_with_unit, iso_utc, stat_label
+from pytest_bfd_locust.figures import (
+    change_percent,
+    format_change,
+    format_value_with_unit,
+    iso_utc,
+    stat_label,
+)
 from pytest_bfd_locust.histogram import PERCENTILE_KEYS
 
 

@@ -29,4 +29,3 @@ def test_history_keeps_the_newest_runs_and_the_current_one_once() -> None:
     records = [run_record(i, 10) for i in range(25)]
     runs = history_runs(records, current=records[-1])
     assert len(runs) == 20 and runs[-1].is_current and runs[0].record.run_id == "run005"
-

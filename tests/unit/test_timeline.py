@@ -50,9 +50,18 @@ def test_columns_are_found_by_name_in_any_order() -> None:
 @pytest.mark.parametrize(
     ("data", "message"),
     [
-        ({"interval": 0, "columns": list(COLUMNS), "samples": []}, "record.timeline.interval: expected a number > 0"),
-        ({"interval": 1, "columns": ["elapsed"], "samples": []}, "record.timeline.columns: 'users' is missing"),
-        ({"interval": 1, "columns": list(COLUMNS), "samples": [[1, 2]]}, "record.timeline.samples[0]: expected 8"),
+        (
+            {"interval": 0, "columns": list(COLUMNS), "samples": []},
+            "record.timeline.interval: expected a number > 0",
+        ),
+        (
+            {"interval": 1, "columns": ["elapsed"], "samples": []},
+            "record.timeline.columns: 'users' is missing",
+        ),
+        (
+            {"interval": 1, "columns": list(COLUMNS), "samples": [[1, 2]]},
+            "record.timeline.samples[0]: expected 8",
+        ),
         ({"interval": 1, "columns": list(COLUMNS), "samples": [[None] * 8]}, "record.timeline.samples[0]"),
     ],
 )
