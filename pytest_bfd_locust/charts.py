@@ -145,7 +145,8 @@ def history_chart(
     runs: Sequence[HistoryRun], change_points: Sequence[ChangePointMark], statistics: Sequence[str]
 ) -> str:
     """The totals' `statistics` over the last runs, baseline runs and change points marked."""
-    labels = [iso_utc(run.record.metadata.timestamp).replace("T", " ")[5:16] for run in runs]
+    # Month, day and time in UTC: the year is rarely news in a history of the last runs.
+    labels = [iso_utc(run.record.metadata.timestamp).replace("T", " ")[5:19] for run in runs]
     unit = "req/s" if statistics == ("total_reqs_per_second",) else "ms"
     title = "History: " + ", ".join(stat_label(name) for name in statistics) + f" ({unit}) per run"
     changed = {(point.timestamp, point.run_id) for point in change_points if point.statistic in statistics}

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from pytest_bfd_locust.compare import Comparison, StatComparison, TaskKey, Verdict, record_view, task_scope
-from pytest_bfd_locust.figures import format_change, iso_utc, stat_label
+from pytest_bfd_locust.figures import iso_utc
 from pytest_bfd_locust.record import Record
 
 HISTORY_RUNS = 20

@@ -8,12 +8,12 @@ path; it never changes a verdict, and the record is stored before any report is 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
-from pytest_bfd_locust.compare import Verdict
 from pytest_bfd_locust.figures import format_change, format_value_with_unit, stat_label
 from pytest_bfd_locust.history import history_change_points
 from pytest_bfd_locust.html_report import render_report
@@ -90,19 +90,21 @@ def suite_report(result: SuiteResult, store: Store | None) -> BuiltReport:
     return BuiltReport(report, tuple(warnings))
 
 
-def failure_reasons(result: SuiteResult) -> tuple[str, ...]:
-    """Why a suite failed, one line each: errors, validation failures, failed statistics."""
+def failure_reasons(result: SuiteResult, worst: int = 3) -> tuple[str, ...]:
+    """Why a suite failed, one line each: errors, validation failures, and one line for the failed
+    statistics with the worst few (the comparison table lists them all)."""
     reasons = list(result.errors) + [f"validation: {failure}" for failure in result.validation]
-    if result.comparison is not None:
-        for row in result.comparison.stats:
-            if row.verdict is Verdict.FAILURE:
-                before = format_value_with_unit(row.stat, row.baseline)
-                after = format_value_with_unit(row.stat, row.current)
-                reasons.append(
-                    f"{row.scope} {stat_label(row.stat)}: {before} -> {after} "
-                    f"({format_change(row.baseline, row.current)}), "
-                    f"at or beyond fail {row.threshold.fail_percent:g}%"
-                )
+    if result.comparison is not None and result.comparison.failed:
+        failures = sorted(
+            result.comparison.failures, key=lambda row: (math.isfinite(row.ratio), row.ratio), reverse=True
+        )
+        shown = [
+            f"{row.scope} {stat_label(row.stat)} {format_value_with_unit(row.stat, row.baseline)} -> "
+            f"{format_value_with_unit(row.stat, row.current)} ({format_change(row.baseline, row.current)})"
+            for row in failures[:worst]
+        ]
+        count = f"{len(failures)} statistic{'s' if len(failures) != 1 else ''}"
+        reasons.append(f"{count} at or beyond their fail threshold; worst: {'; '.join(shown)}")
     return tuple(reasons)
 
 

@@ -70,7 +70,7 @@ def test_report_renders_a_stored_record_against_its_baseline(project: Path) -> N
     current, baseline = sorted((project / "stats" / f"hash={HASH_A}").glob("*.stats.json"))[-1:-3:-1]
     result = bfd_locust(project, "report", str(current), "--baseline", str(baseline), "-o", "out.html")
     assert result.returncode == 0, result.stderr
-    assert result.stdout == f"report written to out.html\n"
+    assert result.stdout == "report written to out.html\n"
     page = (project / "out.html").read_text()
     assert "run005" in page and "run004" in page
     assert page.count('data-chart="history-') == 2  # the history of the hash comes from the store

@@ -1,0 +1,162 @@
+"""The reports of real sessions: the HTML page (in headless Chromium), the CI summary, the failure text."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from examples.demo_target import DemoServer
+from tests.browser import chromium, ink, render
+from tests.unit.test_markdown_summary import parse_table
+
+QUIET = ["-p", "no:cacheprovider"]
+SUITES = """\
+- name: api
+  locustfile: api.py
+- name: patients
+  locustfile: patients.py
+- name: coverage
+  locustfile: coverage.py
+"""
+LOCUSTFILES = {
+    "patients.py": """\
+        from locust import HttpUser, constant, task
+
+
+        class Patients(HttpUser):
+            wait_time = constant(0.01)
+
+            @task
+            def read(self):
+                self.client.get("/v2/fhir/Patient?_id=1", name="GET /v2/fhir/Patient")
+    """,
+    "coverage.py": """\
+        from locust import HttpUser, constant, task
+
+
+        class Coverage(HttpUser):
+            wait_time = constant(0.01)
+
+            @task
+            def read(self):
+                self.client.get("/v2/fhir/Coverage?beneficiary=1")
+    """,
+}
+
+
+def two_sessions(pytester: pytest.Pytester, write_catalog, demo_server: DemoServer, *extra: str):  # type: ignore[no-untyped-def]
+    """Three suites stored once, then compared against that run with the target slower and failing
+    (`extra` arguments go to the second session)."""
+    write_catalog(SUITES, defaults="max_fail_ratio: 0.5\n", locustfiles=LOCUSTFILES)
+    first = pytester.runpytest("--bfd-suite", "suites.yaml", *QUIET)
+    first.assert_outcomes(passed=3)
+    demo_server.set_control(delay_ms=40, fail_ratio=0.1)
+    return pytester.runpytest("--bfd-suite", "suites.yaml", "--compare", "previous", *extra, *QUIET)
+
+
+def test_a_session_report_the_ci_summary_and_the_terminal(
+    pytester: pytest.Pytester, write_catalog, demo_server: DemoServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    summary = pytester.path / "step_summary.md"
+    summary.write_text("## an earlier step\n")
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    (pytester.path / "ci").mkdir()
+    result = two_sessions(pytester, write_catalog, demo_server, "--bfd-markdown", "ci/summary.md")
+    result.assert_outcomes(failed=3)
+
+    report = pytester.path / ".bfd-artifacts" / "report.html"
+    result.stdout.fnmatch_lines([f"bfd-locust: HTML report: {report}", "bfd-locust: Markdown summary: *"])
+    page = report.read_text()
+    assert page.count('<section class="suite"') == 3
+    assert page.count("FAILED</span>") == 3
+    assert len(page.encode()) <= 2 * 1024 * 1024
+    for chart in ("timeline-throughput", "timeline-response", "history-response", "errors"):
+        assert page.count(f'data-chart="{chart}"') == 3, chart
+
+    # every suite's record carries its timeline: one sample a second of a ~3 s run
+    records = [json.loads(p.read_text()) for p in pytester.path.glob(".bfd-stats/hash=*/*.stats.json")]
+    assert len(records) == 6
+    for record in records:
+        samples = record["timeline"]["samples"]
+        assert 2 <= len(samples) <= 6 and record["timeline"]["columns"][0] == "elapsed"
+
+    # each session appends its summary to the step summary; --bfd-markdown holds the last one
+    appended = summary.read_text()
+    assert appended.startswith("## an earlier step\n### bfd-locust: 3 passed, 0 failed\n")
+    assert appended.count("### bfd-locust: ") == 2
+    markdown = (pytester.path / "ci" / "summary.md").read_text()
+    assert markdown.startswith("### bfd-locust: 0 passed, 3 failed\n")
+    assert appended.endswith(markdown + "\n")
+    rows = parse_table(markdown)
+    assert [row["suite"] for row in rows] == ["api", "patients", "coverage"]
+    assert all(row["outcome"] == "❌ failed" and row["p95 vs baseline"].startswith("+") for row in rows)
+    assert f"HTML report: `{report}`" in markdown
+
+    # the short summary is cut after a whole word (pytester's terminal is 80 columns wide)
+    short = [line for line in result.outlines if line.startswith("FAILED suites.yaml::")]
+    assert len(short) == 3
+    words = set(result.stdout.str().replace(",", " ").split())
+    for line in short:
+        assert len(line) <= 80
+        message = line.split(" - ", 1)[1]
+        assert message.removesuffix("...").split()[-1] in words, line
+    text = result.stdout.str()
+    assert "GET GET" not in text
+    assert "GET /v2/fhir/Patient " in text
+
+
+def test_each_warning_once_and_where_a_passing_record_went(pytester: pytest.Pytester, write_catalog) -> None:
+    write_catalog("- name: api\n  locustfile: api.py\n")
+    result = pytester.runpytest("--bfd-suite", "suites.yaml", "--compare", "previous", *QUIET)
+    result.assert_outcomes(passed=1)
+    text = result.stdout.str()
+    assert text.count("no eligible baseline under tag 'default'") == 1
+    [stored] = pytester.path.glob(".bfd-stats/hash=*/*.stats.json")
+    result.stdout.fnmatch_lines([f"suites.yaml::api: passed: * stored at {stored}"])
+
+
+@pytest.mark.parametrize(
+    ("target", "message"),
+    [
+        ("missing/report.html", "could not write --bfd-report {path}: the folder {parent} does not exist"),
+        ("a-folder", "could not write --bfd-report {path}: Is a directory"),
+    ],
+)
+def test_a_report_that_cannot_be_written_loses_neither_verdict_nor_record(
+    pytester: pytest.Pytester, write_catalog, target: str, message: str
+) -> None:
+    (pytester.path / "a-folder").mkdir()
+    write_catalog("- name: api\n  locustfile: api.py\n")
+    result = pytester.runpytest("--bfd-suite", "suites.yaml", "--bfd-report", target, *QUIET)
+    result.assert_outcomes(passed=1)
+    assert result.ret == 0
+    path = pytester.path / target
+    result.stdout.fnmatch_lines([f"bfd-locust: {message.format(path=path, parent=path.parent)}"])
+    assert len(list(pytester.path.glob(".bfd-stats/hash=*/*.stats.json"))) == 1
+
+
+@pytest.mark.skipif(chromium() is None, reason="Debian's chromium is not installed (.ci/run installs it)")
+def test_the_report_in_a_browser_draws_every_chart_and_loads_nothing(
+    pytester: pytest.Pytester,
+    write_catalog,
+    demo_server: DemoServer,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    result = two_sessions(pytester, write_catalog, demo_server)
+    result.assert_outcomes(failed=3)
+    work = tmp_path_factory.mktemp("browser")
+    page = render(pytester.path / ".bfd-artifacts" / "report.html", work)
+
+    assert page.page_requests == ()
+    names = [box.name for box in page.boxes]
+    # api: totals + 2 endpoints' percentiles, 2 timeline, 2 history, errors; the others 1 endpoint
+    assert len(names) == 8 + 7 + 7, names
+    for box in page.boxes:
+        assert box.width > 300 and box.height > 150, box
+        assert box.y + box.height <= page.height, box
+        not_white, coloured = ink(page.screenshot, box)
+        area = box.width * box.height
+        # axes, labels and grid alone ink a few percent; the series add coloured lines and dots
+        assert not_white > 0.02 * area, (box.name, not_white)
+        assert coloured > 150, (box.name, coloured)
