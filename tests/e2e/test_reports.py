@@ -160,3 +160,21 @@ def test_the_report_in_a_browser_draws_every_chart_and_loads_nothing(
         # axes, labels and grid alone ink a few percent; the series add coloured lines and dots
         assert not_white > 0.02 * area, (box.name, not_white)
         assert coloured > 150, (box.name, coloured)
+
+
+@pytest.mark.skipif(chromium() is None, reason="Debian's chromium is not installed (.ci/run installs it)")
+def test_the_browser_checks_catch_a_blank_chart_and_a_network_request(tmp_path: Path) -> None:
+    page = tmp_path / "page.html"
+    page.write_text(
+        "<!DOCTYPE html><html><body>"
+        '<figure data-chart="blank"><svg width="400" height="200"></svg></figure>'
+        '<figure data-chart="axes-only"><svg width="400" height="200">'
+        '<line x1="10" y1="190" x2="390" y2="190" stroke="#888" stroke-width="2"/></svg></figure>'
+        '<img src="http://127.0.0.1:9/pixel.png"></body></html>'
+    )
+    rendered = render(page, tmp_path)
+    assert rendered.page_requests == ("http://127.0.0.1:9/pixel.png",)
+    blank, axes_only = rendered.boxes
+    assert ink(rendered.screenshot, blank) == (0, 0)
+    not_white, coloured = ink(rendered.screenshot, axes_only)
+    assert not_white > 0 and coloured == 0
