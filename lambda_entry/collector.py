@@ -83,7 +83,6 @@ class OutcomeCollector:
             if name in RECORD_PROPERTIES
         )
 
-
     def reports(self) -> tuple[str, ...]:
         return tuple(
             str(outcome.properties[REPORT_PROPERTY])
