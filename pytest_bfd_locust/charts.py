@@ -105,8 +105,8 @@ def throughput_timeline_chart(timeline: Timeline) -> str:
     """Requests/s and failures/s over the run's own time."""
     chart = pygal.XY(
         **_config(
-            "Requests/s, failures/s and users over the run",
-            (CURRENT_COLOR, FAILURE_COLOR, BASELINE_COLOR),
+            "Requests/s and failures/s over the run",
+            (CURRENT_COLOR, FAILURE_COLOR),
             x_title="seconds since start",
             dots_size=2,
             include_x_axis=True,
@@ -118,7 +118,6 @@ def throughput_timeline_chart(timeline: Timeline) -> str:
         "failures/s",
         [(s.elapsed, count / timeline.interval) for s, count in zip(timeline.samples, failures, strict=True)],
     )
-    chart.add("users (right axis)", [(s.elapsed, s.users) for s in timeline.samples], secondary=True)
     return _svg(chart)
 
 

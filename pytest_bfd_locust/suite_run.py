@@ -126,9 +126,9 @@ class SuiteResult:
         return self.run is not None and (self.run.error is not None or self.run.record is None)
 
     def warnings(self) -> tuple[str, ...]:
-        """What to warn about, each once: the notes, and the warned statistics of a suite that passed
-        (a failed suite's regression table shows them already)."""
-        if self.comparison is None or self.failed:
+        """What to warn about, each once: the notes, and the warned statistics unless the failure's
+        regression table shows them already."""
+        if self.comparison is None or self.comparison.failed:
             return self.notes
         return self.notes + tuple(format_summary_line(row) for row in self.comparison.warnings)
 

@@ -34,10 +34,13 @@ def test_s3_store_stores_registers_partition_and_compares_next_run(
     first = pytester.runpytest(*args)
     first.assert_outcomes(passed=1)
     first.stdout.fnmatch_lines(["*no eligible baseline under tag 'default'*"])
-    keys = [o["Key"] for o in aws.s3.list_objects_v2(Bucket=BUCKET)["Contents"]]
-    assert len(keys) == 1
+    # the record, and its HTML report beside it
+    keys = sorted(o["Key"] for o in aws.s3.list_objects_v2(Bucket=BUCKET)["Contents"])
+    assert len(keys) == 2
     assert keys[0].startswith(f"databases/{DATABASE}/{TABLE}/hash=")
-    assert keys[0].endswith(".stats.json")
+    assert keys[0].endswith(".report.html") and keys[1].endswith(".stats.json")
+    assert keys[0].removesuffix(".report.html") == keys[1].removesuffix(".stats.json")
+    keys = keys[1:]
     stored = Record.from_json(json.loads(aws.s3.get_object(Bucket=BUCKET, Key=keys[0])["Body"].read()))
     partitions = aws.glue.get_partitions(DatabaseName=DATABASE, TableName=TABLE)["Partitions"]
     assert [p["Values"] for p in partitions] == [[stored.metadata.hash]]
@@ -48,7 +51,7 @@ def test_s3_store_stores_registers_partition_and_compares_next_run(
     second.stdout.fnmatch_lines(
         [f"*vs previous run of {iso_utc(stored.metadata.timestamp)} (run {stored.run_id})*"]
     )
-    assert len(aws.s3.list_objects_v2(Bucket=BUCKET)["Contents"]) == 2
+    assert len(aws.s3.list_objects_v2(Bucket=BUCKET)["Contents"]) == 4  # two records, two reports
     executions = aws.athena.list_query_executions()["QueryExecutionIds"]
     parameters = [
         aws.athena.get_query_execution(QueryExecutionId=e)["QueryExecution"].get("ExecutionParameters", [])
