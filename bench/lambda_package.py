@@ -24,7 +24,8 @@ ROOT = Path(__file__).resolve().parents[1]
 IMPORTS = {
     "handler (cold start)": "import lambda_entry",
     "Locust child": (
-        "import gevent.monkey; gevent.monkey.patch_all(); import locust.main, pytest_bfd_locust.run.locust_child"
+        "import gevent.monkey; gevent.monkey.patch_all(); "
+        "import locust.main, pytest_bfd_locust.run.locust_child"
     ),
 }
 
