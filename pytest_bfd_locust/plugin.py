@@ -24,6 +24,7 @@ from pytest_bfd_locust.compare import (
     read_threshold_file,
 )
 from pytest_bfd_locust.hosts import host_without_credentials
+from pytest_bfd_locust.interrupts import describe_interrupt, termination_signals_interrupt
 from pytest_bfd_locust.record import Record
 from pytest_bfd_locust.report import fit_to_width, format_summary_lines
 from pytest_bfd_locust.report_model import SuiteReport
@@ -36,17 +37,28 @@ from pytest_bfd_locust.settings import (
     argparse_kwargs,
     ini_type,
     report_path,
+    load_limit_errors,
+    off_flag_kwargs,
     resolve,
 )
 from pytest_bfd_locust.stores import Store, StoreUriError, open_store
 from pytest_bfd_locust.suite_run import SuiteResult, effective_suite, execute_suite
-from pytest_bfd_locust.suites import CatalogError, Suite, load_catalog
+from pytest_bfd_locust.suites import (
+    CATALOG_SUFFIXES,
+    LOCUSTFILE_SUFFIX,
+    CatalogError,
+    Suite,
+    load_catalog,
+    override_suite,
+)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("bfd-locust", "pytest-bfd-locust: Locust suites as tests")
     for spec in OPTIONS:
         group.addoption(spec.flag, **argparse_kwargs(spec))
+        if spec.off_flag is not None:
+            group.addoption(spec.off_flag, **off_flag_kwargs(spec))
         parser.addini(spec.ini_key, help=f"{spec.help} (ini form of {spec.flag})", type=ini_type(spec))  # type: ignore[arg-type]
 
 
@@ -56,6 +68,13 @@ class SuiteFailed(Exception):
     def __init__(self, result: SuiteResult) -> None:
         super().__init__(result.failure_text())
         self.result = result
+
+
+class WarningsAsErrors(Exception):
+    """A suite passed, but `-W error` turned its warnings into errors; the message lists them all."""
+
+    def __init__(self, warnings: list[str]) -> None:
+        super().__init__("warnings turned into errors by -W:\n" + "\n".join(f"  {w}" for w in warnings))
 
 
 class BfdSession:
@@ -71,6 +90,8 @@ class BfdSession:
         self.reports: list[SuiteReport] = []
         self.report_errors: list[str] = []
         self.reports_written: list[str] = []
+        self.failed_nodeids: set[str] = set()
+        """Items pytest reported failed: the summary tells the same story as the outcome."""
 
     def is_suite_path(self, path: Path) -> bool:
         return path.resolve() in self.suite_paths
@@ -108,17 +129,47 @@ class BfdSession:
     def run(self, item: SuiteItem) -> tuple[SuiteResult, SuiteReport, tuple[str, ...]]:
         """Run and judge the suite, then build its report; (result, report, report warnings)."""
         suite = effective_suite(item.suite, self.settings)
-        result = execute_suite(
+        result = self.execute(
             suite,
             self.settings,
             store=self.store,
             thresholds=self.thresholds_for(item.suite),
-            on_progress=self.progress_printer(suite),
+            label=item.nodeid,
         )
         self.results.append((item.nodeid, result))
         built = suite_report(result, self.store)
         self.reports.append(built.report)
         return result, built.report, built.warnings
+
+    def execute(
+        self,
+        suite: Suite,
+        settings: BfdSettings,
+        *,
+        store: Store | None,
+        thresholds: ThresholdSet,
+        label: str,
+    ) -> SuiteResult:
+        """`execute_suite`, with SIGTERM/SIGHUP unwinding it like Ctrl-C (children stopped)."""
+        try:
+            with termination_signals_interrupt():
+                return execute_suite(
+                    suite,
+                    settings,
+                    store=store,
+                    thresholds=thresholds,
+                    on_progress=self.progress_printer(suite),
+                )
+        except KeyboardInterrupt as exc:
+            self.report_errors.append(
+                f"{label} was interrupted by {describe_interrupt(exc)}: its Locust run and target were "
+                "stopped and its run was not stored"
+            )
+            raise
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if report.failed:
+            self.failed_nodeids.add(report.nodeid)
 
     @pytest.hookimpl(trylast=True)
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
@@ -127,7 +178,7 @@ class BfdSession:
         verbose = self.config.get_verbosity() > 0
         terminalreporter.section("bfd-locust")
         for nodeid, result in self.results:
-            terminalreporter.write_line(summary_line(nodeid, result))
+            terminalreporter.write_line(summary_line(nodeid, result, failed=nodeid in self.failed_nodeids))
             # Failed and warned statistics are in the failure texts and the warnings summary
             # already; every row is listed only on request.
             if result.comparison is not None and verbose:
@@ -166,9 +217,10 @@ class BfdSession:
                 self.report_errors.append(f"could not write --bfd-junit-detail {path}: {exc}")
 
 
-def summary_line(nodeid: str, result: SuiteResult) -> str:
-    """One line per suite: outcome, figures, what it was compared against."""
-    state = "FAILED" if result.failed else "passed"
+def summary_line(nodeid: str, result: SuiteResult, *, failed: bool = False) -> str:
+    """One line per suite: outcome (`failed`: pytest failed the item, e.g. a warning made an error
+    by `-W error`), figures, what it was compared against."""
+    state = "FAILED" if result.failed or failed else "passed"
     record = result.record
     if record is None:
         return f"{nodeid}: {state} (no statistics)"
@@ -203,6 +255,10 @@ def pytest_configure(config: pytest.Config) -> None:
         )
     except SettingsError as exc:
         raise pytest.UsageError(str(exc)) from None
+    for notice in settings.notices:
+        config.issue_config_time_warning(BfdLocustWarning(notice), stacklevel=2)
+    if settings.suites:
+        _check_session_inputs(settings)
     store = None
     # Only a session with suites needs a store (the fixture neither stores nor compares): every
     # other pytest run in an environment where the plugin is installed pays nothing for it.
@@ -212,9 +268,6 @@ def pytest_configure(config: pytest.Config) -> None:
         except StoreUriError as exc:
             raise pytest.UsageError(str(exc)) from None
     if settings.suites:
-        missing = [str(path) for path in settings.suites if not path.exists()]
-        if missing:
-            raise pytest.UsageError(f"--bfd-suite: no such file: {', '.join(missing)}")
         suite_args = [str(path) for path in settings.suites]
         if config.args_source == pytest.Config.ArgsSource.ARGS:
             config.args = [*config.args, *(arg for arg in suite_args if arg not in config.args)]
@@ -224,6 +277,34 @@ def pytest_configure(config: pytest.Config) -> None:
     session = BfdSession(config, settings, store)
     config.stash[SESSION_KEY] = session
     config.pluginmanager.register(session, "bfd-locust-session")
+
+
+def _check_session_inputs(settings: BfdSettings) -> None:
+    """Usage errors, before anything runs: suite paths, the artifacts folder, load bounds."""
+    missing = [str(path) for path in settings.suites if not path.exists()]
+    if missing:
+        raise pytest.UsageError(f"--bfd-suite: no such file: {', '.join(missing)}")
+    suffixes = (*CATALOG_SUFFIXES, LOCUSTFILE_SUFFIX)
+    for path in settings.suites:
+        if not path.is_file() or path.suffix.lower() not in suffixes:
+            raise pytest.UsageError(
+                f"--bfd-suite {path}: not a suite catalog (.yaml, .yml) or a locustfile (.py)"
+            )
+    artifacts = settings.artifacts
+    existing = next(path for path in (artifacts, *artifacts.parents) if path.exists())
+    if not existing.is_dir():
+        raise pytest.UsageError(f"--bfd-artifacts {artifacts}: {existing} is a file, not a directory")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise pytest.UsageError(f"--bfd-artifacts {artifacts}: {existing} is not writable")
+    if settings.users is not None or settings.spawn_rate is not None:
+        refused = load_limit_errors(
+            settings.users or 1,
+            settings.spawn_rate or 1.0,
+            max_users=settings.max_users,
+            max_spawn_rate=settings.max_spawn_rate,
+        )
+        if refused:
+            raise pytest.UsageError(f"--bfd-users/--bfd-spawn-rate: {'; '.join(refused)}")
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -282,10 +363,19 @@ class SuiteItem(pytest.Item):
         self.user_properties.extend(user_properties(result))
         if report.report_location:
             self.user_properties.append(("bfd_report_location", report.report_location))
-        for note in result.warnings() + report_warnings:
-            self.warn(BfdLocustWarning(note))
+        escalated: list[str] = []
+        notes = (*result.warnings(), *report_warnings)
+        for warning in (*(BfdLocustWarning(note) for note in notes), *result.store_warnings):
+            try:
+                self.warn(warning)
+            except BfdLocustWarning as exc:
+                # `-W error::...BfdLocustWarning`: every warning still reaches the failure text,
+                # and the summary (which tracks pytest's outcome) says FAILED too.
+                escalated.append(str(exc))
         if result.failed:
             raise SuiteFailed(result)
+        if escalated:
+            raise WarningsAsErrors(escalated)
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str | Any:
         if isinstance(excinfo.value, SuiteFailed):
@@ -294,7 +384,7 @@ class SuiteItem(pytest.Item):
             headline, _, rest = str(excinfo.value).partition("\n")
             width = self.config.get_terminal_writer().fullwidth - len(f"FAILED {self.nodeid} - ")
             return f"{fit_to_width(headline, max(width, 20))}\n{rest}"
-        if isinstance(excinfo.value, BfdLocustWarning):
+        if isinstance(excinfo.value, (BfdLocustWarning, WarningsAsErrors)):
             return str(excinfo.value)
         return super().repr_failure(excinfo)
 
@@ -359,20 +449,29 @@ def bfd_locust(request: pytest.FixtureRequest) -> Callable[..., Record]:
     session = request.config.stash[SESSION_KEY]
 
     def run(path: str | Path, name: str | None = None, **overrides: Any) -> Record:
+        if not isinstance(path, (str, Path)) or not str(path):
+            pytest.fail(
+                f"bfd_locust: expected the path of a catalog or locustfile, got {path!r}", pytrace=False
+            )
+        if name is not None and not isinstance(name, str):
+            pytest.fail(f"bfd_locust: name= expects a suite name (a string), got {name!r}", pytrace=False)
         given = Path(path)
-        catalog = load_catalog(given if given.is_absolute() else request.config.rootpath / given)
-        matching = [s for s in catalog.suites if name is None or s.name == name]
-        if len(matching) != 1:
-            names = ", ".join(s.name for s in catalog.suites)
-            pytest.fail(f"bfd_locust: {path} has suites {names}; pass name= to choose one", pytrace=False)
-        suite = dataclasses.replace(matching[0], **overrides)
+        try:
+            catalog = load_catalog(given if given.is_absolute() else request.config.rootpath / given)
+            matching = [s for s in catalog.suites if name is None or s.name == name]
+            if len(matching) != 1:
+                names = ", ".join(s.name for s in catalog.suites)
+                pytest.fail(f"bfd_locust: {path} has suites {names}; pass name= to choose one", pytrace=False)
+            suite = override_suite(matching[0], overrides, source="bfd_locust(...)")
+        except CatalogError as exc:
+            pytest.fail(f"bfd_locust: {exc}", pytrace=False)
         settings = dataclasses.replace(session.settings, compare=None, no_store=True)
-        result = execute_suite(
+        result = session.execute(
             effective_suite(suite, settings),
             settings,
             store=None,
             thresholds=session.thresholds_for(suite),
-            on_progress=session.progress_printer(suite),
+            label=request.node.nodeid,
         )
         if result.record is None:
             pytest.fail(result.failure_text(), pytrace=False)

@@ -20,6 +20,27 @@ from pytest_bfd_locust.hosts import is_http_url
 from pytest_bfd_locust.tags import TAG_PATTERN
 from pytest_bfd_locust.timespan import TimespanError, parse_timespan
 
+DEFAULT_MAX_USERS = 10_000
+"""Beyond this a single machine's Locust runs out of memory long before it measures anything useful."""
+DEFAULT_MAX_SPAWN_RATE = 1_000.0
+"""Users started per second; Locust warns above ~100 per process, and 1e9 would start them all at once."""
+DEFAULT_KEEP_RUNS = 10
+"""Run directories kept per suite: enough to look back at a day's runs without filling the disk."""
+
+
+def load_limit_errors(users: int, spawn_rate: float, *, max_users: int, max_spawn_rate: float) -> list[str]:
+    """Why a run of `users` at `spawn_rate` is refused before any load; empty when it is not."""
+    errors = []
+    if users > max_users:
+        errors.append(f"users {users} exceeds the maximum of {max_users} (raise it with --bfd-max-users)")
+    if spawn_rate > max_spawn_rate:
+        errors.append(
+            f"spawn_rate {spawn_rate:g} exceeds the maximum of {max_spawn_rate:g} "
+            "(raise it with --bfd-max-spawn-rate)"
+        )
+    return errors
+
+
 # --- argparse type functions: each raises ArgumentTypeError naming the bad value ------------------
 
 
@@ -48,9 +69,13 @@ def non_negative_float(text: str) -> float:
 
 def timespan(text: str) -> int:
     try:
-        return parse_timespan(text, "timespan")
+        seconds = parse_timespan(text, "timespan")
     except TimespanError as exc:
         raise argparse.ArgumentTypeError(exc.reason) from None
+    if seconds < 1:
+        # A run of 0 s measures nothing: refused here rather than failing as "0 requests".
+        raise argparse.ArgumentTypeError(f"expected at least 1 second, got {text!r}")
+    return seconds
 
 
 def host_url(text: str) -> str:
@@ -116,6 +141,8 @@ class OptionSpec:
     type: Callable[[str], Any] = text_value
     kind: str = "value"  # "value", "flag" (store_true) or "list" (repeatable)
     metavar: str | None = None
+    off_flag: str | None = None
+    """For a flag: the command-line form that switches it off again (set by the environment or ini)."""
 
     @property
     def dest(self) -> str:
@@ -156,7 +183,12 @@ OPTIONS: tuple[OptionSpec, ...] = (
         metavar="TIMESPAN",
     ),
     OptionSpec(
-        "--bfd-only-summary", "only_summary", "Locust prints only its final summary.", boolean, kind="flag"
+        "--bfd-only-summary",
+        "only_summary",
+        "Locust prints only its final summary.",
+        boolean,
+        kind="flag",
+        off_flag="--no-bfd-only-summary",
     ),
     OptionSpec(
         "--bfd-processes",
@@ -191,7 +223,14 @@ OPTIONS: tuple[OptionSpec, ...] = (
         kind="list",
         metavar="TAG",
     ),
-    OptionSpec("--bfd-no-store", "no_store", "Store nothing.", boolean, kind="flag"),
+    OptionSpec(
+        "--bfd-no-store",
+        "no_store",
+        "Store nothing.",
+        boolean,
+        kind="flag",
+        off_flag="--bfd-store-records",
+    ),
     OptionSpec(
         "--compare",
         "compare",
@@ -258,6 +297,29 @@ OPTIONS: tuple[OptionSpec, ...] = (
         non_negative_float,
         metavar="SECONDS",
     ),
+    OptionSpec(
+        "--bfd-max-users",
+        "max_users",
+        f"Most users a suite may ask for; more is refused before any load (default {DEFAULT_MAX_USERS}).",
+        positive_int,
+        metavar="N",
+    ),
+    OptionSpec(
+        "--bfd-max-spawn-rate",
+        "max_spawn_rate",
+        "Highest spawn rate a suite may ask for; more is refused before any load "
+        f"(default {DEFAULT_MAX_SPAWN_RATE:g}).",
+        positive_float,
+        metavar="R",
+    ),
+    OptionSpec(
+        "--bfd-keep-runs",
+        "keep_runs",
+        "Run directories kept per suite under --bfd-artifacts; older ones are removed "
+        f"(default {DEFAULT_KEEP_RUNS}).",
+        positive_int,
+        metavar="N",
+    ),
 )
 
 OPTIONS_BY_NAME: Mapping[str, OptionSpec] = {spec.name: spec for spec in OPTIONS}
@@ -294,6 +356,11 @@ class BfdSettings:
     markdown: Path | None = None
     progress_interval: float = 3.0
     timeout_grace: float = 30.0
+    max_users: int = DEFAULT_MAX_USERS
+    max_spawn_rate: float = DEFAULT_MAX_SPAWN_RATE
+    keep_runs: int = DEFAULT_KEEP_RUNS
+    notices: tuple[str, ...] = ()
+    """Options given that have no effect (e.g. --compare-load-limit with --compare previous)."""
 
 
 def report_path(settings: BfdSettings) -> Path:
@@ -324,15 +391,16 @@ def resolve(
 ) -> BfdSettings:
     """CLI > environment > ini > default, for every option.
 
-    Relative paths are taken, as pytest takes its own (`--junitxml`, `testpaths`), from the
-    invocation directory when given on the command line or in the environment, and from the
-    rootdir (where the ini file lives) when given in the ini file.
+    Relative paths (a `file://DIR` store included) are taken, as pytest takes its own
+    (`--junitxml`, `testpaths`), from the invocation directory when given on the command line or
+    in the environment, and from the rootdir (where the ini file lives) when given in the ini file.
     """
     values: dict[str, Any] = {}
     from_ini: set[str] = set()
     for spec in OPTIONS:
         cli_value = cli.get(spec.dest)
-        if cli_value not in (None, [], False):
+        # Identity, not `in (None, False)`: 0 and 0.0 equal False and are real values.
+        if cli_value is not None and not (isinstance(cli_value, list) and not cli_value):
             values[spec.name] = cli_value
             continue
         if spec.env_var in environ and environ[spec.env_var].strip() != "":
@@ -358,6 +426,16 @@ def resolve(
         return None if value is None else absolute(name, value)
 
     store = values.get("store", f"file://{rootdir / '.bfd-stats'}")
+    scheme, _, store_path = store.partition("://")
+    if scheme == "file" and store_path and not store_path.startswith("/"):
+        store = f"file://{absolute('store', store_path)}"
+    compare = values.get("compare")
+    notices = []
+    if compare is BaselineKind.PREVIOUS and "compare_load_limit" in values:
+        notices.append(
+            f"--compare-load-limit {values['compare_load_limit']} has no effect with --compare previous "
+            "(it sets N for --compare average)"
+        )
     return BfdSettings(
         suites=tuple(absolute("suite", value) for value in values.get("suite", [])),
         host=values.get("host"),
@@ -371,7 +449,7 @@ def resolve(
         store=store,
         store_tags=tuple(dict.fromkeys(values.get("store_tag") or ["default"])),
         no_store=bool(values.get("no_store", False)),
-        compare=values.get("compare"),
+        compare=compare,
         compare_tag=values.get("compare_tag", "default"),
         compare_load_limit=values.get("compare_load_limit", 5),
         compare_meta=path("compare_meta"),
@@ -381,7 +459,21 @@ def resolve(
         markdown=path("markdown"),
         progress_interval=values.get("progress", 3.0),
         timeout_grace=values.get("timeout_grace", 30.0),
+        max_users=values.get("max_users", DEFAULT_MAX_USERS),
+        max_spawn_rate=values.get("max_spawn_rate", DEFAULT_MAX_SPAWN_RATE),
+        keep_runs=values.get("keep_runs", DEFAULT_KEEP_RUNS),
+        notices=tuple(notices),
     )
+
+
+def off_flag_kwargs(spec: OptionSpec) -> dict[str, Any]:
+    """Keyword arguments for a flag's off form (`--no-bfd-only-summary`)."""
+    return {
+        "action": "store_false",
+        "default": None,
+        "dest": spec.dest,
+        "help": f"Switch {spec.flag} off (overrides the environment and the ini file).",
+    }
 
 
 def ini_type(spec: OptionSpec) -> str:
@@ -391,7 +483,8 @@ def ini_type(spec: OptionSpec) -> str:
 def argparse_kwargs(spec: OptionSpec) -> dict[str, Any]:
     """Keyword arguments for `parser.addoption` (pytest's argparse wrapper)."""
     if spec.kind == "flag":
-        return {"action": "store_true", "default": False, "dest": spec.dest, "help": spec.help}
+        # Default None, not False: `resolve` must tell "not given" from an explicit off switch.
+        return {"action": "store_true", "default": None, "dest": spec.dest, "help": spec.help}
     kwargs: dict[str, Any] = {"dest": spec.dest, "default": None, "help": spec.help, "type": spec.type}
     if spec.metavar:
         kwargs["metavar"] = spec.metavar

@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import contextlib
 import math
+import uuid
+import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from pytest_bfd_locust import BfdLocustWarning
 from pytest_bfd_locust.atomic_file import write_atomically
 from pytest_bfd_locust.baseline import Baseline, BaselineKind, BaselineQuery, build_baseline
 from pytest_bfd_locust.compare import Comparison, ThresholdSet
@@ -22,7 +25,8 @@ from pytest_bfd_locust.report import format_comparison_table, format_endpoint_ch
 from pytest_bfd_locust.run.progress import Progress
 from pytest_bfd_locust.run.runner import RunOutcome, RunRequest, run_suite
 from pytest_bfd_locust.run.target import RunningTarget, TargetError, start_target
-from pytest_bfd_locust.settings import BfdSettings
+from pytest_bfd_locust.run_dirs import create_run_dir, prune_run_dirs
+from pytest_bfd_locust.settings import BfdSettings, load_limit_errors
 from pytest_bfd_locust.stores import Store, StoreError
 from pytest_bfd_locust.suites import Suite
 from pytest_bfd_locust.validation import (
@@ -72,6 +76,8 @@ class SuiteResult:
     notes: tuple[str, ...] = ()
     """Warnings: no baseline, endpoints new or gone, skipped stored records, store notices
     (warned statistics are in `comparison`; `warnings()` says what to warn about)."""
+    store_warnings: tuple[BfdLocustWarning, ...] = ()
+    """Warnings the store issued while saving (e.g. `StoreWarning`), kept with their class."""
     errors: tuple[str, ...] = ()
     """Problems that fail the suite besides validation and comparison (crash, lookup, store)."""
     stored_at: str | None = None
@@ -141,21 +147,64 @@ def execute_suite(
     thresholds: ThresholdSet,
     on_progress: Callable[[Progress], None] | None = None,
 ) -> SuiteResult:
-    """Run one (already overridden) suite and judge it. Never raises for a failing run."""
-    artifacts_dir = settings.artifacts / suite.name
+    """Run one (already overridden) suite and judge it. Never raises for a failing run.
+
+    Everything the run writes goes into a directory of its own
+    (`<artifacts>/<suite>/<UTC time>-<run id>/`, see `run_dirs`), so parallel sessions and
+    two catalogs with the same suite name never overwrite each other.
+    """
+    refused = load_limit_errors(
+        suite.users, suite.spawn_rate, max_users=settings.max_users, max_spawn_rate=settings.max_spawn_rate
+    )
+    if refused:
+        return SuiteResult(
+            suite=suite, run=None, record=None, errors=(f"refused before any load: {'; '.join(refused)}",)
+        )
+    run_id = uuid.uuid4().hex[:12]
+    try:
+        artifacts_dir = create_run_dir(settings.artifacts / suite.name, run_id)
+    except OSError as exc:
+        return SuiteResult(
+            suite=suite,
+            run=None,
+            record=None,
+            errors=(f"cannot create the run's directory under --bfd-artifacts {settings.artifacts}: {exc}",),
+        )
+    prune_notes = prune_run_dirs(
+        settings.artifacts / suite.name, keep=settings.keep_runs, current=artifacts_dir
+    )
     try:
         with _target(suite, artifacts_dir) as target:
             host = target.substitute(suite.host) if target and suite.host else suite.host
             suite = replace(suite, host=host)
-            run = run_suite(_run_request(suite, settings, artifacts_dir), on_progress=on_progress)
+            run = run_suite(_run_request(suite, settings, artifacts_dir, run_id), on_progress=on_progress)
     except TargetError as exc:
         return SuiteResult(suite=suite, run=None, record=None, errors=(f"target: {exc}",))
+    except OSError as exc:
+        # A full disk or a vanished artifacts folder: said in one line, not as a traceback.
+        return SuiteResult(
+            suite=suite,
+            run=None,
+            record=None,
+            errors=(f"cannot write the run's artifacts in {artifacts_dir}: {exc}",),
+        )
+    notes: list[str] = list(prune_notes)
+    if run.report_error:
+        notes.append(run.report_error)
     if run.record is None:
-        return SuiteResult(suite=suite, run=run, record=None, errors=(f"Locust run failed: {run.error}",))
+        # A run refused before any load (no host) says only why; anything else is a failed run.
+        reason = (
+            run.error if run.error and run.error.startswith("no host:") else f"Locust run failed: {run.error}"
+        )
+        return SuiteResult(suite=suite, run=run, record=None, errors=(reason,), notes=tuple(notes))
 
     validation = validate(run.record, validation_rules(suite), abort_reason=run.abort_reason)
-    notes: list[str] = []
     errors: list[str] = [] if run.error is None else [f"Locust run failed: {run.error}"]
+    if run.interrupted_requests and run.record.totals.num_requests == 0:
+        errors.append(
+            f"{run.interrupted_requests} request(s) were still waiting for an answer when the run "
+            f"ended: {suite.host or 'the target'} accepted connections but answered none"
+        )
     comparison: Comparison | None = None
     baseline: Baseline | None = None
     if settings.compare is not None and store is not None:
@@ -183,15 +232,31 @@ def execute_suite(
         # A run that did not finish is never a baseline.
         validation=ResultStatus.FAILED if run.error else validation_status(validation),
     )
-    artifact = _keep_record(record, artifacts_dir)
+    artifact: Path | None
+    try:
+        artifact = _keep_record(record, artifacts_dir)
+    except OSError as exc:
+        artifact = None
+        notes.append(f"could not keep the record beside the run's artifacts in {artifacts_dir}: {exc}")
     stored_at: str | None = None
+    store_warnings: list[BfdLocustWarning] = []
     if store is not None and not settings.no_store:
         try:
-            stored_at = store.save(record)
+            # Caught here, not left to `warnings.warn`: a warning escalated by `-W error` must not
+            # lose the run's figures on its way out. The plugin re-issues them against the item.
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always", BfdLocustWarning)
+                stored_at = store.save(record)
+            for warning in caught:
+                if isinstance(warning.message, BfdLocustWarning):
+                    store_warnings.append(warning.message)
+                else:
+                    warnings.warn_explicit(
+                        warning.message, warning.category, warning.filename, warning.lineno
+                    )
         except StoreError as exc:
-            errors.append(
-                f"storing the record in {store.describe()} failed: {exc}; the record is kept at {artifact}"
-            )
+            kept = f"the record is kept at {artifact}" if artifact else "the record could not be kept either"
+            errors.append(f"storing the record in {store.describe()} failed: {exc}; {kept}")
     return SuiteResult(
         suite=suite,
         run=run,
@@ -200,13 +265,14 @@ def execute_suite(
         comparison=comparison,
         baseline=baseline,
         notes=tuple(notes),
+        store_warnings=tuple(store_warnings),
         errors=tuple(errors),
         stored_at=stored_at,
         record_artifact=artifact,
     )
 
 
-def _run_request(suite: Suite, settings: BfdSettings, artifacts_dir: Path) -> RunRequest:
+def _run_request(suite: Suite, settings: BfdSettings, artifacts_dir: Path, run_id: str) -> RunRequest:
     return RunRequest(
         suite=suite.name,
         locustfile=suite.locustfile,
@@ -224,6 +290,7 @@ def _run_request(suite: Suite, settings: BfdSettings, artifacts_dir: Path) -> Ru
         env=suite.env,
         cwd=suite.catalog.parent,
         grace_seconds=settings.timeout_grace,
+        run_id=run_id,
     )
 
 
@@ -232,7 +299,6 @@ def _target(suite: Suite, artifacts_dir: Path) -> Iterator[RunningTarget | None]
     if suite.target is None:
         yield None
         return
-    artifacts_dir.mkdir(parents=True, exist_ok=True)
     with start_target(
         suite.target.command,
         ready_url=suite.target.ready_url,

@@ -22,8 +22,9 @@ from pytest_bfd_locust.hosts import is_http_url
 from pytest_bfd_locust.tags import TAG_PATTERN
 from pytest_bfd_locust.timespan import TimespanError, parse_timespan
 
-NAME_PATTERN = re.compile(r"[A-Za-z0-9_.-]+")
-"""A suite name: it becomes part of the pytest item id."""
+NAME_PATTERN = re.compile(r"(?!\.+$)[A-Za-z0-9_.-]+")
+"""A suite name: it becomes part of the pytest item id and a directory name under the artifacts
+folder, so names made only of dots (`.`, `..`) are refused: they would escape that folder."""
 
 PORT_PLACEHOLDER = "{port}"
 """Replaced by the free port chosen for the suite's `target:` process."""
@@ -170,7 +171,9 @@ def plain_locustfile_catalog(path: Path) -> Catalog:
     path = Path(path).absolute()
     if not path.is_file():
         raise CatalogError(path, "locustfile not found" if not path.exists() else "locustfile is not a file")
-    name = re.sub(r"[^A-Za-z0-9_.-]+", "_", path.stem).strip("_") or "locustfile"
+    name = re.sub(r"[^A-Za-z0-9_.-]+", "_", path.stem).strip("_")
+    if not NAME_PATTERN.fullmatch(name):
+        name = "locustfile"
     return Catalog(path=path, suites=(Suite(name=name, catalog=path, locustfile=path.resolve(), host=None),))
 
 
@@ -255,7 +258,8 @@ def _parse_suite(raw: object, index: int, defaults: Mapping[Any, Any], file: Pat
     if not isinstance(name, str) or not NAME_PATTERN.fullmatch(name):
         raise CatalogError(
             file,
-            f"invalid name {name!r}; expected letters, digits, '_', '.' or '-' ([A-Za-z0-9_.-]+)",
+            f"invalid name {name!r}; expected letters, digits, '_', '.' or '-' ([A-Za-z0-9_.-]+), "
+            "not only dots",
             suite=label,
             key="name",
         )
@@ -405,9 +409,70 @@ def _timespan(value: object, ctx: _SuiteContext) -> int:
             "spawned_runtime", f"expected a Locust timespan such as 30s, 3m or 1h30m, got {value!r}"
         )
     try:
-        return parse_timespan(value, f"{ctx.file}: suite '{ctx.label}': key 'spawned_runtime'")
+        seconds = parse_timespan(value, f"{ctx.file}: suite '{ctx.label}': key 'spawned_runtime'")
     except TimespanError as exc:
         raise ctx.error("spawned_runtime", exc.reason) from None
+    if seconds < 1:
+        raise ctx.error("spawned_runtime", f"{value!r} must be at least 1 second")
+    return seconds
+
+
+OVERRIDE_KEYS: tuple[str, ...] = (
+    "host",
+    "users",
+    "spawn_rate",
+    "spawned_runtime",
+    "tags",
+    "sla",
+    "max_fail_ratio",
+    "failsafe_avg_ms",
+    "locust_args",
+    "env",
+)
+"""Suite fields a caller may override (the `bfd_locust` fixture's keyword arguments)."""
+
+
+def override_suite(suite: Suite, overrides: Mapping[str, object], *, source: str) -> Suite:
+    """`suite` with `overrides` applied, each checked as the catalog checks its key.
+
+    `source` names where the overrides come from (e.g. "bfd_locust(...)"); errors name it with the
+    catalog, the suite and the key, like any other CatalogError.
+    """
+    ctx = _SuiteContext(suite.catalog, suite.name, frozenset())
+    checked: dict[str, Any] = {}
+    for key, value in overrides.items():
+        if key not in OVERRIDE_KEYS:
+            raise CatalogError(
+                suite.catalog,
+                f"{source}: {_unknown_key_message(key, OVERRIDE_KEYS)}",
+                suite=suite.name,
+                key=key,
+            )
+        try:
+            checked[key] = _check_override(key, value, suite, ctx)
+        except CatalogError as exc:
+            raise CatalogError(suite.catalog, f"{source}: {exc.message}", suite=suite.name, key=key) from None
+    return replace(suite, **checked)
+
+
+def _check_override(key: str, value: object, suite: Suite, ctx: _SuiteContext) -> object:
+    if key == "host":
+        return _host(value, suite.target is not None, ctx)
+    if key == "users":
+        return _users(value, ctx)
+    if key == "spawned_runtime":
+        return _timespan(value, ctx)
+    if key == "tags":
+        return _tags(value, ctx)
+    if key == "sla":
+        return None if value is None else _parse_sla(value, ctx)
+    if key == "locust_args":
+        return _string_list(value, key, ctx, allow_empty=True)
+    if key == "env":
+        return _env(value, ctx)
+    if key == "max_fail_ratio":
+        return _number(value, key, ctx, minimum=0.0, maximum=1.0)
+    return _number(value, key, ctx, minimum=0.0, exclusive=True)  # spawn_rate, failsafe_avg_ms
 
 
 def _tags(value: object, ctx: _SuiteContext) -> tuple[str, ...]:

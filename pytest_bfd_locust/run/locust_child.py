@@ -9,8 +9,15 @@ naming a JSON file of `ChildControl` fields. It behaves exactly like the `locust
 - the failsafe: the run is stopped once the running average response time exceeds the limit;
 - progress: one JSON line per interval appended to the progress file, and one timeline sample per
   interval kept for the record (requests/s, failures and response times of the interval);
-- the result: `{"record": <record JSON>, "abort_reason": str | null}` written atomically to the
-  result file when Locust quits. Not stdout, not Locust's CSV.
+- the result: `{"record": <record JSON>, "abort_reason": str | null, "report_error": str | null,
+  "html_path": str | null, "interrupted_requests": int}` written atomically to the result file when
+  Locust quits, *before* the HTML report: a report that cannot be written (disk full) no longer
+  loses the run. Not stdout, not Locust's CSV. A run refused before any load (no host for an HTTP
+  user) writes `{"setup_error": str}` instead.
+- the HTML report (`--html`) is written by us, not Locust, after the result and with the host's
+  credentials removed.
+- requests still waiting for an answer when the run ends are counted: a target that accepts
+  connections and never answers is then named as such, not only as "0 requests".
 
 Only the master (or local) runner collects; `--processes` workers just run users.
 """
@@ -29,9 +36,12 @@ from typing import Any
 # Locust monkey-patches the interpreter with gevent on import; it must come first in this process.
 import gevent
 import locust.main
-from locust import events
+from locust import FastHttpUser, HttpUser, events
 from locust.argument_parser import LocustArgumentParser
+from locust.clients import HttpSession
+from locust.contrib.fasthttp import FastHttpSession
 from locust.env import Environment
+from locust.html import get_html_report, process_html_filename
 from locust.runners import WorkerRunner
 from locust.stats import StatsEntry
 
@@ -64,6 +74,8 @@ class ChildSession:
         self.samples: list[TimelineSample] = []
         self.sampled: tuple[float, int, float, dict[int, int]] | None = None
         """(monotonic time, requests, total response time, histogram) at the last sample."""
+        self.html_file: str | None = None
+        self.interrupted_requests = 0
 
     def register(self) -> None:
         events.init_command_line_parser.add_listener(self.on_parser)
@@ -89,6 +101,26 @@ class ChildSession:
         self.environment = environment
         if isinstance(environment.runner, WorkerRunner):
             return
+        missing_host = [
+            cls.__name__
+            for cls in environment.user_classes
+            if issubclass(cls, (HttpUser, FastHttpUser)) and not (environment.host or cls.host)
+        ]
+        if missing_host:
+            # Locust would start the users and log one exception each: "0 requests" and no cause.
+            message = (
+                "no host: set `host:` in the catalog or `--bfd-host` "
+                f"(user class(es) {', '.join(missing_host)} set none either)"
+            )
+            print(f"pytest-bfd-locust: {message}", file=sys.stderr, flush=True)
+            write_atomically(Path(self.control.result_path), json.dumps({"setup_error": message}))
+            sys.exit(1)
+        options = environment.parsed_options
+        if options is not None and getattr(options, "html_file", None):
+            # Written by `on_quitting` after the result, never by Locust before it.
+            process_html_filename(options)
+            self.html_file, options.html_file = options.html_file, None
+        self.count_interrupted_requests()
         gevent.spawn(self.monitor, environment)
         # Locust installs its own SIGTERM handler only after a load shape has finished, so a suite
         # whose shape never ends would die at the runner's deadline without its statistics.
@@ -171,6 +203,27 @@ class ChildSession:
             interval_percentiles=percentiles_from_histogram(interval, sum(interval.values())),
         )
 
+    def count_interrupted_requests(self) -> None:
+        """Count requests cut off by the end of the run (their users were killed mid-request).
+
+        Locust records a request only when it completes; without this count, a target that
+        accepts connections and never answers shows as a run of 0 requests and nothing else.
+        """
+        session = self
+
+        def counting(original: Any) -> Any:
+            def request(*args: Any, **kwargs: Any) -> Any:
+                try:
+                    return original(*args, **kwargs)
+                except gevent.GreenletExit:
+                    session.interrupted_requests += 1
+                    raise
+
+            return request
+
+        for cls in (HttpSession, FastHttpSession):
+            cls.request = counting(cls.request)  # type: ignore[method-assign]
+
     def on_quitting(self, environment: Environment, **_: Any) -> None:
         if isinstance(environment.runner, WorkerRunner):
             return
@@ -180,8 +233,41 @@ class ChildSession:
                 record,
                 timeline=Timeline(interval=self.control.progress_interval, samples=tuple(self.samples)),
             )
-        payload = {"record": record.to_json(), "abort_reason": self.abort_reason}
+        payload: dict[str, Any] = {
+            "record": record.to_json(),
+            "abort_reason": self.abort_reason,
+            "report_error": None,
+            "html_path": self.html_file,
+            "interrupted_requests": self.interrupted_requests,
+        }
+        # The result first: whatever happens to the report, the run is not lost.
         write_atomically(Path(self.control.result_path), json.dumps(payload))
+        if self.html_file is None:
+            return
+        try:
+            write_html_report(environment, Path(self.html_file))
+        except OSError as error:
+            payload["report_error"] = f"Locust's HTML report {self.html_file} could not be written: {error}"
+            print(f"pytest-bfd-locust: {payload['report_error']}", file=sys.stderr, flush=True)
+            try:
+                write_atomically(Path(self.control.result_path), json.dumps(payload))
+            except OSError:
+                pass  # the result without the note is still there; the parent sees no report file
+
+
+def write_html_report(environment: Environment, path: Path) -> None:
+    """Locust's HTML report, with the host it shows stripped of any credentials."""
+    hosts = {environment.host} if environment.host else {cls.host for cls in environment.user_classes}
+    shown = host_without_credentials(hosts.pop()) if len(hosts) == 1 else None
+    original = environment.host
+    environment.host = shown  # the report shows environment.host, or the classes' single host
+    try:
+        html = get_html_report(environment, show_download_link=False)
+    finally:
+        environment.host = original
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", encoding="utf-8") as stream:
+        stream.write(html)
 
 
 def _parse_runtime(text: str) -> int:

@@ -23,6 +23,7 @@ from pytest_bfd_locust.hosts import host_without_credentials
 from pytest_bfd_locust.record import Record, RecordError
 from pytest_bfd_locust.run.child_control import CONTROL_ENV, ChildControl
 from pytest_bfd_locust.run.log_tail import LOG_TAIL_LINES, log_tail
+from pytest_bfd_locust.run.parent_watch import watched_command
 from pytest_bfd_locust.run.process_group import stop_process_group
 from pytest_bfd_locust.run.progress import Progress
 
@@ -51,6 +52,8 @@ class RunRequest:
     cwd: Path | None = None
     grace_seconds: float = 30.0
     progress_interval: float = 1.0
+    run_id: str | None = None
+    """None: a fresh one. The caller passes its own when it names the run directory after it."""
 
     @property
     def expected_seconds(self) -> float:
@@ -72,6 +75,10 @@ class RunOutcome:
     log_path: Path
     html_path: Path
     duration: float
+    report_error: str | None = None
+    """Why Locust's HTML report could not be written (the record was written before it)."""
+    interrupted_requests: int = 0
+    """Requests still waiting for an answer when the run ended (a target that never answers)."""
 
     def log_tail(self, lines: int = LOG_TAIL_LINES) -> str:
         return log_tail(self.log_path, lines, name="Locust log")
@@ -162,7 +169,7 @@ def run_suite(
         result_path=str(result_path),
         progress_path=str(progress_path),
         suite=request.suite,
-        run_id=uuid.uuid4().hex[:12],
+        run_id=request.run_id or uuid.uuid4().hex[:12],
         environment=request.environment,
         tags=request.tags,
         spawned_runtime=request.spawned_runtime,
@@ -186,7 +193,8 @@ def run_suite(
     progress = ProgressTail(progress_path, on_progress)
     with open(log_path, "wb") as log:
         child = subprocess.Popen(
-            locust_command(request, html_path),
+            # Under parent_watch: Locust must not outlive a pytest that was killed.
+            watched_command(locust_command(request, html_path)),
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -208,7 +216,8 @@ def run_suite(
             raise
     duration = time.monotonic() - started
     exit_code = child.returncode
-    record, abort_reason, error = _read_result(result_path, exit_code)
+    result = _read_result(result_path, exit_code)
+    error = result.error
     if timed_out:
         # Locust answers SIGTERM by shutting down, which still writes the statistics it has: they
         # are kept (the run fails either way).
@@ -216,17 +225,48 @@ def run_suite(
             f"Locust did not finish within {deadline_seconds:.0f} s (spawn time + spawned runtime "
             f"{request.expected_seconds:.0f} s + grace {request.grace_seconds:.0f} s) and was stopped"
         )
-    return RunOutcome(record, exit_code, error, abort_reason, log_path, html_path, duration)
+    return RunOutcome(
+        result.record,
+        exit_code,
+        error,
+        result.abort_reason,
+        log_path,
+        Path(result.html_path) if result.html_path else html_path,
+        duration,
+        report_error=result.report_error,
+        interrupted_requests=result.interrupted_requests,
+    )
 
 
-def _read_result(path: Path, exit_code: int | None) -> tuple[Record | None, str | None, str | None]:
+@dataclass(frozen=True)
+class _ChildResult:
+    """The child's result file (see `locust_child`), or why there is none."""
+
+    record: Record | None = None
+    abort_reason: str | None = None
+    error: str | None = None
+    report_error: str | None = None
+    html_path: str | None = None
+    interrupted_requests: int = 0
+
+
+def _read_result(path: Path, exit_code: int | None) -> _ChildResult:
     if not path.exists():
-        return None, None, f"Locust exited with code {exit_code} before producing statistics"
+        return _ChildResult(error=f"Locust exited with code {exit_code} before producing statistics")
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-        return Record.from_json(data["record"], f"{path}: record"), data.get("abort_reason"), None
+        if data.get("setup_error"):
+            # The child refused before any load (no host): that is the whole story.
+            return _ChildResult(error=str(data["setup_error"]))
+        return _ChildResult(
+            record=Record.from_json(data["record"], f"{path}: record"),
+            abort_reason=data.get("abort_reason"),
+            report_error=data.get("report_error"),
+            html_path=data.get("html_path"),
+            interrupted_requests=int(data.get("interrupted_requests") or 0),
+        )
     except (OSError, ValueError, KeyError, TypeError, RecordError) as exc:
-        return None, None, f"could not read the run's result {path}: {exc}"
+        return _ChildResult(error=f"could not read the run's result {path}: {exc}")
 
 
 class ProgressTail:

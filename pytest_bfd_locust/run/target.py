@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import os
 import shlex
+import shutil
 import socket
 import subprocess
 import sys
@@ -31,6 +32,7 @@ from types import TracebackType
 from typing import NoReturn, Self
 
 from pytest_bfd_locust.run.log_tail import LOG_TAIL_LINES, log_tail
+from pytest_bfd_locust.run.parent_watch import watched_command
 from pytest_bfd_locust.run.process_group import stop_process_group
 
 PORT_PLACEHOLDER = "{port}"
@@ -141,10 +143,14 @@ def start_target(
     child_env.update({name: substitute_placeholders(value, port=port) for name, value in (env or {}).items()})
     log_path.parent.mkdir(parents=True, exist_ok=True)
     shown = shlex.join(argv)
+    missing = _missing_executable(argv[0], cwd, child_env.get("PATH"))
+    if missing is not None:
+        raise TargetError(f"target command {shown} (in {cwd}) could not start: {missing}")
     try:
         with log_path.open("wb") as log:
+            # Under parent_watch: a target must not outlive a pytest that was killed.
             process = subprocess.Popen(
-                argv,
+                watched_command(list(argv)),
                 cwd=cwd,
                 env=child_env,
                 stdin=subprocess.DEVNULL,
@@ -162,6 +168,20 @@ def start_target(
         target.stop()
         raise
     return target
+
+
+def _missing_executable(program: str, cwd: Path, search_path: str | None) -> str | None:
+    """Why `program` cannot be started, checked here because parent_watch starts it out of sight."""
+    if os.sep in program:
+        candidate = Path(program) if Path(program).is_absolute() else cwd / program
+        if not candidate.is_file():
+            return f"[Errno 2] No such file or directory: {program!r}"
+        if not os.access(candidate, os.X_OK):
+            return f"[Errno 13] Permission denied: {program!r}"
+        return None
+    if shutil.which(program, path=search_path) is None:
+        return f"[Errno 2] No such file or directory: {program!r} (not on PATH)"
+    return None
 
 
 def _wait_ready(target: RunningTarget, url: str, timeout: float, shown: str) -> None:

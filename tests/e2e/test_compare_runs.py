@@ -157,7 +157,7 @@ def test_store_failure_fails_the_item_and_keeps_the_record(pytester: pytest.Pyte
     result = pytester.runpytest("--bfd-suite", "suites.yaml", "--bfd-store", "file://blocker/stats", *QUIET)
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["*storing the record in * failed: *; the record is kept at *.stats.json*"])
-    kept = list((pytester.path / ".bfd-artifacts" / "api").glob("*.stats.json"))
+    kept = list((pytester.path / ".bfd-artifacts" / "api" / "latest").glob("*.stats.json"))
     assert len(kept) == 1
     assert json.loads(kept[0].read_text())["metadata"]["validation_result"] == "PASSED"
 

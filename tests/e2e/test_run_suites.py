@@ -34,7 +34,7 @@ def test_passing_suite_is_one_passed_test_and_its_record_is_stored(
     assert record["totals"]["num_requests"] > 0  # type: ignore[index]
     names = {(t["task_name"], t["request_method"]) for t in record["tasks"]}  # type: ignore[union-attr,index]
     assert names == {("/v2/fhir/Patient", "GET"), ("/v2/fhir/Coverage", "GET")}
-    artifacts = pytester.path / ".bfd-artifacts" / "ok"
+    artifacts = pytester.path / ".bfd-artifacts" / "ok" / "latest"
     assert (artifacts / "report.html").is_file()
     assert "Aggregated" in (artifacts / "locust.log").read_text()
 
@@ -111,7 +111,7 @@ def test_failsafe_stops_a_target_that_got_too_slow(
         ["*failsafe: measured run aborted (failsafe: average response time * ms exceeded*"]
     )
     record = json.loads(
-        next((pytester.path / ".bfd-artifacts" / "sluggish").glob("*.stats.json")).read_text()
+        next((pytester.path / ".bfd-artifacts" / "sluggish" / "latest").glob("*.stats.json")).read_text()
     )
     # The run stopped long before its 20 s spawned runtime.
     assert record["metadata"]["total_runtime"] < 10
@@ -177,7 +177,7 @@ def test_processes_mode_aggregates_all_workers(pytester: pytest.Pytester, write_
     result = pytester.runpytest("--bfd-suite", "suites.yaml", "--bfd-processes", "2")
     result.assert_outcomes(passed=1)
     record = stored_records(pytester.path)[0]
-    log = (pytester.path / ".bfd-artifacts" / "multi" / "locust.log").read_text()
+    log = (pytester.path / ".bfd-artifacts" / "multi" / "latest" / "locust.log").read_text()
     assert "worker" in log.lower()
     assert record["metadata"]["num_total_users"] == 4  # type: ignore[index]
     assert record["totals"]["num_requests"] == sum(t["num_requests"] for t in record["tasks"])  # type: ignore[index,union-attr]

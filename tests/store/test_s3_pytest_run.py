@@ -67,7 +67,7 @@ def test_missing_bucket_fails_the_item_and_keeps_the_record(
     result = pytester.runpytest("--bfd-suite", "suites.yaml", "--bfd-store", STORE_URI, *QUIET)
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["*storing the record in * failed: *; the record is kept at *.stats.json*"])
-    kept = list((pytester.path / ".bfd-artifacts" / "api").glob("*.stats.json"))
+    kept = list((pytester.path / ".bfd-artifacts" / "api" / "latest").glob("*.stats.json"))
     assert len(kept) == 1
 
 

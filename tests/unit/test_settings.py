@@ -213,7 +213,7 @@ def test_no_option_takes_locusts_host_flag() -> None:
 @pytest.mark.parametrize(
     ("name", "expected"),
     [
-        ("only_summary", {"action": "store_true", "default": False, "dest": "bfd_only_summary"}),
+        ("only_summary", {"action": "store_true", "default": None, "dest": "bfd_only_summary"}),
         ("locust_arg", {"action": "append", "default": [], "dest": "bfd_locust_arg", "metavar": "ARG"}),
         ("users", {"default": None, "dest": "bfd_users", "type": positive_int, "metavar": "N"}),
     ],
@@ -302,7 +302,20 @@ PRECEDENCE: list[tuple[str, dict[str, Any], dict[str, str], dict[str, Any], str,
     ("flag-ini-text", {}, {}, {"bfd_no_store": "true"}, "no_store", True),
     ("flag-default", {}, {}, {}, "only_summary", False),
     # An unset store_true flag is False on the command line: it must not hide the environment.
-    ("flag-cli-false", {"bfd_no_store": False}, {"BFD_LOCUST_NO_STORE": "1"}, {}, "no_store", True),
+    ("flag-cli-unset", {"bfd_no_store": None}, {"BFD_LOCUST_NO_STORE": "1"}, {}, "no_store", True),
+    # an explicit off switch (--bfd-store-records, --no-bfd-only-summary) beats environment and ini
+    ("flag-cli-off", {"bfd_no_store": False}, {"BFD_LOCUST_NO_STORE": "1"}, {}, "no_store", False),
+    ("flag-cli-off-ini", {"bfd_only_summary": False}, {}, {"bfd_only_summary": True}, "only_summary", False),
+    # 0 on the command line is a value, not "not given" (0 == False)
+    (
+        "zero-cli-grace",
+        {"bfd_timeout_grace": 0.0},
+        {"BFD_LOCUST_TIMEOUT_GRACE": "9"},
+        {},
+        "timeout_grace",
+        0.0,
+    ),
+    ("zero-cli-progress", {"bfd_progress": 0.0}, {}, {"bfd_progress": "5"}, "progress_interval", 0.0),
     # list option (environment split shell-style; pytest gives an "args" ini value as a list)
     (
         "list-cli",

@@ -1,0 +1,89 @@
+"""Run a command so that it cannot outlive the process that started it.
+
+`python -m pytest_bfd_locust.run.parent_watch <parent pid> -- <argv...>` starts `argv` in its own
+process group (the caller starts this module with `start_new_session`), waits for it and exits
+with its status (a signal death is passed on as the same signal). Every `POLL_INTERVAL_S` it
+checks its parent: once the parent is gone (pytest was SIGKILLed, a CI runner killed it), the
+whole group gets SIGTERM, then SIGKILL after `ORPHAN_GRACE_S`. Locust children and `target:`
+processes both start through it, so neither is left running under init.
+
+SIGTERM, SIGINT and SIGHUP sent to the group are ignored here, not by the command: the command
+shuts down (Locust writes its result) and this process exits after it with its status. The
+handlers are Python functions, not SIG_IGN, so the command starts with default dispositions.
+
+Standard library only: it starts in ~30 ms and imports nothing of the plugin.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from types import FrameType
+
+POLL_INTERVAL_S = 0.25
+ORPHAN_GRACE_S = 2.0
+"""Seconds an orphaned command gets after SIGTERM (Locust quits in well under one)."""
+CANNOT_START_STATUS = 127
+"""As a shell answers for a command it cannot run."""
+
+
+def watched_command(argv: list[str]) -> list[str]:
+    """`argv` prefixed so that it runs under this module, watching the calling process."""
+    return [sys.executable, "-m", "pytest_bfd_locust.run.parent_watch", str(os.getpid()), "--", *argv]
+
+
+def _ignore(signum: int, frame: FrameType | None) -> None:
+    """The command got the same signal (same group) and decides; this process waits for it."""
+
+
+def _end_orphaned_group() -> None:
+    os.killpg(0, signal.SIGTERM)
+    deadline = time.monotonic() + ORPHAN_GRACE_S
+    while time.monotonic() < deadline:
+        time.sleep(0.05)
+        try:
+            # Reap what has exited; ChildProcessError: no child of ours is left.
+            while os.waitpid(-1, os.WNOHANG) != (0, 0):
+                pass
+        except ChildProcessError:
+            break
+    os.killpg(0, signal.SIGKILL)  # ends this process too
+
+
+def _exit_like(returncode: int) -> int:
+    if returncode < 0:
+        signum = -returncode
+        signal.signal(signum, signal.SIG_DFL)
+        os.kill(os.getpid(), signum)
+        time.sleep(1)  # the signal arrives before this ends
+    return returncode
+
+
+def main(args: list[str]) -> int:
+    if len(args) < 3 or args[1] != "--":
+        print("usage: python -m pytest_bfd_locust.run.parent_watch PARENT_PID -- COMMAND...", file=sys.stderr)
+        return 2
+    parent = int(args[0])
+    command = args[2:]
+    for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        signal.signal(signum, _ignore)
+    if os.getppid() != parent:
+        return 1  # the parent died before this started: nothing to run for
+    try:
+        child = subprocess.Popen(command)
+    except OSError as error:
+        print(f"cannot start {command[0]}: {error}", file=sys.stderr, flush=True)
+        return CANNOT_START_STATUS
+    while True:
+        try:
+            return _exit_like(child.wait(timeout=POLL_INTERVAL_S))
+        except subprocess.TimeoutExpired:
+            if os.getppid() != parent:
+                _end_orphaned_group()
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
