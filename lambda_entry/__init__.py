@@ -28,15 +28,20 @@ def handler(event: Any, context: Any, *, clients: AwsClients | None = None) -> d
     """Run the suite the payload names and answer `success` or `failed` (SPEC §10)."""
     try:
         config = load_config(os.environ)
-        payload = parse_payload(event, suites_root=config.suites_root)
+        payload = parse_payload(
+            event,
+            suites_root=config.suites_root,
+            max_users=config.max_users,
+            max_spawn_rate=config.max_spawn_rate,
+        )
         config.require_for(payload)
-        check_time_budget(payload, config.timeout_margin_s, context)
+        spare_s = check_time_budget(payload, config.timeout_margin_s, context)
     except (ConfigError, PayloadError, TimeBudgetError) as exc:
         logger.error("not running: %s", exc)
         return failed_response(str(exc), context)
     aws = clients if clients is not None else AwsClients.create(config.region)
     if payload.run_id is None:
-        return run_payload(payload, config, context, ssm=aws.ssm, environ=os.environ)
+        return run_payload(payload, config, context, ssm=aws.ssm, environ=os.environ, spare_s=spare_s)
     markers = RunMarkers(aws.s3, config.stats_bucket)
     try:
         earlier = markers.claim(payload.run_id)
@@ -46,7 +51,7 @@ def handler(event: Any, context: Any, *, clients: AwsClients | None = None) -> d
         return earlier.response or failed_response(running_message(payload.run_id, earlier), context)
     response = failed_response("the run ended with an unexpected error; see the log", context)
     try:
-        response = run_payload(payload, config, context, ssm=aws.ssm, environ=os.environ)
+        response = run_payload(payload, config, context, ssm=aws.ssm, environ=os.environ, spare_s=spare_s)
     finally:
         markers.finish_quietly(payload.run_id, response)
     return response

@@ -15,15 +15,17 @@ class TimeBudgetError(ValueError):
     """The run needs more time than is left; the message gives both figures."""
 
 
-def check_time_budget(payload: RunPayload, margin_s: float, context: Any) -> None:
+def check_time_budget(payload: RunPayload, margin_s: float, context: Any) -> float | None:
     """Raise TimeBudgetError when spawn time + spawned runtime + margin exceeds the remaining time.
 
-    Without a Lambda context (a local call) there is no deadline to check.
+    Returns the seconds left over (None without a Lambda context, a local call with no deadline):
+    the run's timeout grace must fit in them, or a run that overruns is killed with the Lambda
+    instead of being stopped by the runner with its statistics kept.
     """
     remaining_ms = getattr(context, "get_remaining_time_in_millis", None)
     if remaining_ms is None:
-        return
-    remaining_s = remaining_ms() / 1000
+        return None
+    remaining_s = float(remaining_ms()) / 1000
     needed_s = payload.spawn_time_s + payload.spawned_runtime_s + margin_s
     if needed_s > remaining_s:
         raise TimeBudgetError(
@@ -32,3 +34,4 @@ def check_time_budget(payload: RunPayload, margin_s: float, context: Any) -> Non
             f"+ margin {margin_s:.0f} s) but the Lambda has {remaining_s:.0f} s left; "
             "raise the function timeout or shorten the run"
         )
+    return remaining_s - needed_s

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from lambda_entry.response import SuiteOutcome
+from pytest_bfd_locust import BfdLocustWarning
 
 RECORD_PROPERTIES: tuple[str, ...] = ("bfd_record_location",)
 """`user_properties` names under which the plugin reports where it stored a suite's record."""
@@ -19,7 +20,6 @@ REPORT_PROPERTY = "bfd_report_location"
 """`user_properties` name under which the plugin reports where it stored a record's HTML report."""
 RECORD_ARTIFACT_PROPERTY = "bfd_record_artifact"
 """`user_properties` name of the record file the plugin keeps beside the run's artifacts."""
-WARNING_CATEGORY = "BfdLocustWarning"
 MAX_FAILURE_CHARS = 8000
 """A failure text longer than this is cut from the front: the table and the stderr tail end it."""
 
@@ -66,7 +66,8 @@ class OutcomeCollector:
         )
 
     def pytest_warning_recorded(self, warning_message: Any, when: str, nodeid: str, location: Any) -> None:
-        if type(warning_message.message).__name__ == WARNING_CATEGORY:
+        # isinstance, not the class name: a StoreWarning is a BfdLocustWarning too.
+        if isinstance(warning_message.message, BfdLocustWarning):
             self.warnings.setdefault(nodeid, []).append(str(warning_message.message))
 
     def suites(self) -> tuple[SuiteOutcome, ...]:

@@ -11,8 +11,16 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from lambda_entry.payload import RunPayload
+from pytest_bfd_locust.settings import (
+    DEFAULT_MAX_SPAWN_RATE,
+    DEFAULT_MAX_USERS,
+    OPTIONS_BY_NAME,
+    SettingsError,
+    resolve_environment_value,
+)
 
 SUITES_ROOT_VARIABLE = "BFD_SUITES_ROOT"
 """Overrides where suites are looked up (default `$LAMBDA_TASK_ROOT/app`, the seed's layout)."""
@@ -59,6 +67,9 @@ class LambdaConfig:
     tmp_root: Path
     timeout_margin_s: float
     keep_run_dir: bool = False
+    max_users: int = DEFAULT_MAX_USERS
+    """BFD_LOCUST_MAX_USERS: the plugin's own variable, so the payload check and the run agree."""
+    max_spawn_rate: float = DEFAULT_MAX_SPAWN_RATE
 
     @property
     def store_uri(self) -> str:
@@ -109,7 +120,17 @@ def load_config(environ: Mapping[str, str]) -> LambdaConfig:
         tmp_root=Path(environ.get(TMP_ROOT_VARIABLE) or "/tmp"),
         timeout_margin_s=_seconds(environ, TIMEOUT_MARGIN_VARIABLE, DEFAULT_TIMEOUT_MARGIN_S),
         keep_run_dir=environ.get(KEEP_RUN_DIR_VARIABLE, "").strip().lower() in ("1", "true", "yes"),
+        max_users=_plugin_option(environ, "max_users", DEFAULT_MAX_USERS),
+        max_spawn_rate=_plugin_option(environ, "max_spawn_rate", DEFAULT_MAX_SPAWN_RATE),
     )
+
+
+def _plugin_option(environ: Mapping[str, str], name: str, default: float) -> Any:
+    try:
+        value = resolve_environment_value(OPTIONS_BY_NAME[name], environ)
+    except SettingsError as exc:
+        raise ConfigError(str(exc)) from None
+    return default if value is None else value
 
 
 def _seconds(environ: Mapping[str, str], name: str, default: float) -> float:

@@ -15,6 +15,7 @@ from typing import Any
 
 from pytest_bfd_locust.baseline import BaselineKind
 from pytest_bfd_locust.hosts import is_http_url
+from pytest_bfd_locust.settings import DEFAULT_MAX_SPAWN_RATE, DEFAULT_MAX_USERS, load_limit_errors
 from pytest_bfd_locust.tags import TAG_PATTERN
 from pytest_bfd_locust.timespan import TimespanError, parse_timespan
 
@@ -80,8 +81,18 @@ class RunPayload:
         return self.users / self.spawn_rate
 
 
-def parse_payload(event: Any, *, suites_root: Path) -> RunPayload:
-    """Validate the seed's run-locust payload; the suite must lie inside `suites_root` and exist."""
+def parse_payload(
+    event: Any,
+    *,
+    suites_root: Path,
+    max_users: int = DEFAULT_MAX_USERS,
+    max_spawn_rate: float = DEFAULT_MAX_SPAWN_RATE,
+) -> RunPayload:
+    """Validate the seed's run-locust payload; the suite must lie inside `suites_root` and exist.
+
+    `users` and `spawn_rate` are bounded (the plugin's `--bfd-max-users`/`--bfd-max-spawn-rate`,
+    read by the Lambda from the same `BFD_LOCUST_MAX_*` variables): 1e9 users would otherwise
+    pass the time guard (1e9 / 1e9 per second is one second of spawning) and eat the memory."""
     if not isinstance(event, Mapping):
         raise PayloadError(f"payload: expected a JSON object, got {type(event).__name__}")
     _reject_unknown_keys("payload", event, _TOP_LEVEL_KEYS)
@@ -95,6 +106,13 @@ def parse_payload(event: Any, *, suites_root: Path) -> RunPayload:
         raise PayloadError(str(exc)) from None
     if spawned_runtime_s < 1:
         raise PayloadError(f"spawned_runtime: {spawned_runtime!r} must be at least 1 second")
+    refused = load_limit_errors(users, spawn_rate, max_users=max_users, max_spawn_rate=max_spawn_rate)
+    if refused:
+        raise PayloadError(
+            "; ".join(refused)
+            .replace("--bfd-max-users", "BFD_LOCUST_MAX_USERS")
+            .replace("--bfd-max-spawn-rate", "BFD_LOCUST_MAX_SPAWN_RATE")
+        )
     only_summary = event.get("only_summary", False)
     if not isinstance(only_summary, bool):
         raise PayloadError(f"only_summary: expected true or false, got {only_summary!r}")

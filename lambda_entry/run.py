@@ -23,6 +23,7 @@ import pytest
 from lambda_entry.collector import RECORD_ARTIFACT_PROPERTY, RECORD_PROPERTIES, OutcomeCollector, tail
 from lambda_entry.config import LambdaConfig
 from lambda_entry.payload import RunPayload
+from lambda_entry.redaction import redact_files, redact_response, redacted_output
 from lambda_entry.response import (
     FINISHED_MESSAGE,
     Result,
@@ -31,12 +32,15 @@ from lambda_entry.response import (
     failed_response,
 )
 from lambda_entry.secrets import (
-    LocustSecrets,
     SecretsError,
     fetch_secrets,
     secret_environment,
 )
 from lambda_entry.stderr_tee import stderr_tee
+from pytest_bfd_locust.baseline import BaselineKind
+from pytest_bfd_locust.hosts import host_without_credentials
+from pytest_bfd_locust.run.runner import STOP_GRACE_S, spawn_rate_arg
+from pytest_bfd_locust.settings import BfdSettings
 
 logger = logging.getLogger(__name__)
 
@@ -63,8 +67,21 @@ class PytestRun:
     stderr_tail: str
 
 
-def pytest_args(payload: RunPayload, config: LambdaConfig, run_dir: Path) -> list[str]:
-    """The command line for this payload (SPEC §4 options); no secret is ever part of it."""
+def timeout_grace(spare_s: float | None) -> float:
+    """The run's `--bfd-timeout-grace`: the plugin's default, cut to what the Lambda has to spare
+    (minus the runner's own stop grace), so an overrunning run is stopped, statistics kept, before
+    the Lambda's timeout kills everything."""
+    default = BfdSettings().timeout_grace
+    if spare_s is None:
+        return default
+    return max(0.0, min(default, spare_s - STOP_GRACE_S))
+
+
+def pytest_args(
+    payload: RunPayload, config: LambdaConfig, run_dir: Path, *, spare_s: float | None = None
+) -> list[str]:
+    """The command line for this payload (SPEC §4 options); no secret is ever part of it (a host's
+    credentials are: `loggable_args` is what may be logged)."""
     args = [
         # The Lambda's code directory is read-only and its configuration is not ours: pytest gets
         # its own empty ini file, no cache and no conftest from wherever the cwd is. The suites
@@ -78,22 +95,22 @@ def pytest_args(payload: RunPayload, config: LambdaConfig, run_dir: Path) -> lis
         "--bfd-suite", str(payload.suite_path),
         "--bfd-host", payload.host,
         "--bfd-users", str(payload.users),
-        "--bfd-spawn-rate", format(payload.spawn_rate, "g"),
+        # Unrounded, as the runner passes it: the record's hash holds the exact rate.
+        "--bfd-spawn-rate", spawn_rate_arg(payload.spawn_rate),
         "--bfd-spawned-runtime", payload.spawned_runtime,
         "--bfd-env", config.environment,
         "--bfd-artifacts", str(run_dir / "artifacts"),
         "--junitxml", str(run_dir / "junit.xml"),
+        "--bfd-timeout-grace", format(timeout_grace(spare_s), "g"),
     ]  # fmt: skip
     if not _plugin_installed():
         args += ["-p", PLUGIN_MODULE]
     if payload.only_summary:
         args.append("--bfd-only-summary")
     if payload.compare is not None:
-        args += [
-            "--compare", payload.compare.type.value,
-            "--compare-tag", payload.compare.tag,
-            "--compare-load-limit", str(payload.compare.effective_load_limit),
-        ]  # fmt: skip
+        args += ["--compare", payload.compare.type.value, "--compare-tag", payload.compare.tag]
+        if payload.compare.type is BaselineKind.AVERAGE:
+            args += ["--compare-load-limit", str(payload.compare.effective_load_limit)]
         if config.compare_meta is not None:
             args += ["--compare-meta", str(config.compare_meta)]
     if payload.store is not None:
@@ -106,6 +123,21 @@ def pytest_args(payload: RunPayload, config: LambdaConfig, run_dir: Path) -> lis
     else:
         args.append("--bfd-no-store")
     return args
+
+
+def loggable_args(args: Sequence[str]) -> list[str]:
+    """`args` with any credentials in a host URL removed."""
+    return [host_without_credentials(arg) or arg if "://" in arg else arg for arg in args]
+
+
+def host_secrets(host: str) -> tuple[str, ...]:
+    """The password (and the whole user:password part) of a host URL: never to be shown."""
+    authority = host.partition("://")[2].partition("/")[0]
+    userinfo, at, _ = authority.rpartition("@")
+    if not at:
+        return ()
+    password = userinfo.partition(":")[2]
+    return tuple(value for value in (userinfo, password) if value)
 
 
 def run_pytest(args: Sequence[str]) -> PytestRun:
@@ -156,28 +188,36 @@ def run_payload(
     *,
     ssm: Any,
     environ: MutableMapping[str, str],
+    spare_s: float | None = None,
 ) -> dict[str, Any]:
-    """Fetch the secrets, run the suite with them in the environment, and build the response."""
+    """Fetch the secrets, run the suite with them in the environment, and build the response.
+
+    Everything written while the run lasts (stdout, stderr, log lines), the files of the run
+    directory and the response are redacted (`lambda_entry.redaction`).
+    """
     try:
         secrets = fetch_secrets(ssm, environment=config.environment, reader_endpoint=config.reader_endpoint)
     except SecretsError as exc:
         return failed_response(str(exc), context, run_id=payload.run_id)
+    secrets = secrets.with_values(*host_secrets(payload.host))
     config.tmp_root.mkdir(parents=True, exist_ok=True)
     run_dir = Path(tempfile.mkdtemp(prefix="bfd-lambda-", dir=config.tmp_root))
     try:
         (run_dir / "pytest.ini").write_text("[pytest]\n", encoding="utf-8")
-        args = pytest_args(payload, config, run_dir)
-        logger.info("running pytest %s", " ".join(args))
-        with secret_environment(secrets, run_dir, environ):
-            run = run_pytest(args)
-        result, message = summarize(run, payload)
-        logger.info("pytest exited with %s: %s", run.exit_code, result.value)
-        # The run directory goes away with this invocation: a record the store refused must leave
-        # with the response (and the log), or it would be lost.
-        unsaved = unsaved_records(run.suites) if payload.store is not None else ()
-        for record in unsaved:
-            logger.error("record not stored, kept in the response: %s", json.dumps(record))
-        return _redacted(
+        args = pytest_args(payload, config, run_dir, spare_s=spare_s)
+        with redacted_output(secrets.redact):
+            logger.info("running pytest %s", " ".join(loggable_args(args)))
+            with secret_environment(secrets, run_dir, environ):
+                run = run_pytest(args)
+            redact_files(run_dir, secrets.redact)
+            result, message = summarize(run, payload)
+            logger.info("pytest exited with %s: %s", run.exit_code, result.value)
+            # The run directory goes away with this invocation: a record the store refused must
+            # leave with the response (and the log), or it would be lost.
+            unsaved = unsaved_records(run.suites) if payload.store is not None else ()
+            for record in unsaved:
+                logger.error("record not stored, kept in the response: %s", json.dumps(record))
+        response: dict[str, Any] = redact_response(
             build_response(
                 result,
                 message,
@@ -189,8 +229,9 @@ def run_payload(
                 unsaved_records=unsaved,
                 run_id=payload.run_id,
             ),
-            secrets,
+            secrets.redact,
         )
+        return response
     finally:
         if not config.keep_run_dir:
             shutil.rmtree(run_dir, ignore_errors=True)
@@ -207,22 +248,6 @@ def unsaved_records(suites: Sequence[SuiteOutcome]) -> tuple[dict[str, Any], ...
             except (OSError, ValueError) as exc:
                 logger.error("record of %s at %s could not be read: %s", suite.nodeid, artifact, exc)
     return tuple(unsaved)
-
-
-def _redacted(value: dict[str, Any], secrets: LocustSecrets) -> dict[str, Any]:
-    redacted: dict[str, Any] = _redact_value(value, secrets)
-    return redacted
-
-
-def _redact_value(value: Any, secrets: LocustSecrets) -> Any:
-    # A suite that prints its DSN would otherwise put it in a failure text and so in the response.
-    if isinstance(value, str):
-        return secrets.redact(value)
-    if isinstance(value, dict):
-        return {key: _redact_value(item, secrets) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_redact_value(item, secrets) for item in value]
-    return value
 
 
 def _plugin_installed() -> bool:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
+from xml.sax.saxutils import escape as xml_escape
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -50,14 +51,26 @@ class LocustSecrets:
     database_connection_string: str
     pem: str
     sensitive_values: tuple[str, ...]
-    """Every value that must not appear in output: parameters, quoted password, DSN."""
+    """Every value that must not appear in output: password (also URL-quoted), key, certificate
+    (also each line of their bodies, so a PEM printed in parts is caught), DSN. Not the username:
+    it is no secret worth blanking a common word like `locust` for (the DSN holding it is)."""
 
     def __repr__(self) -> str:
         return "LocustSecrets(<redacted>)"
 
+    def with_values(self, *values: str) -> LocustSecrets:
+        """These secrets plus `values` (e.g. a password in the payload's host URL)."""
+        return LocustSecrets(self.database_connection_string, self.pem, (*self.sensitive_values, *values))
+
     def redact(self, text: str) -> str:
-        """`text` with every secret value replaced, longest first so a DSN goes before its parts."""
-        for value in sorted(self.sensitive_values, key=len, reverse=True):
+        """`text` with every secret value replaced, longest first so a DSN goes before its parts.
+
+        XML-escaped forms are replaced too: `junit.xml` writes `&` as `&amp;`.
+        """
+        variants = {
+            form for value in self.sensitive_values for form in (value, xml_escape(value, {'"': "&quot;"}))
+        }
+        for value in sorted(variants, key=len, reverse=True):
             if len(value) >= _MIN_REDACTED_LENGTH:
                 text = text.replace(value, REDACTED)
         return text
@@ -84,7 +97,22 @@ def fetch_secrets(ssm: Any, *, environment: str, reader_endpoint: str) -> Locust
     return LocustSecrets(
         database_connection_string=dsn,
         pem=pem,
-        sensitive_values=(*values.values(), password, dsn),
+        sensitive_values=(
+            values["password"],
+            password,
+            dsn,
+            values["cert_key"],
+            values["cert_pem"],
+            *pem_body_lines(values["cert_key"]),
+            *pem_body_lines(values["cert_pem"]),
+        ),
+    )
+
+
+def pem_body_lines(pem: str) -> tuple[str, ...]:
+    """The base64 lines of a PEM text (not its BEGIN/END markers): each one is secret on its own."""
+    return tuple(
+        line.strip() for line in pem.splitlines() if line.strip() and not line.strip().startswith("-----")
     )
 
 
@@ -114,4 +142,3 @@ def secret_environment(
             else:
                 environ[name] = value
         pem_path.unlink(missing_ok=True)
-

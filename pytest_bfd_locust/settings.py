@@ -380,6 +380,14 @@ def _from_text(spec: OptionSpec, text: str, origin: str) -> Any:
         raise SettingsError(f"{origin} (for {spec.flag}): {exc}") from None
 
 
+def resolve_environment_value(spec: OptionSpec, environ: Mapping[str, str]) -> Any:
+    """The option's value from its `BFD_LOCUST_*` variable, checked; None when unset or blank."""
+    text = environ.get(spec.env_var, "")
+    if not text.strip():
+        return None
+    return _from_text(spec, text, f"environment variable {spec.env_var}")
+
+
 def resolve(
     cli: Mapping[str, Any],
     environ: Mapping[str, str],

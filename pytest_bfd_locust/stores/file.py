@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import time
 import uuid
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -17,6 +18,7 @@ from pathlib import Path
 from pytest_bfd_locust.atomic_file import write_temporary
 from pytest_bfd_locust.baseline import BaselineQuery, LoadedBaselines, select_eligible
 from pytest_bfd_locust.record import Record, RecordError
+from pytest_bfd_locust.record_checks import implausible
 from pytest_bfd_locust.stores.listing import UnreadableRecord, load_history
 from pytest_bfd_locust.stores.protocol import HistoryQuery, LoadedHistory, StoreError, StoreUriError
 
@@ -83,11 +85,13 @@ class FileStore:
         Files are read newest first by the timestamp their name starts with (both layouts name
         files after the record's timestamp), and reading stops once `limit` eligible records are
         found and every file left is older: a `previous` lookup reads one or two files, not the
-        whole history. A file that is not JSON or not a record is skipped with a warning naming
-        it and the field.
+        whole history. A file that is not JSON or not a record, or whose record is implausible
+        (dated in the future, negative counts or times: `record_checks`), is skipped with a
+        warning naming it and the field.
         """
         records: list[Record] = []
         warnings: list[str] = []
+        now = time.time()
         names_are_timestamps = True
         for name_timestamp, path in self._candidate_files(query.hash):
             if (
@@ -108,6 +112,10 @@ class FileStore:
                 continue
             except RecordError as error:
                 warnings.append(f"skipped stored record {path}: {error}")
+                continue
+            problem = implausible(record, now=now)
+            if problem is not None:
+                warnings.append(f"skipped stored record {path}: {problem}")
                 continue
             if record.metadata.timestamp != name_timestamp:
                 # A renamed or hand-made file: names no longer tell the order, so read them all.

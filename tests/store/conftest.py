@@ -85,6 +85,13 @@ def workgroup(aws: AwsClients) -> str:
     return WORKGROUP
 
 
+@pytest.fixture
+def glue_database(aws: AwsClients) -> str:
+    """The Glue database alone, as before the crawler's first run made the table in it."""
+    aws.glue.create_database(DatabaseInput={"Name": DATABASE})
+    return DATABASE
+
+
 def create_stats_table(aws: AwsClients, *, with_additions: bool = False, partitioned: bool = True) -> None:
     """A Glue database + table as the seed's crawler makes them: JSON SerDe, `hash` partition key."""
     aws.glue.create_database(DatabaseInput={"Name": DATABASE})

@@ -303,7 +303,8 @@ STORE_URI = f"s3://{BUCKET}?database=db&table=tbl&workgroup=wg&region=us-west-2"
         (
             {"compare": {"type": "previous", "tag": "nightly"}},
             False,
-            ["--compare", "previous", "--compare-tag", "nightly", "--compare-load-limit", "5",
+            # no --compare-load-limit: it means nothing to --compare previous
+            ["--compare", "previous", "--compare-tag", "nightly",
              "--bfd-store", STORE_URI, "--bfd-no-store"],
         ),
         (

@@ -64,7 +64,7 @@ def test_a_second_record_of_the_same_partition_is_fine(aws: AwsClients, stats_ta
     assert len(_partitions(aws)) == 1
 
 
-def test_keys_arrive_url_encoded(aws: AwsClients) -> None:
+def test_keys_arrive_url_encoded(aws: AwsClients, glue_database: str) -> None:
     # S3 sends "run+1" for "run 1": decoded, it is the stats key that was written.
     create_key = f"databases/{DATABASE}/{TABLE}/hash={DEFAULT_HASH}/1700000000-run 1.stats.json"
     answer = partition_handler(_event(_s3_record(create_key)), None, clients=aws)
@@ -93,7 +93,7 @@ def test_foreign_keys_and_events_are_ignored_and_reported(aws: AwsClients, stats
 
 
 def test_a_missing_table_starts_the_crawler_once(
-    aws: AwsClients, bucket: str, monkeypatch: pytest.MonkeyPatch
+    aws: AwsClients, bucket: str, glue_database: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     aws.glue.create_crawler(
         Name=CRAWLER,
@@ -112,14 +112,16 @@ def test_a_missing_table_starts_the_crawler_once(
     assert again["processed"][0]["outcome"] == "crawler-running"
 
 
-def test_a_missing_table_without_a_crawler_is_reported(aws: AwsClients) -> None:
+def test_a_missing_table_without_a_crawler_is_reported(aws: AwsClients, glue_database: str) -> None:
     answer = partition_handler(_event(_s3_record(KEY)), None, clients=aws)
     [processed] = answer["processed"]
     assert processed["outcome"] == "table-missing"
     assert CRAWLER_VARIABLE in processed["message"]
 
 
-def test_a_crawler_that_does_not_exist_is_an_error(aws: AwsClients, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_crawler_that_does_not_exist_is_an_error(
+    aws: AwsClients, glue_database: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv(CRAWLER_VARIABLE, "no-such-crawler")
     with pytest.raises(StoreError, match="Glue crawler no-such-crawler .*cannot start it"):
         partition_handler(_event(_s3_record(KEY)), None, clients=aws)

@@ -183,7 +183,9 @@ def test_save_registers_the_partition(store: S3Store, bucket: str, stats_table: 
     assert table_descriptor["Location"] == f"s3://{BUCKET}/databases/{DATABASE}/{TABLE}/"
 
 
-def test_save_before_the_crawler_made_the_table_warns(store: S3Store, bucket: str) -> None:
+def test_save_before_the_crawler_made_the_table_warns(
+    store: S3Store, bucket: str, glue_database: str
+) -> None:
     with pytest.warns(StoreWarning, match=f"{DATABASE}.{TABLE} does not exist yet.*Glue crawler"):
         location = store.save(_record(1_700_000_000, "run-1"))
 
@@ -352,7 +354,9 @@ def test_what_save_wrote_is_a_baseline(store: S3Store, bucket: str, stats_table:
     assert store.load_baseline(_query()).records == (record,)
 
 
-def test_no_table_yet_means_no_baseline_with_a_warning(store: S3Store, workgroup: str) -> None:
+def test_no_table_yet_means_no_baseline_with_a_warning(
+    store: S3Store, workgroup: str, glue_database: str
+) -> None:
     loaded = store.load_baseline(_query())
     assert loaded.records == ()
     assert "does not exist yet" in loaded.warnings[0]
@@ -467,3 +471,16 @@ def test_a_table_that_is_not_the_stats_table_fails_the_lookup(
 )
 def test_query_failure_message_gives_athenas_reason(status: dict[str, Any], expected: str) -> None:
     assert query_failure_message("q1", status) == expected
+
+
+def test_save_without_the_glue_database_is_an_error_naming_it(store: S3Store, bucket: str) -> None:
+    # A crawler creates tables, never databases: "the crawler will create it" would be a false promise.
+    with pytest.raises(
+        StoreError, match=f"Glue database '{DATABASE}' does not exist and no crawler creates it"
+    ):
+        store.save(_record(1_700_000_000, "run-1"))
+
+
+def test_lookup_without_the_glue_database_is_an_error_naming_it(store: S3Store, workgroup: str) -> None:
+    with pytest.raises(StoreError, match=f"Glue database '{DATABASE}' does not exist"):
+        store.load_baseline(_query())

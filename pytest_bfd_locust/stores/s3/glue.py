@@ -34,6 +34,7 @@ class PartitionStatus(StrEnum):
     REGISTERED = "registered"
     EXISTS = "exists"
     TABLE_MISSING = "table-missing"
+    DATABASE_MISSING = "database-missing"
     NOT_PARTITIONED = "not-partitioned"
 
 
@@ -69,6 +70,10 @@ def register_partition(
         table_info = glue.get_table(DatabaseName=database, Name=table)["Table"]
     except ClientError as error:
         if aws_error_code(error) == "EntityNotFoundException":
+            if not database_exists(glue, database):
+                return PartitionRegistration(
+                    PartitionStatus.DATABASE_MISSING, database_missing_message(database)
+                )
             return PartitionRegistration(
                 PartitionStatus.TABLE_MISSING, f"Glue table {name} does not exist yet"
             )
@@ -100,17 +105,38 @@ def register_partition(
     return PartitionRegistration(PartitionStatus.REGISTERED, f"registered {location}")
 
 
+def database_exists(glue: GlueClient, database: str) -> bool:
+    """Whether the Glue database exists; an error other than "not found" raises StoreError."""
+    try:
+        glue.get_database(Name=database)
+    except (ClientError, BotoCoreError) as error:
+        if aws_error_code(error) == "EntityNotFoundException":
+            return False
+        raise StoreError(f"Glue database {database}: cannot read it: {describe_aws_error(error)}") from error
+    return True
+
+
+def database_missing_message(database: str) -> str:
+    # A crawler creates tables, never the database it writes them into.
+    return (
+        f"Glue database {database!r} does not exist and no crawler creates it: create it "
+        f"(aws glue create-database --database-input Name={database}) or fix the store URI's database="
+    )
+
+
 def read_stats_table(glue: GlueClient, *, database: str, table: str, where: str) -> StatsTable | None:
     """The stats table's columns and partitioning; None while it does not exist.
 
-    Raises StoreError (prefixed with `where`) when Glue cannot be read or the table lacks a
-    column every record has.
+    Raises StoreError (prefixed with `where`) when Glue cannot be read, the database does not
+    exist (no crawler would ever create it) or the table lacks a column every record has.
     """
     name = f"{database}.{table}"
     try:
         info: TableTypeDef = glue.get_table(DatabaseName=database, Name=table)["Table"]
     except (ClientError, BotoCoreError) as error:
         if aws_error_code(error) == "EntityNotFoundException":
+            if not database_exists(glue, database):
+                raise StoreError(f"{where}: {database_missing_message(database)}") from error
             return None
         raise StoreError(f"{where}: cannot read Glue table {name}: {describe_aws_error(error)}") from error
     columns = tuple(column["Name"] for column in info.get("StorageDescriptor", {}).get("Columns", []))

@@ -128,6 +128,8 @@ class S3Store:
             )
         except StoreError as error:
             return SavedRecord(uri, (f"{uri} is stored, but {error}; the Glue crawler will register it",))
+        if registration.status == PartitionStatus.DATABASE_MISSING:
+            raise StoreError(f"{uri} was written, but it can never be a baseline: {registration.message}")
         if registration.status == PartitionStatus.TABLE_MISSING:
             message = (
                 f"{uri} is stored, but {registration.message}: it becomes a baseline once "
