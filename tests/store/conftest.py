@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Sequence
+from pathlib import Path
 from typing import Any, cast
 
 import pytest
@@ -193,3 +194,42 @@ def queue_paged_results(pages: Sequence[Sequence[dict[str, Any]]]) -> PagedQuery
 def set_execution_state(execution_id: str, state: str) -> None:
     """Put a moto query in a state moto never reaches by itself (FAILED)."""
     athena_backends[DEFAULT_ACCOUNT_ID][REGION].executions[execution_id].status = state
+
+
+# --- the Lambda's environment (tests/store/test_lambda_*.py) ---------------------------------------
+
+LAMBDA_ENVIRONMENT = "test"
+
+
+@pytest.fixture
+def suites_root(tmp_path: Path) -> Path:
+    root = tmp_path / "task" / "app"
+    (root / "v2").mkdir(parents=True)
+    (root / "v2" / "regression_suite.py").write_text("# a locustfile\n")
+    return root
+
+
+@pytest.fixture
+def lambda_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, suites_root: Path) -> Path:
+    """The seed's environment variables, with the task root and /tmp under tmp_path."""
+    for name, value in {
+        "BFD_ENVIRONMENT": LAMBDA_ENVIRONMENT,
+        "STATS_BUCKET_ID": BUCKET,
+        "STATS_ATHENA_WORKGROUP": WORKGROUP,
+        "STATS_ATHENA_DATABASE": DATABASE,
+        "STATS_ATHENA_TABLE": TABLE,
+        "READER_ENDPOINT": "reader.db.example",
+        "LAMBDA_TASK_ROOT": str(suites_root.parent),
+        "AWS_CURRENT_REGION": REGION,
+        "BFD_LAMBDA_TMP": str(tmp_path / "lambda_tmp"),
+        "BFD_LAMBDA_TIMEOUT_MARGIN": "30",
+    }.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("BFD_SUITES_ROOT", raising=False)
+    return tmp_path / "lambda_tmp"
+
+
+@pytest.fixture
+def clients(aws: AwsClients, bucket: str) -> AwsClients:
+    """moto clients (tests/store/conftest.py) with the stats bucket created."""
+    return aws

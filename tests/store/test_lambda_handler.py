@@ -28,9 +28,16 @@ from lambda_entry.secrets import parameter_names
 from pytest_bfd_locust.aws_clients import AwsClients
 from pytest_bfd_locust.record import Record
 from tests.locustfiles import one_request_locustfile
-from tests.store.conftest import BUCKET, DATABASE, REGION, TABLE, WORKGROUP, queue_results, result_row
+from tests.store.conftest import (
+    BUCKET,
+    DATABASE,
+    LAMBDA_ENVIRONMENT,
+    TABLE,
+    queue_results,
+    result_row,
+)
 
-ENVIRONMENT = "test"
+ENVIRONMENT = LAMBDA_ENVIRONMENT
 PASSWORD = "s3cr3t p@ss/word"
 USERNAME = "locust_reader"
 CERT_KEY = "-----BEGIN PRIVATE KEY-----\nKEYMATERIAL123\n-----END PRIVATE KEY-----\n"
@@ -49,40 +56,6 @@ class FakeContext:
 
     def get_remaining_time_in_millis(self) -> int:
         return self.remaining_ms
-
-
-@pytest.fixture
-def suites_root(tmp_path: Path) -> Path:
-    root = tmp_path / "task" / "app"
-    (root / "v2").mkdir(parents=True)
-    (root / "v2" / "regression_suite.py").write_text("# a locustfile\n")
-    return root
-
-
-@pytest.fixture
-def lambda_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, suites_root: Path) -> Path:
-    """The seed's environment variables, with the task root and /tmp under tmp_path."""
-    for name, value in {
-        "BFD_ENVIRONMENT": ENVIRONMENT,
-        "STATS_BUCKET_ID": BUCKET,
-        "STATS_ATHENA_WORKGROUP": WORKGROUP,
-        "STATS_ATHENA_DATABASE": DATABASE,
-        "STATS_ATHENA_TABLE": TABLE,
-        "READER_ENDPOINT": "reader.db.example",
-        "LAMBDA_TASK_ROOT": str(suites_root.parent),
-        "AWS_CURRENT_REGION": REGION,
-        "BFD_LAMBDA_TMP": str(tmp_path / "lambda_tmp"),
-        "BFD_LAMBDA_TIMEOUT_MARGIN": "30",
-    }.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.delenv("BFD_SUITES_ROOT", raising=False)
-    return tmp_path / "lambda_tmp"
-
-
-@pytest.fixture
-def clients(aws: AwsClients, bucket: str) -> AwsClients:
-    """moto clients (tests/store/conftest.py) with the stats bucket created."""
-    return aws
 
 
 def put_secrets(aws: AwsClients) -> None:
