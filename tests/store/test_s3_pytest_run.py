@@ -8,6 +8,7 @@ run stored, read back from moto's S3.
 from __future__ import annotations
 
 import json
+import xml.etree.ElementTree as ET
 
 import pytest
 
@@ -81,3 +82,32 @@ def test_failed_athena_lookup_fails_the_comparison_with_the_reason(
     )
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["*baseline lookup in * failed: *"])
+
+
+def test_store_warning_made_an_error_keeps_the_figures_and_one_story(
+    pytester: pytest.Pytester, write_catalog, aws: AwsClients, bucket: str, glue_database: str
+) -> None:
+    # No Glue table yet: the record is stored with a StoreWarning, which -W makes an error.
+    write_catalog("- name: api\n  locustfile: api.py\n  spawned_runtime: 1s\n")
+    result = pytester.runpytest(
+        "--bfd-suite",
+        "suites.yaml",
+        "--bfd-store",
+        STORE_URI,
+        "-W",
+        "error::pytest_bfd_locust.BfdLocustWarning",
+        "--junitxml",
+        "out.xml",
+        *QUIET,
+    )
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        ["*warnings turned into errors by -W:*", "*is stored, but Glue table * does not exist yet*"]
+    )
+    result.stdout.fnmatch_lines(["*suites.yaml::api: FAILED: * reqs*"])
+    properties = {
+        p.get("name"): p.get("value") for p in ET.parse(pytester.path / "out.xml").getroot().iter("property")
+    }
+    assert int(properties["bfd_num_requests"] or 0) > 0
+    assert str(properties["bfd_record_location"]).startswith(f"s3://{BUCKET}/databases/{DATABASE}/{TABLE}/")
+    assert len(aws.s3.list_objects_v2(Bucket=BUCKET)["Contents"]) == 1

@@ -486,3 +486,22 @@ def test_suites_from_the_ini_file_are_taken_from_the_rootdir(
     monkeypatch.chdir(subdirectory)
     settings = _resolve({}, {}, {"bfd_suite": ["suites/a.yaml"]}, rootdir=tmp_path)
     assert settings.suites == (tmp_path / "suites/a.yaml",)
+
+
+@pytest.mark.parametrize(
+    ("cli", "environ", "ini", "expected"),
+    [
+        ({"bfd_store": "file://stats"}, {}, {}, "file:///invoked/from/stats"),
+        ({}, {"BFD_LOCUST_STORE": "file://stats"}, {}, "file:///invoked/from/stats"),
+        ({}, {}, {"bfd_store": "file://stats"}, "file:///project/root/stats"),
+        ({"bfd_store": "file:///abs/stats"}, {}, {}, "file:///abs/stats"),
+    ],
+    ids=["cli", "env", "ini", "absolute"],
+)
+def test_relative_file_store_follows_the_one_path_rule(
+    cli: dict[str, Any], environ: dict[str, str], ini: dict[str, Any], expected: str
+) -> None:
+    # Like every other path option: the invocation directory for the command line and the
+    # environment, the rootdir for the ini file.
+    settings = resolve(cli, environ, ini.get, rootdir=ROOT, invocation_dir=INVOCATION_DIR)
+    assert settings.store == expected
