@@ -1,6 +1,6 @@
 """Run a command so that it cannot outlive the process that started it.
 
-`python -m pytest_bfd_locust.run.parent_watch <parent pid> -- <argv...>` starts `argv` in its own
+`python -I .../parent_watch.py <parent pid> -- <argv...>` starts `argv` in its own
 process group (the caller starts this module with `start_new_session`), waits for it and exits
 with its status (a signal death is passed on as the same signal). Every `POLL_INTERVAL_S` it
 checks its parent: once the parent is gone (pytest was SIGKILLed, a CI runner killed it), the
@@ -11,7 +11,8 @@ SIGTERM, SIGINT and SIGHUP sent to the group are ignored here, not by the comman
 shuts down (Locust writes its result) and this process exits after it with its status. The
 handlers are Python functions, not SIG_IGN, so the command starts with default dispositions.
 
-Standard library only: it starts in ~30 ms and imports nothing of the plugin.
+Standard library only and started by file path in isolated mode (`-I`): it starts in ~30 ms and
+needs no import path, so it runs the same from a checkout, a wheel or a Lambda zip.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ CANNOT_START_STATUS = 127
 
 def watched_command(argv: list[str]) -> list[str]:
     """`argv` prefixed so that it runs under this module, watching the calling process."""
-    return [sys.executable, "-m", "pytest_bfd_locust.run.parent_watch", str(os.getpid()), "--", *argv]
+    return [sys.executable, "-I", os.path.abspath(__file__), str(os.getpid()), "--", *argv]
 
 
 def _ignore(signum: int, frame: FrameType | None) -> None:
@@ -64,7 +65,7 @@ def _exit_like(returncode: int) -> int:
 
 def main(args: list[str]) -> int:
     if len(args) < 3 or args[1] != "--":
-        print("usage: python -m pytest_bfd_locust.run.parent_watch PARENT_PID -- COMMAND...", file=sys.stderr)
+        print("usage: python -I parent_watch.py PARENT_PID -- COMMAND...", file=sys.stderr)
         return 2
     parent = int(args[0])
     command = args[2:]
