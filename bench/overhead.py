@@ -98,7 +98,7 @@ def plugin(workdir: Path, host: str, users: int, runtime: int) -> tuple[float, f
         check=True,
     )
     wall = time.monotonic() - started
-    newest = max((artifacts / "bench").glob("*.stats.json"), key=lambda p: p.stat().st_mtime)
+    newest = next((artifacts / "bench" / "latest").glob("*.stats.json"))
     record = json.loads(newest.read_text())
     return wall, float(record["metadata"]["total_runtime"]), float(record["totals"]["total_reqs_per_second"])
 
