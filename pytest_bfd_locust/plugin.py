@@ -36,9 +36,9 @@ from pytest_bfd_locust.settings import (
     SettingsError,
     argparse_kwargs,
     ini_type,
-    report_path,
     load_limit_errors,
     off_flag_kwargs,
+    report_path,
     resolve,
 )
 from pytest_bfd_locust.stores import Store, StoreUriError, open_store
