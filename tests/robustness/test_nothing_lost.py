@@ -72,8 +72,8 @@ def test_two_catalogs_with_one_suite_name_keep_their_own_artifacts(
     logs = [(run_dir / "locust.log").read_text() for run_dir in run_dirs]
     assert sum("/status/500" in log for log in logs) == 1, "each run's log is its own"
     # The failure text points at the failing run's own log, which shows the failing requests.
-    failing_log = next(line for line in result.stdout.lines if "tail of Locust's log (" in line)
-    assert "/status/500" in Path(failing_log.split("(", 1)[1].rstrip("):")).read_text()
+    failing_log = next(line for line in result.stdout.lines if line.startswith("Locust's log: "))
+    assert "/status/500" in Path(failing_log.removeprefix("Locust's log: ")).read_text()
 
 
 def test_old_run_directories_are_pruned_by_count(pytester: pytest.Pytester, write_catalog) -> None:
