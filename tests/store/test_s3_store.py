@@ -287,6 +287,25 @@ def test_limit_applies_after_the_recheck(store: S3Store, stats_table: str, workg
     assert [r.run_id for r in loaded.records] == ["run-3", "run-2"]
 
 
+def test_an_implausible_row_is_skipped_naming_its_object(
+    store: S3Store, stats_table: str, workgroup: str
+) -> None:
+    good = _record(1_700_000_100, "run-1")
+    future = _record(4_000_000_000, "run-2")
+    negative = _record(1_700_000_200, "run-3", totals=make_totals(average_response_time=-50.0))
+    queue_results([result_row(r, _source(r)) for r in (future, negative, good)])
+
+    loaded = store.load_baseline(_query())
+
+    assert loaded.records == (good,)
+    assert [w.split(": ", 1)[0] for w in loaded.warnings] == [
+        f"skipped stored record {_source(future)}",
+        f"skipped stored record {_source(negative)}",
+    ]
+    assert "metadata.timestamp 4000000000 is in the future" in loaded.warnings[0]
+    assert "totals.average_response_time -50.0 is negative" in loaded.warnings[1]
+
+
 def test_a_row_that_is_not_a_record_is_skipped_naming_its_object(
     store: S3Store, stats_table: str, workgroup: str
 ) -> None:

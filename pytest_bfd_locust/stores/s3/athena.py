@@ -20,6 +20,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from pytest_bfd_locust.aws_clients import describe_aws_error
 from pytest_bfd_locust.baseline import TOTAL_RUNTIME_DELTA, BaselineQuery
 from pytest_bfd_locust.record import Record, RecordError, ResultStatus
+from pytest_bfd_locust.record_checks import implausible
 from pytest_bfd_locust.stores.protocol import StoreError
 from pytest_bfd_locust.stores.s3.glue import OPTIONAL_COLUMNS, REQUIRED_COLUMNS
 from pytest_bfd_locust.stores.s3.layout import PARTITION_KEY
@@ -183,9 +184,11 @@ class AthenaQueryRunner:
 def parse_rows(
     rows: Sequence[Mapping[str, str | None]], *, where: str
 ) -> tuple[list[Record], tuple[str, ...]]:
-    """Records from Athena rows of JSON text columns; one warning per row that is not a record."""
+    """Records from Athena rows of JSON text columns; one warning per row that is not a record or
+    whose record is implausible (`record_checks`: dated in the future, negative counts or times)."""
     records: list[Record] = []
     skipped: list[str] = []
+    now = time.time()
     for number, row in enumerate(rows, start=1):
         source = row.get("source") or f"{where}, row {number}"
         try:
@@ -194,9 +197,15 @@ def parse_rows(
                 text = row.get(column)
                 if text is not None:
                     data[column] = _json_column(text, column)
-            records.append(Record.from_json(data))
+            record = Record.from_json(data)
         except RecordError as error:
             skipped.append(f"skipped stored record {source}: {error}")
+            continue
+        problem = implausible(record, now=now)
+        if problem is not None:
+            skipped.append(f"skipped stored record {source}: {problem}")
+        else:
+            records.append(record)
     return records, tuple(skipped)
 
 
