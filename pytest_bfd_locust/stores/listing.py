@@ -8,11 +8,13 @@ finding a suite's hash costs one read per hash, and a history of N runs about N 
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import TypeVar
 
 from pytest_bfd_locust.baseline import newest_first_key
 from pytest_bfd_locust.record import Record, RecordError
+from pytest_bfd_locust.record_checks import implausible
 from pytest_bfd_locust.stores.protocol import HistoryQuery, LoadedHistory
 
 Ref = TypeVar("Ref")
@@ -83,7 +85,13 @@ def _read(
     ref: Ref, read: Callable[[Ref], bytes], name: Callable[[Ref], str], warnings: list[str]
 ) -> Record | None:
     try:
-        return Record.from_json(json.loads(read(ref)))
+        record = Record.from_json(json.loads(read(ref)))
+        # The history a report draws obeys the same checks as a baseline: a record dated in the
+        # future or with negative figures would distort every chart it is in.
+        problem = implausible(record, now=time.time())
+        if problem is None:
+            return record
+        warnings.append(f"skipped stored record {name(ref)}: {problem}")
     except UnreadableRecord as error:
         warnings.append(f"skipped stored record {name(ref)}: {error}")
     except (json.JSONDecodeError, UnicodeDecodeError) as error:

@@ -118,3 +118,11 @@ def test_a_report_is_stored_next_to_its_record(bucket: str, stats_table: str, st
     assert [r.run_id for r in store.load_history(HistoryQuery(hash=record.metadata.hash)).records] == [
         "run001"
     ]
+
+
+def test_a_future_dated_record_is_left_out_of_the_history(history_store: FileStore | S3Store) -> None:
+    history_store.save(make_record(timestamp=100, run_id="real"))
+    history_store.save(make_record(timestamp=4_000_000_000, run_id="future"))
+    loaded = history_store.load_history(HistoryQuery(hash="a" * 64))
+    assert [r.run_id for r in loaded.records] == ["real"]
+    assert any("future" in warning and "in the future" in warning for warning in loaded.warnings)
