@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from typing import Any
 
 import pytest
@@ -9,6 +10,7 @@ import pytest
 from pytest_bfd_locust.aws_clients import AwsClients
 from pytest_bfd_locust.baseline import BaselineQuery
 from pytest_bfd_locust.record import Record, ResultStatus
+from pytest_bfd_locust.record_checks import MAX_CLOCK_SKEW_S
 from pytest_bfd_locust.stores import StoreError, StoreUriError, open_store
 from pytest_bfd_locust.stores.s3 import (
     S3Store,
@@ -227,7 +229,10 @@ def test_query_takes_user_values_only_as_parameters(store: S3Store, stats_table:
     text = execution["Query"]
     assert execution["WorkGroup"] == WORKGROUP
     assert execution["QueryExecutionContext"] == {"Database": DATABASE}
-    assert execution["ExecutionParameters"] == [f"'{DEFAULT_HASH}'", "'it''s nightly'", "31.5", "3.0"]
+    parameters = execution["ExecutionParameters"]
+    assert parameters[:4] == [f"'{DEFAULT_HASH}'", "'it''s nightly'", "31.5", "3.0"]
+    # Nothing dated after now + the allowed clock skew: LIMIT applies after this filter.
+    assert abs(int(parameters[4]) - (time.time() + MAX_CLOCK_SKEW_S)) < 60
     for value in (DEFAULT_HASH, "nightly", "31.5"):
         assert value not in text
     assert f'FROM "{DATABASE}"."{TABLE}"' in text
@@ -237,6 +242,7 @@ def test_query_takes_user_values_only_as_parameters(store: S3Store, stats_table:
     assert """"metadata"."compare_result" IN ('PASSED', 'NOT_APPLICABLE')""" in text
     assert """"metadata"."validation_result" IN ('PASSED', 'NOT_APPLICABLE')""" in text
     assert 'abs("metadata"."total_runtime" - ?) < ?' in text
+    assert '"metadata"."timestamp" <= ?' in text
     assert 'ORDER BY "metadata"."timestamp" DESC' in text
     assert text.rstrip().endswith("LIMIT 3")
     assert text.count("?") == len(execution["ExecutionParameters"])

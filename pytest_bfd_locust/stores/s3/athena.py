@@ -20,7 +20,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from pytest_bfd_locust.aws_clients import describe_aws_error
 from pytest_bfd_locust.baseline import TOTAL_RUNTIME_DELTA, BaselineQuery
 from pytest_bfd_locust.record import Record, RecordError, ResultStatus
-from pytest_bfd_locust.record_checks import implausible
+from pytest_bfd_locust.record_checks import MAX_CLOCK_SKEW_S, implausible
 from pytest_bfd_locust.stores.protocol import StoreError
 from pytest_bfd_locust.stores.s3.glue import OPTIONAL_COLUMNS, REQUIRED_COLUMNS
 from pytest_bfd_locust.stores.s3.layout import PARTITION_KEY
@@ -49,13 +49,21 @@ class BaselineSql:
 
 
 def baseline_sql(
-    database: str, table: str, query: BaselineQuery, *, columns: Iterable[str], partitioned: bool
+    database: str,
+    table: str,
+    query: BaselineQuery,
+    *,
+    columns: Iterable[str],
+    partitioned: bool,
+    now: float | None = None,
 ) -> BaselineSql:
     """The eligibility query of SPEC §7 for one partition, newest first, at most `query.limit` rows.
 
     `columns` are the table's columns (our optional additions are selected when present);
     `partitioned` is False for a table without the `hash` partition key, which then filters on
-    `metadata.hash` and scans the whole table.
+    `metadata.hash` and scans the whole table. Records dated after `now` (default: the clock) plus
+    the allowed clock skew are left out in the query itself: LIMIT applies after WHERE, so a
+    future-dated record cannot take the place of the newest real one.
     """
     limit = checked_limit(query.limit)
     if not math.isfinite(query.total_runtime):
@@ -76,6 +84,7 @@ def baseline_sql(
         f'  AND "metadata"."compare_result" IN ({results})\n'
         f'  AND "metadata"."validation_result" IN ({results})\n'
         '  AND abs("metadata"."total_runtime" - ?) < ?\n'
+        '  AND "metadata"."timestamp" <= ?\n'
         'ORDER BY "metadata"."timestamp" DESC\n'
         f"LIMIT {limit:d}"
     )
@@ -84,6 +93,7 @@ def baseline_sql(
         _sql_string(query.tag),
         _sql_double(query.total_runtime),
         _sql_double(TOTAL_RUNTIME_DELTA),
+        str(int((time.time() if now is None else now) + MAX_CLOCK_SKEW_S)),
     )
     return BaselineSql(text, parameters)
 
