@@ -10,6 +10,7 @@ import contextlib
 import dataclasses
 import os
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,7 @@ from pytest_bfd_locust.record import Record
 from pytest_bfd_locust.report import fit_to_width, format_summary_lines
 from pytest_bfd_locust.report_model import SuiteReport
 from pytest_bfd_locust.run.progress import Progress, format_progress
+from pytest_bfd_locust.run_dirs import point_link, prune_run_dirs, run_stamp
 from pytest_bfd_locust.session_report import suite_report, write_session_reports
 from pytest_bfd_locust.settings import (
     OPTIONS,
@@ -92,6 +94,8 @@ class BfdSession:
         self.reports_written: list[str] = []
         self.failed_nodeids: set[str] = set()
         """Items pytest reported failed: the summary tells the same story as the outcome."""
+        self.session_id = uuid.uuid4().hex[:12]
+        """Names this session's default HTML report."""
 
     def is_suite_path(self, path: Path) -> bool:
         return path.resolve() in self.suite_paths
@@ -195,12 +199,21 @@ class BfdSession:
         if self.reports:
             html_path = report_path(self.settings)
             if self.settings.report is None:
-                # The default folder is ours to create; a folder the user named must exist.
+                # Each session its own file (parallel sessions in one rootdir never overwrite each
+                # other's report), `report.html` a link to the newest. The default folder is ours
+                # to create; a folder the user named must exist.
+                reports_dir = html_path.parent / SESSION_REPORTS_DIR
+                html_path = reports_dir / f"{run_stamp(self.session_id)}.html"
                 with contextlib.suppress(OSError):
-                    html_path.parent.mkdir(parents=True, exist_ok=True)
+                    reports_dir.mkdir(parents=True, exist_ok=True)
             written, errors = write_session_reports(
                 self.reports, html_path=html_path, markdown_path=self.settings.markdown, environ=os.environ
             )
+            if self.settings.report is None and html_path.exists():
+                point_link(report_path(self.settings), f"{SESSION_REPORTS_DIR}/{html_path.name}")
+                errors += prune_run_dirs(
+                    html_path.parent, keep=self.settings.keep_runs, current=html_path, suffix=".html"
+                )
             self.reports_written.extend(written)
             self.report_errors.extend(errors)
         if self.settings.junit_detail is not None:
@@ -215,6 +228,10 @@ class BfdSession:
             except OSError as exc:
                 # Said plainly in the summary rather than turned into an internal error of the session.
                 self.report_errors.append(f"could not write --bfd-junit-detail {path}: {exc}")
+
+
+SESSION_REPORTS_DIR = "reports"
+"""Where, among the artifacts, each session's default HTML report goes (`report.html` links the newest)."""
 
 
 def summary_line(nodeid: str, result: SuiteResult, *, failed: bool = False) -> str:

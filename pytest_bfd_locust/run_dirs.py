@@ -23,34 +23,47 @@ RUN_DIR_PATTERN = re.compile(r"\d{8}T\d{6}Z-[0-9a-f]+")
 """What `create_run_dir` names a directory; pruning touches nothing else."""
 
 
+def run_stamp(run_id: str) -> str:
+    """`<UTC time>-<run id>`: the name of a run's directory (or a session's report)."""
+    return f"{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}-{run_id}"
+
+
 def create_run_dir(suite_dir: Path, run_id: str) -> Path:
     """A new, empty directory for one run; `latest` points at it once it exists."""
-    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
-    run_dir = suite_dir / f"{stamp}-{run_id}"
+    run_dir = suite_dir / run_stamp(run_id)
     run_dir.mkdir(parents=True)  # exists already: a run id collision, better raised than shared
-    _point_latest(suite_dir, run_dir.name)
+    point_link(suite_dir / LATEST, run_dir.name)
     return run_dir
 
 
-def _point_latest(suite_dir: Path, name: str) -> None:
-    # A symlink renamed over the old one: a reader never finds `latest` missing or half-written.
-    temporary = suite_dir / f".{LATEST}-{name}"
+def point_link(link: Path, target: str) -> None:
+    """Make `link` a symlink to `target` (relative to the link's folder), replacing an older link.
+
+    A symlink renamed over the old one: a reader never finds the link missing or half-written.
+    """
+    temporary = link.with_name(f".{link.name}-{Path(target).name}")
     try:
         temporary.unlink(missing_ok=True)
-        os.symlink(name, temporary)
-        os.replace(temporary, suite_dir / LATEST)
+        os.symlink(target, temporary)
+        os.replace(temporary, link)
     except OSError:
-        temporary.unlink(missing_ok=True)  # a convenience only: the run does not depend on it
+        temporary.unlink(missing_ok=True)  # a convenience only: nothing depends on it
 
 
-def prune_run_dirs(suite_dir: Path, *, keep: int, current: Path) -> list[str]:
-    """Remove the oldest run directories beyond the newest `keep` (the current one always stays).
+def prune_run_dirs(suite_dir: Path, *, keep: int, current: Path, suffix: str = "") -> list[str]:
+    """Remove the oldest run directories beyond the newest `keep` (the current one always stays);
+    with `suffix` (e.g. ".html"), the oldest files named `<UTC time>-<id><suffix>` instead.
 
-    Returns a note per directory that could not be removed; pruning never fails a run.
+    Returns a note per entry that could not be removed; pruning never fails a run.
     """
     try:
         names = sorted(
-            (entry.name for entry in os.scandir(suite_dir) if RUN_DIR_PATTERN.fullmatch(entry.name)),
+            (
+                entry.name
+                for entry in os.scandir(suite_dir)
+                if entry.name.endswith(suffix)
+                and RUN_DIR_PATTERN.fullmatch(entry.name[: len(entry.name) - len(suffix)])
+            ),
             reverse=True,
         )
     except OSError:
@@ -59,9 +72,12 @@ def prune_run_dirs(suite_dir: Path, *, keep: int, current: Path) -> list[str]:
     notes = []
     for name in others[max(keep - 1, 0) :]:
         try:
-            shutil.rmtree(suite_dir / name)
+            if suffix:
+                (suite_dir / name).unlink()
+            else:
+                shutil.rmtree(suite_dir / name)
         except FileNotFoundError:
             continue  # another session pruned it first
         except OSError as error:
-            notes.append(f"could not remove the old run directory {suite_dir / name}: {error}")
+            notes.append(f"could not remove the old run artifact {suite_dir / name}: {error}")
     return notes

@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
+from pytest_bfd_locust.atomic_file import write_atomically
 from pytest_bfd_locust.figures import format_change, format_value_with_unit, stat_label
 from pytest_bfd_locust.history import history_change_points
 from pytest_bfd_locust.html_report import render_report
@@ -143,8 +144,11 @@ def _write(path: Path, text: str, what: str, errors: list[str], *, append: bool)
         errors.append(f"could not write {what} {path}: the folder {path.parent} does not exist")
         return False
     try:
-        with open(path, "a" if append else "w", encoding="utf-8") as handle:
-            handle.write(text)
+        if append:
+            with open(path, "a", encoding="utf-8") as handle:
+                handle.write(text)
+        else:
+            write_atomically(path, text)  # a browser open on the old report never shows half a page
     except OSError as exc:
         errors.append(f"could not write {what} {path}: {exc.strerror or exc}")
         return False

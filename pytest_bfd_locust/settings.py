@@ -274,7 +274,8 @@ OPTIONS: tuple[OptionSpec, ...] = (
         "--bfd-report",
         "report",
         "Write the session's HTML report (charts, current vs baseline, history) to FILE "
-        "(default report.html in the artifacts directory).",
+        "(default: one file per session under reports/ in the artifacts directory, report.html "
+        "linking the newest).",
         metavar="FILE",
     ),
     OptionSpec(

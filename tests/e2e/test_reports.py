@@ -66,9 +66,17 @@ def test_a_session_report_the_ci_summary_and_the_terminal(
     result = two_sessions(pytester, write_catalog, demo_server, "--bfd-markdown", "ci/summary.md")
     result.assert_outcomes(failed=3)
 
-    report = pytester.path / ".bfd-artifacts" / "report.html"
+    # each session keeps its own report (parallel sessions never overwrite one another's);
+    # report.html links the newest
+    sessions = sorted((pytester.path / ".bfd-artifacts" / "reports").glob("*.html"))
+    assert len(sessions) == 2
+    latest = pytester.path / ".bfd-artifacts" / "report.html"
+    assert latest.is_symlink()
+    report = latest.resolve()
+    assert report in sessions
+    assert "FAILED</span>" not in (set(sessions) - {report}).pop().read_text()
     result.stdout.fnmatch_lines([f"bfd-locust: HTML report: {report}", "bfd-locust: Markdown summary: *"])
-    page = report.read_text()
+    page = latest.read_text()
     assert page.count('<section class="suite"') == 3
     assert page.count("FAILED</span>") == 3
     assert len(page.encode()) <= 2 * 1024 * 1024
