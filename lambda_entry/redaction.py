@@ -14,10 +14,8 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import os
 import sys
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any, TextIO
 
 Redact = Callable[[str], str]
@@ -38,9 +36,6 @@ STRUCTURED_KEYS = frozenset(
     }
 )
 """Response keys holding identifiers: never rewritten (their values come from AWS or from us)."""
-
-MAX_REDACTED_FILE_BYTES = 50 * 1024 * 1024
-"""Larger files in the run directory (none are, in practice) are left as they are."""
 
 
 class RedactingStream:
@@ -104,22 +99,6 @@ def redacted_output(redact: Redact) -> Iterator[None]:
         sys.stdout, sys.stderr = streams
         for handler in handlers:
             handler.removeFilter(filter_)
-
-
-def redact_files(folder: Path, redact: Redact) -> None:
-    """Rewrite every text file under `folder` (JUnit XML, Locust's log and report) redacted."""
-    for directory, _dirs, names in os.walk(folder):
-        for name in names:
-            path = Path(directory) / name
-            try:
-                if path.is_symlink() or path.stat().st_size > MAX_REDACTED_FILE_BYTES:
-                    continue
-                text = path.read_bytes().decode("utf-8", errors="surrogateescape")
-                redacted = redact(text)
-                if redacted != text:
-                    path.write_bytes(redacted.encode("utf-8", errors="surrogateescape"))
-            except OSError:
-                continue
 
 
 def redact_response(value: Any, redact: Redact, key: str | None = None) -> Any:

@@ -23,7 +23,7 @@ import pytest
 from lambda_entry.collector import RECORD_ARTIFACT_PROPERTY, RECORD_PROPERTIES, OutcomeCollector, tail
 from lambda_entry.config import LambdaConfig
 from lambda_entry.payload import RunPayload
-from lambda_entry.redaction import redact_files, redact_response, redacted_output
+from lambda_entry.redaction import redact_response, redacted_output
 from lambda_entry.response import (
     FINISHED_MESSAGE,
     Result,
@@ -40,6 +40,7 @@ from lambda_entry.stderr_tee import stderr_tee
 from pytest_bfd_locust.baseline import BaselineKind
 from pytest_bfd_locust.hosts import host_without_credentials
 from pytest_bfd_locust.run.runner import STOP_GRACE_S, spawn_rate_arg
+from pytest_bfd_locust.run_dirs import redact_files
 from pytest_bfd_locust.settings import BfdSettings
 
 logger = logging.getLogger(__name__)

@@ -31,6 +31,7 @@ from pytest_bfd_locust.report import fit_to_width, format_summary_lines
 from pytest_bfd_locust.report_model import SuiteReport
 from pytest_bfd_locust.run.progress import Progress, format_progress
 from pytest_bfd_locust.run_dirs import point_link, prune_run_dirs, run_stamp
+from pytest_bfd_locust.secret_values import redact_text
 from pytest_bfd_locust.session_report import suite_report, write_session_reports
 from pytest_bfd_locust.settings import (
     OPTIONS,
@@ -67,8 +68,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 class SuiteFailed(Exception):
     """Raised by a suite item whose result failed; `repr_failure` shows the result's text."""
 
-    def __init__(self, result: SuiteResult) -> None:
-        super().__init__(result.failure_text())
+    def __init__(self, result: SuiteResult, secrets: tuple[str, ...] = ()) -> None:
+        super().__init__(redact_text(result.failure_text(), secrets))
         self.result = result
 
 
@@ -381,7 +382,8 @@ class SuiteItem(pytest.Item):
         if report.report_location:
             self.user_properties.append(("bfd_report_location", report.report_location))
         escalated: list[str] = []
-        notes = (*result.warnings(), *report_warnings)
+        secrets = self.config.stash[SESSION_KEY].settings.secret_values
+        notes = tuple(redact_text(note, secrets) for note in (*result.warnings(), *report_warnings))
         for warning in (*(BfdLocustWarning(note) for note in notes), *result.store_warnings):
             try:
                 self.warn(warning)
@@ -390,7 +392,7 @@ class SuiteItem(pytest.Item):
                 # and the summary (which tracks pytest's outcome) says FAILED too.
                 escalated.append(str(exc))
         if result.failed:
-            raise SuiteFailed(result)
+            raise SuiteFailed(result, secrets)
         if escalated:
             raise WarningsAsErrors(escalated)
 

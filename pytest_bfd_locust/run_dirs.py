@@ -16,6 +16,7 @@ import os
 import re
 import shutil
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 LATEST = "latest"
@@ -81,3 +82,24 @@ def prune_run_dirs(suite_dir: Path, *, keep: int, current: Path, suffix: str = "
         except OSError as error:
             notes.append(f"could not remove the old run artifact {suite_dir / name}: {error}")
     return notes
+
+
+MAX_REDACTED_FILE_BYTES = 50 * 1024 * 1024
+"""Larger files in a run directory (none are, in practice) are left as they are."""
+
+
+def redact_files(folder: Path, redact: Callable[[str], str]) -> None:
+    """Rewrite every text file under `folder` (Locust's log and report, the result, JUnit XML) with
+    `redact` applied; links and files that cannot be read are left as they are."""
+    for directory, _dirs, names in os.walk(folder):
+        for name in names:
+            path = Path(directory) / name
+            try:
+                if path.is_symlink() or path.stat().st_size > MAX_REDACTED_FILE_BYTES:
+                    continue
+                text = path.read_bytes().decode("utf-8", errors="surrogateescape")
+                redacted = redact(text)
+                if redacted != text:
+                    path.write_bytes(redacted.encode("utf-8", errors="surrogateescape"))
+            except OSError:
+                continue

@@ -11,12 +11,13 @@ import argparse
 import re
 import shlex
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from pytest_bfd_locust.baseline import BaselineKind
 from pytest_bfd_locust.hosts import is_http_url
+from pytest_bfd_locust.secret_values import secret_forms
 from pytest_bfd_locust.tags import TAG_PATTERN
 from pytest_bfd_locust.timespan import TimespanError, parse_timespan
 
@@ -26,6 +27,8 @@ DEFAULT_MAX_SPAWN_RATE = 1_000.0
 """Users started per second; Locust warns above ~100 per process, and 1e9 would start them all at once."""
 DEFAULT_KEEP_RUNS = 10
 """Run directories kept per suite: enough to look back at a day's runs without filling the disk."""
+DEFAULT_SECRET_ENV = ("LOCUST_BFD_DATABASE_CONNECTION_STRING",)
+"""The seed's DSN variable, which the Lambda fills from SSM for every run."""
 
 
 def load_limit_errors(users: int, spawn_rate: float, *, max_users: int, max_spawn_rate: float) -> list[str]:
@@ -109,6 +112,12 @@ def store_uri(text: str) -> str:
         raise argparse.ArgumentTypeError(
             f"expected file://DIR or s3://BUCKET?database=DB&table=TABLE&workgroup=WG, got {text!r}"
         )
+    return text
+
+
+def env_var_name(text: str) -> str:
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", text):
+        raise argparse.ArgumentTypeError(f"expected an environment variable name, got {text!r}")
     return text
 
 
@@ -214,6 +223,15 @@ OPTIONS: tuple[OptionSpec, ...] = (
         "s3://BUCKET?database=DB&table=TABLE&workgroup=WG&region=R.",
         store_uri,
         metavar="URI",
+    ),
+    OptionSpec(
+        "--bfd-secret-env",
+        "secret_env",
+        "Environment variable holding a secret (repeatable): its value never reaches a record, a "
+        f"failure text or a warning (default: {DEFAULT_SECRET_ENV[0]}).",
+        env_var_name,
+        kind="list",
+        metavar="NAME",
     ),
     OptionSpec(
         "--bfd-store-tag",
@@ -345,6 +363,9 @@ class BfdSettings:
     environment: str = "local"
     store: str = "file://.bfd-stats"
     store_tags: tuple[str, ...] = ("default",)
+    secret_env: tuple[str, ...] = DEFAULT_SECRET_ENV
+    secret_values: tuple[str, ...] = field(default=(), repr=False)
+    """Every form of the secret variables' values (`secret_values.secret_forms`), to redact."""
     no_store: bool = False
     compare: BaselineKind | None = None
     compare_tag: str = "default"
@@ -439,6 +460,7 @@ def resolve(
     if scheme == "file" and store_path and not store_path.startswith("/"):
         store = f"file://{absolute('store', store_path)}"
     compare = values.get("compare")
+    secret_env = tuple(dict.fromkeys(values.get("secret_env") or DEFAULT_SECRET_ENV))
     notices = []
     if compare is BaselineKind.PREVIOUS and "compare_load_limit" in values:
         notices.append(
@@ -457,6 +479,8 @@ def resolve(
         environment=values.get("env", "local"),
         store=store,
         store_tags=tuple(dict.fromkeys(values.get("store_tag") or ["default"])),
+        secret_env=secret_env,
+        secret_values=secret_forms(environ[name] for name in secret_env if environ.get(name)),
         no_store=bool(values.get("no_store", False)),
         compare=compare,
         compare_tag=values.get("compare_tag", "default"),

@@ -25,7 +25,8 @@ from pytest_bfd_locust.report import format_comparison_table, format_endpoint_ch
 from pytest_bfd_locust.run.progress import Progress
 from pytest_bfd_locust.run.runner import RunOutcome, RunRequest, run_suite
 from pytest_bfd_locust.run.target import RunningTarget, TargetError, start_target
-from pytest_bfd_locust.run_dirs import create_run_dir, prune_run_dirs
+from pytest_bfd_locust.run_dirs import create_run_dir, prune_run_dirs, redact_files
+from pytest_bfd_locust.secret_values import redact_record, redact_text
 from pytest_bfd_locust.settings import BfdSettings, load_limit_errors
 from pytest_bfd_locust.stores import Store, StoreError
 from pytest_bfd_locust.suites import Suite
@@ -188,6 +189,10 @@ def execute_suite(
             record=None,
             errors=(f"cannot write the run's artifacts in {artifacts_dir}: {exc}",),
         )
+    if settings.secret_values:
+        # Locust's log and HTML report list failure messages, which may quote a secret.
+        secrets = settings.secret_values
+        redact_files(artifacts_dir, lambda text: redact_text(text, secrets))
     notes: list[str] = list(prune_notes)
     if run.report_error:
         notes.append(run.report_error)
@@ -232,6 +237,8 @@ def execute_suite(
         # A run that did not finish is never a baseline.
         validation=ResultStatus.FAILED if run.error else validation_status(validation),
     )
+    # Before the record is kept or stored anywhere: an error message may quote a secret.
+    record = redact_record(record, settings.secret_values)
     artifact: Path | None
     try:
         artifact = _keep_record(record, artifacts_dir)
