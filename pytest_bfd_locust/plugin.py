@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import os
+import socket
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -54,6 +55,7 @@ from pytest_bfd_locust.suites import (
     load_catalog,
     override_suite,
 )
+from pytest_bfd_locust.workers import worker_command
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -97,6 +99,7 @@ class BfdSession:
         """Items pytest reported failed: the summary tells the same story as the outcome."""
         self.session_id = uuid.uuid4().hex[:12]
         """Names this session's default HTML report."""
+        self.announced_worker_commands: set[str] = set()
 
     def is_suite_path(self, path: Path) -> bool:
         return path.resolve() in self.suite_paths
@@ -108,10 +111,42 @@ class BfdSession:
             self.thresholds[path] = read_threshold_file(path)
         return self.thresholds[path]
 
+    def write_line(self, line: str) -> bool:
+        """Write a line to the terminal while a test runs (outside its captured output)."""
+        reporter = self.config.pluginmanager.get_plugin("terminalreporter")
+        capture = self.config.pluginmanager.get_plugin("capturemanager")
+        if reporter is None:
+            return False
+        if capture is not None:
+            with capture.global_and_fixture_disabled():
+                reporter.write_line(line)
+        else:
+            reporter.write_line(line)
+        return True
+
+    def announce_workers(self, suite: Suite) -> None:
+        """Tell the user how to start the workers a suite waits for, once per command."""
+        workers = suite.workers
+        if workers is None:
+            return
+        command = worker_command(workers.master_bind, this_host=socket.gethostname())
+        if command in self.announced_worker_commands:
+            return
+        exposure = (
+            ""
+            if workers.master_bind.loopback_only
+            else " (the master port takes any connection: keep it on a private network)"
+        )
+        text = (
+            f"[bfd] {suite.name}: waiting up to {workers.wait:.0f} s for {workers.expect} workers "
+            f"at {workers.master_bind}{exposure}; start each with:\n    {command}"
+        )
+        if self.write_line(text):
+            self.announced_worker_commands.add(command)
+
     def progress_printer(self, suite: Suite) -> Callable[[Progress], None] | None:
         interval = self.settings.progress_interval
         reporter = self.config.pluginmanager.get_plugin("terminalreporter")
-        capture = self.config.pluginmanager.get_plugin("capturemanager")
         if not interval or reporter is None or self.config.get_verbosity() < -1:
             return None
         expected = suite.spawn_time + suite.spawned_runtime
@@ -122,18 +157,21 @@ class BfdSession:
             if now - shown_at[0] < interval:
                 return
             shown_at[0] = now
-            line = format_progress(suite.name, progress, expected_seconds=expected, target_users=suite.users)
-            if capture is not None:
-                with capture.global_and_fixture_disabled():
-                    reporter.write_line(line)
-            else:
-                reporter.write_line(line)
+            line = format_progress(
+                suite.name,
+                progress,
+                expected_seconds=expected,
+                target_users=suite.users,
+                expected_workers=suite.workers.expect if suite.workers is not None else None,
+            )
+            self.write_line(line)
 
         return show
 
     def run(self, item: SuiteItem) -> tuple[SuiteResult, SuiteReport, tuple[str, ...]]:
         """Run and judge the suite, then build its report; (result, report, report warnings)."""
         suite = effective_suite(item.suite, self.settings)
+        self.announce_workers(suite)
         result = self.execute(
             suite,
             self.settings,
@@ -439,6 +477,12 @@ def user_properties(result: SuiteResult) -> list[tuple[str, object]]:
             ("bfd_validation_result", record.metadata.validation_result.value),
             ("bfd_compare_result", record.metadata.compare_result.value),
         ]
+        if record.workers is not None:
+            properties += [
+                ("bfd_workers_expected", record.workers.expected),
+                ("bfd_workers_started", record.workers.started),
+                ("bfd_workers_finished", record.workers.finished),
+            ]
     if result.baseline is not None:
         properties.append(("bfd_baseline", result.baseline.describe()))
     if result.comparison is not None:
@@ -485,8 +529,10 @@ def bfd_locust(request: pytest.FixtureRequest) -> Callable[..., Record]:
         except CatalogError as exc:
             pytest.fail(f"bfd_locust: {exc}", pytrace=False)
         settings = dataclasses.replace(session.settings, compare=None, no_store=True)
+        suite = effective_suite(suite, settings)
+        session.announce_workers(suite)
         result = session.execute(
-            effective_suite(suite, settings),
+            suite,
             settings,
             store=None,
             thresholds=session.thresholds_for(suite),

@@ -259,6 +259,35 @@ class ErrorCount:
 
 
 @dataclass(frozen=True)
+class WorkerCount:
+    """How many of Locust's workers ran a distributed run (our addition; not part of the hash, so
+    a suite's history stays comparable when it scales out)."""
+
+    expected: int
+    """Workers the master waited for."""
+    started: int
+    """Workers connected when the users started."""
+    finished: int
+    """Of those, workers still connected when the run ended (the rest missed heartbeats or quit)."""
+
+    @property
+    def lost(self) -> int:
+        return max(self.started - self.finished, 0)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"expected": self.expected, "started": self.started, "finished": self.finished}
+
+    @classmethod
+    def from_json(cls, data: Any, where: str) -> WorkerCount:
+        obj = _object(data, where)
+        return cls(
+            expected=_int(obj, "expected", where),
+            started=_int(obj, "started", where),
+            finished=_int(obj, "finished", where),
+        )
+
+
+@dataclass(frozen=True)
 class Record:
     """One run's statistics: the seed's three keys plus our optional additions."""
 
@@ -272,6 +301,8 @@ class Record:
     errors: tuple[ErrorCount, ...] = ()
     timeline: Timeline | None = None
     """The run over its own time, one sample per progress interval (our addition)."""
+    workers: WorkerCount | None = None
+    """Set for a run on Locust's master/worker engine; None for one machine (or `--processes`)."""
     extra: Mapping[str, Any] = field(default_factory=dict)
     """Top-level keys this version does not know, kept so a round trip loses nothing."""
 
@@ -311,6 +342,8 @@ class Record:
             data["errors"] = [error.to_json() for error in self.errors]
         if self.timeline is not None:
             data[TIMELINE_KEY] = self.timeline.to_json()
+        if self.workers is not None:
+            data["workers"] = self.workers.to_json()
         for key, value in self.extra.items():
             data.setdefault(key, value)
         return data
@@ -336,6 +369,7 @@ class Record:
             "histograms",
             "errors",
             TIMELINE_KEY,
+            "workers",
         }
         timeline = None
         if obj.get(TIMELINE_KEY) is not None:
@@ -359,6 +393,9 @@ class Record:
                 for i, e in enumerate(_optional_list(obj, "errors", where))
             ),
             timeline=timeline,
+            workers=None
+            if obj.get("workers") is None
+            else WorkerCount.from_json(obj["workers"], f"{where}.workers"),
             extra={k: v for k, v in obj.items() if k not in known},
         )
 

@@ -20,6 +20,7 @@ from pytest_bfd_locust.hosts import is_http_url
 from pytest_bfd_locust.secret_values import secret_forms
 from pytest_bfd_locust.tags import TAG_PATTERN
 from pytest_bfd_locust.timespan import TimespanError, parse_timespan
+from pytest_bfd_locust.workers import MasterBind, MasterBindError, parse_master_bind
 
 DEFAULT_MAX_USERS = 10_000
 """Beyond this a single machine's Locust runs out of memory long before it measures anything useful."""
@@ -98,6 +99,13 @@ def tag(text: str) -> str:
 def processes(text: str) -> int:
     expected = "a number of processes >= 1 (or -1: one per core)"
     return int(_bounded(text, int, expected, lambda value: value >= 1 or value == -1))
+
+
+def master_bind(text: str) -> MasterBind:
+    try:
+        return parse_master_bind(text)
+    except MasterBindError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def compare_mode(text: str) -> BaselineKind:
@@ -205,6 +213,38 @@ OPTIONS: tuple[OptionSpec, ...] = (
         "Run Locust with N worker processes on this machine (-1: one per core).",
         processes,
         metavar="N",
+    ),
+    OptionSpec(
+        "--bfd-expect-workers",
+        "expect_workers",
+        "Run Locust as a master and wait for N workers (locust --worker -f - --master-host H "
+        "--master-port P, on this or other machines) before starting the users; overrides the "
+        "catalog's workers.expect.",
+        positive_int,
+        metavar="N",
+    ),
+    OptionSpec(
+        "--bfd-master-bind",
+        "master_bind",
+        "Where the master listens for workers (default 127.0.0.1:5557, this machine only; "
+        "0.0.0.0:PORT accepts other machines: keep that port private, it is unauthenticated).",
+        master_bind,
+        metavar="HOST:PORT",
+    ),
+    OptionSpec(
+        "--bfd-worker-wait",
+        "worker_wait",
+        "Seconds to wait for the expected workers before the suite fails (default 60); "
+        "counted into the run's deadline.",
+        positive_float,
+        metavar="SECONDS",
+    ),
+    OptionSpec(
+        "--bfd-allow-worker-loss",
+        "allow_worker_loss",
+        "A worker lost mid-run does not fail the suite (the record still says how many finished).",
+        boolean,
+        kind="flag",
     ),
     OptionSpec(
         "--bfd-locust-arg",
@@ -359,6 +399,10 @@ class BfdSettings:
     spawned_runtime: int | None = None
     only_summary: bool = False
     processes: int | None = None
+    expect_workers: int | None = None
+    master_bind: MasterBind | None = None
+    worker_wait: float | None = None
+    allow_worker_loss: bool = False
     locust_args: tuple[str, ...] = ()
     environment: str = "local"
     store: str = "file://.bfd-stats"
@@ -445,6 +489,11 @@ def resolve(
             values[spec.name] = _from_text(spec, str(ini_value), f"{ini_source} key {spec.ini_key}")
             from_ini.add(spec.name)
 
+    if values.get("processes") and values.get("expect_workers"):
+        raise SettingsError(
+            "--bfd-processes and --bfd-expect-workers cannot be combined: --bfd-processes starts "
+            "workers on this machine, --bfd-expect-workers waits for workers started elsewhere"
+        )
     cwd = invocation_dir or Path.cwd()
 
     def absolute(name: str, value: str) -> Path:
@@ -475,6 +524,10 @@ def resolve(
         spawned_runtime=values.get("spawned_runtime"),
         only_summary=bool(values.get("only_summary", False)),
         processes=values.get("processes"),
+        expect_workers=values.get("expect_workers"),
+        master_bind=values.get("master_bind"),
+        worker_wait=values.get("worker_wait"),
+        allow_worker_loss=bool(values.get("allow_worker_loss", False)),
         locust_args=tuple(values.get("locust_arg", ())),
         environment=values.get("env", "local"),
         store=store,

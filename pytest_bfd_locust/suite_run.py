@@ -37,6 +37,7 @@ from pytest_bfd_locust.validation import (
     validate,
     validation_status,
 )
+from pytest_bfd_locust.workers import Workers
 
 
 def effective_suite(suite: Suite, settings: BfdSettings) -> Suite:
@@ -49,6 +50,22 @@ def effective_suite(suite: Suite, settings: BfdSettings) -> Suite:
         spawned_runtime=suite.spawned_runtime
         if settings.spawned_runtime is None
         else settings.spawned_runtime,
+        workers=effective_workers(suite.workers, settings),
+    )
+
+
+def effective_workers(workers: Workers | None, settings: BfdSettings) -> Workers | None:
+    """The catalog's `workers:` block with the command line's worker options over it."""
+    if workers is None:
+        if settings.expect_workers is None:
+            return None
+        workers = Workers(expect=settings.expect_workers)
+    return replace(
+        workers,
+        expect=settings.expect_workers or workers.expect,
+        master_bind=settings.master_bind or workers.master_bind,
+        wait=settings.worker_wait or workers.wait,
+        allow_loss=settings.allow_worker_loss or workers.allow_loss,
     )
 
 
@@ -59,7 +76,10 @@ def validation_rules(suite: Suite) -> ValidationRules:
             name: getattr(suite.sla, name) for name in SLA_PERCENTILES if getattr(suite.sla, name) is not None
         }
     return ValidationRules(
-        max_fail_ratio=suite.max_fail_ratio, sla_ms=sla, failsafe_avg_ms=suite.failsafe_avg_ms
+        max_fail_ratio=suite.max_fail_ratio,
+        sla_ms=sla,
+        failsafe_avg_ms=suite.failsafe_avg_ms,
+        allow_worker_loss=suite.workers is not None and suite.workers.allow_loss,
     )
 
 
@@ -154,6 +174,16 @@ def execute_suite(
     (`<artifacts>/<suite>/<UTC time>-<run id>/`, see `run_dirs`), so parallel sessions and
     two catalogs with the same suite name never overwrite each other.
     """
+    if suite.workers is not None and settings.processes:
+        return SuiteResult(
+            suite=suite,
+            run=None,
+            record=None,
+            errors=(
+                f"the suite waits for {suite.workers.expect} workers (its catalog's workers block) and "
+                f"--bfd-processes {settings.processes} was given: use one or the other",
+            ),
+        )
     refused = load_limit_errors(
         suite.users, suite.spawn_rate, max_users=settings.max_users, max_spawn_rate=settings.max_spawn_rate
     )
@@ -196,6 +226,7 @@ def execute_suite(
     notes: list[str] = list(prune_notes)
     if run.report_error:
         notes.append(run.report_error)
+    notes.extend(run.notes)
     if run.record is None:
         # A run refused before any load (no host) says only why; anything else is a failed run.
         reason = (
@@ -204,6 +235,11 @@ def execute_suite(
         return SuiteResult(suite=suite, run=run, record=None, errors=(reason,), notes=tuple(notes))
 
     validation = validate(run.record, validation_rules(suite), abort_reason=run.abort_reason)
+    workers = run.record.workers
+    if workers is not None and workers.lost and suite.workers is not None and suite.workers.allow_loss:
+        notes.append(
+            f"{workers.finished} of {workers.started} workers finished the run (worker loss allowed)"
+        )
     errors: list[str] = [] if run.error is None else [f"Locust run failed: {run.error}"]
     if run.interrupted_requests and run.record.totals.num_requests == 0:
         errors.append(
@@ -298,6 +334,7 @@ def _run_request(suite: Suite, settings: BfdSettings, artifacts_dir: Path, run_i
         cwd=suite.catalog.parent,
         grace_seconds=settings.timeout_grace,
         run_id=run_id,
+        workers=suite.workers,
     )
 
 

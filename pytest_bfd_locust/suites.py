@@ -21,6 +21,13 @@ import yaml
 from pytest_bfd_locust.hosts import is_http_url
 from pytest_bfd_locust.tags import TAG_PATTERN
 from pytest_bfd_locust.timespan import TimespanError, parse_timespan
+from pytest_bfd_locust.workers import (
+    DEFAULT_MASTER_BIND,
+    DEFAULT_WORKER_WAIT,
+    MasterBindError,
+    Workers,
+    parse_master_bind,
+)
 
 NAME_PATTERN = re.compile(r"(?!\.+$)[A-Za-z0-9_.-]+")
 """A suite name: it becomes part of the pytest item id and a directory name under the artifacts
@@ -48,10 +55,12 @@ SUITE_KEYS: tuple[str, ...] = (
     "locust_args",
     "env",
     "target",
+    "workers",
 )
 DEFAULTS_KEYS: tuple[str, ...] = tuple(key for key in SUITE_KEYS if key != "name")
 SLA_KEYS: tuple[str, ...] = ("p50", "p95", "p99")
 TARGET_KEYS: tuple[str, ...] = ("command", "ready_url", "ready_timeout")
+WORKERS_KEYS: tuple[str, ...] = ("expect", "master_bind", "wait", "allow_loss")
 
 DEFAULT_USERS = 1
 DEFAULT_SPAWN_RATE = 1.0
@@ -108,6 +117,8 @@ class Suite:
     locust_args: tuple[str, ...] = ()
     env: Mapping[str, str] = field(default_factory=dict)
     target: Target | None = None
+    workers: Workers | None = None
+    """Run as Locust's master and spread the users over workers; None: one machine."""
     line: int | None = None
     """1-based line of the suite in its catalog (None for a plain locustfile), for reports."""
 
@@ -269,6 +280,8 @@ def _parse_suite(raw: object, index: int, defaults: Mapping[Any, Any], file: Pat
     ctx = _SuiteContext(file, name, from_defaults)
     if "env" in defaults and "env" in raw:
         merged["env"] = _merge_env(defaults["env"], raw["env"], ctx)
+    if isinstance(defaults.get("workers"), dict) and isinstance(raw.get("workers"), dict):
+        merged["workers"] = {**defaults["workers"], **raw["workers"]}
 
     if "locustfile" not in merged:
         raise ctx.error("locustfile", "missing; every suite needs a locustfile")
@@ -307,6 +320,7 @@ def _parse_suite(raw: object, index: int, defaults: Mapping[Any, Any], file: Pat
         locust_args=_string_list(merged.get("locust_args", []), "locust_args", ctx, allow_empty=True),
         env=_env(merged.get("env", {}), ctx),
         target=target,
+        workers=_optional(merged, "workers", _parse_workers, ctx),
     )
 
 
@@ -574,6 +588,51 @@ def _parse_target(value: object, ctx: _SuiteContext) -> Target:
             exclusive=True,
         ),
     )
+
+
+def _parse_workers(value: object, ctx: _SuiteContext) -> Workers:
+    if not isinstance(value, dict):
+        raise ctx.error("workers", f"expected a mapping such as {{expect: 4}}, got {value!r}")
+    for key in value:
+        if key not in WORKERS_KEYS:
+            raise ctx.error(f"workers.{key}", _unknown_key_message(key, WORKERS_KEYS))
+    expect = value.get("expect")
+    if expect is None:
+        raise ctx.error("workers.expect", "missing; how many workers the suite waits for")
+    if isinstance(expect, bool) or not isinstance(expect, int) or expect < 1:
+        raise ctx.error("workers.expect", f"expected a whole number >= 1, got {expect!r}")
+    bind = DEFAULT_MASTER_BIND
+    if value.get("master_bind") is not None:
+        if not isinstance(value["master_bind"], str):
+            raise ctx.error(
+                "workers.master_bind", f"expected HOST:PORT as a string, got {value['master_bind']!r}"
+            )
+        try:
+            bind = parse_master_bind(value["master_bind"])
+        except MasterBindError as exc:
+            raise ctx.error("workers.master_bind", str(exc)) from None
+    allow_loss = value.get("allow_loss", False)
+    if not isinstance(allow_loss, bool):
+        raise ctx.error("workers.allow_loss", f"expected true or false, got {allow_loss!r}")
+    return Workers(
+        expect=expect,
+        master_bind=bind,
+        wait=_seconds(value.get("wait", DEFAULT_WORKER_WAIT), "workers.wait", ctx),
+        allow_loss=allow_loss,
+    )
+
+
+def _seconds(value: object, key: str, ctx: _SuiteContext) -> float:
+    """Seconds as a number (> 0) or a Locust timespan such as 90s or 2m."""
+    if isinstance(value, str):
+        try:
+            seconds = float(parse_timespan(value, key))
+        except TimespanError as exc:
+            raise ctx.error(key, exc.reason) from None
+        if seconds <= 0:
+            raise ctx.error(key, f"must be > 0, got {value!r}")
+        return seconds
+    return _number(value, key, ctx, minimum=0.0, exclusive=True)
 
 
 def _describe_yaml_error(exc: yaml.YAMLError) -> str:

@@ -22,6 +22,8 @@ class ValidationRules:
     sla_ms: Mapping[str, int] = field(default_factory=dict)
     """SLA name (p50, p95, p99) -> limit in ms on the totals."""
     failsafe_avg_ms: float = 10000.0
+    allow_worker_loss: bool = False
+    """A distributed run that lost a worker mid-run still passes (the record says how many finished)."""
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,15 @@ def validate(
                 "failsafe",
                 f"average response time <= {rules.failsafe_avg_ms:g} ms",
                 f"run aborted ({abort_reason})",
+            )
+        )
+    workers = record.workers
+    if workers is not None and workers.lost and not rules.allow_worker_loss:
+        failures.append(
+            ValidationFailure(
+                "workers",
+                "every worker to finish (--bfd-allow-worker-loss or workers.allow_loss accepts a loss)",
+                f"{workers.finished} of {workers.started} workers finished",
             )
         )
     if totals.num_requests == 0:

@@ -34,3 +34,45 @@ def one_request_locustfile(path: str, *, wait: float = 0.01) -> str:
         "    def request(self):\n"
         f"        self.client.get({path!r}, name={name!r})\n"
     )
+
+
+COUNTS_ENV = "BFD_TEST_WORKER_COUNTS"
+"""Set in a test's worker processes: the directory where each worker says what it did."""
+
+COUNTING_LOCUSTFILE = f"""
+import os
+from pathlib import Path
+
+from locust import HttpUser, constant, events, task
+from locust.runners import WorkerRunner
+
+requests_made = 0
+
+
+def counts_dir():
+    return Path(os.environ[{COUNTS_ENV!r}]) if {COUNTS_ENV!r} in os.environ else None
+
+
+@events.request.add_listener
+def count(**kwargs):
+    global requests_made
+    requests_made += 1
+    if requests_made == 1 and counts_dir() is not None:
+        (counts_dir() / f"started-{{os.getpid()}}").touch()
+
+
+@events.quitting.add_listener
+def report(environment, **kwargs):
+    if isinstance(environment.runner, WorkerRunner) and counts_dir() is not None:
+        (counts_dir() / f"requests-{{os.getpid()}}").write_text(str(requests_made))
+
+
+class Api(HttpUser):
+    wait_time = constant(0.01)
+
+    @task
+    def patient(self):
+        self.client.get("/v2/fhir/Patient?_id=1", name="/v2/fhir/Patient")
+"""
+"""Users asking for a patient; a worker running it (with COUNTS_ENV set) writes `started-<pid>` at
+its first request and `requests-<pid>` (how many it made, counted by itself) when it quits."""

@@ -23,6 +23,10 @@ class ChildControl:
     spawned_runtime: int
     failsafe_avg_ms: float
     progress_interval: float = 1.0
+    expect_workers: int | None = None
+    """Set when the child is the master of workers started elsewhere."""
+    worker_wait: float = 60.0
+    """Seconds the master waits for `expect_workers` before it gives up."""
 
     def write(self, path: Path) -> None:
         path.write_text(json.dumps(asdict(self)), encoding="utf-8")

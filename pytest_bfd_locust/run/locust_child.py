@@ -20,6 +20,11 @@ naming a JSON file of `ChildControl` fields. It behaves exactly like the `locust
   connections and never answers is then named as such, not only as "0 requests".
 
 Only the master (or local) runner collects; `--processes` workers just run users.
+
+As the master of a suite that expects workers (`ChildControl.expect_workers`), it first waits up to
+`worker_wait` seconds for them; when they do not all come, it writes `{"record": null, "error":
+"expected N workers, M connected after S s"}` and exits. The record says how many workers started
+the run and how many were still connected at its end (Locust's heartbeats decide which are lost).
 """
 
 from __future__ import annotations
@@ -42,7 +47,7 @@ from locust.clients import HttpSession
 from locust.contrib.fasthttp import FastHttpSession
 from locust.env import Environment
 from locust.html import get_html_report, process_html_filename
-from locust.runners import WorkerRunner
+from locust.runners import STATE_MISSING, MasterRunner, WorkerRunner
 from locust.stats import StatsEntry
 
 from pytest_bfd_locust.atomic_file import write_atomically
@@ -54,12 +59,16 @@ from pytest_bfd_locust.record import (
     Record,
     RecordMetadata,
     TaskStats,
+    WorkerCount,
     record_hash,
     sort_tasks,
 )
 from pytest_bfd_locust.run.child_control import CONTROL_ENV, ChildControl
 from pytest_bfd_locust.timeline import Timeline, TimelineSample, sample_interval
 from pytest_bfd_locust.timespan import parse_timespan
+from pytest_bfd_locust.workers import missing_workers_message
+
+WORKER_POLL_S = 0.1
 
 
 class ChildSession:
@@ -76,12 +85,16 @@ class ChildSession:
         """(monotonic time, requests, total response time, histogram) at the last sample."""
         self.html_file: str | None = None
         self.interrupted_requests = 0
+        self.started_workers: frozenset[str] | None = None
+        self.finished_workers: frozenset[str] | None = None
 
     def register(self) -> None:
         events.init_command_line_parser.add_listener(self.on_parser)
         events.init.add_listener(self.on_init)
         events.spawning_complete.add_listener(self.on_spawning_complete)
         events.quitting.add_listener(self.on_quitting)
+        events.test_start.add_listener(self.on_test_start)
+        events.test_stopping.add_listener(self.on_test_stopping)
 
     def on_parser(self, parser: LocustArgumentParser, **_: Any) -> None:
         # A seed suite adds its own --spawned-runtime after us; "resolve" lets its definition win
@@ -126,6 +139,48 @@ class ChildSession:
         # whose shape never ends would die at the runner's deadline without its statistics.
         # Quitting the runner lets Locust shut down normally, and `on_quitting` writes the result.
         gevent.signal_handler(signal.SIGTERM, self.stop, environment, None)
+        if isinstance(environment.runner, MasterRunner) and self.control.expect_workers:
+            # Blocking here, before Locust's own (unbounded) wait, keeps the wait bounded and lets
+            # the failure say how many workers came. The runner's greenlets accept them meanwhile.
+            self.await_workers(environment.runner)
+
+    def await_workers(self, runner: MasterRunner) -> None:
+        expected = self.control.expect_workers or 0
+        since = time.monotonic()
+        while (connected := runner.worker_count) < expected:
+            waited = time.monotonic() - since
+            if waited >= self.control.worker_wait:
+                message = missing_workers_message(expected, connected, waited)
+                payload = {"record": None, "abort_reason": None, "error": message}
+                write_atomically(Path(self.control.result_path), json.dumps(payload))
+                print(f"pytest-bfd-locust: {message}; stopping", file=sys.stderr, flush=True)
+                runner.quit()  # tells the workers that did come to quit
+                sys.exit(1)
+            gevent.sleep(WORKER_POLL_S)
+        print(
+            f"pytest-bfd-locust: {connected} workers connected after {time.monotonic() - since:.1f} s",
+            file=sys.stderr,
+            flush=True,
+        )
+
+    def on_test_start(self, environment: Environment, **_: Any) -> None:
+        if isinstance(environment.runner, MasterRunner) and self.started_workers is None:
+            self.started_workers = _live_workers(environment.runner)
+
+    def on_test_stopping(self, environment: Environment, **_: Any) -> None:
+        # Taken when the run stops, before Locust tells its workers to quit (they leave then).
+        if isinstance(environment.runner, MasterRunner) and self.finished_workers is None:
+            self.finished_workers = _live_workers(environment.runner)
+
+    def worker_count(self, environment: Environment) -> WorkerCount | None:
+        runner = environment.runner
+        if not isinstance(runner, MasterRunner) or not self.control.expect_workers:
+            return None
+        started = self.started_workers or frozenset()
+        finished = self.finished_workers if self.finished_workers is not None else _live_workers(runner)
+        return WorkerCount(
+            expected=self.control.expect_workers, started=len(started), finished=len(started & finished)
+        )
 
     def on_spawning_complete(self, user_count: int, **_: Any) -> None:
         if self.spawned_at is not None:
@@ -177,6 +232,7 @@ class ChildSession:
             "num_failures": total.num_failures,
             "current_rps": round(total.total_rps, 1),
             "avg_response_time": round(total.avg_response_time, 1),
+            "workers": runner.worker_count if isinstance(runner, MasterRunner) else None,
         }
 
     def sample(self, environment: Environment, total: StatsEntry) -> TimelineSample:
@@ -227,7 +283,7 @@ class ChildSession:
     def on_quitting(self, environment: Environment, **_: Any) -> None:
         if isinstance(environment.runner, WorkerRunner):
             return
-        record = build_record(environment, self.control)
+        record = build_record(environment, self.control, workers=self.worker_count(environment))
         if self.samples:
             record = replace(
                 record,
@@ -270,6 +326,11 @@ def write_html_report(environment: Environment, path: Path) -> None:
         stream.write(html)
 
 
+def _live_workers(runner: MasterRunner) -> frozenset[str]:
+    """Workers connected now: Locust marks one that missed its heartbeats missing, or drops it."""
+    return frozenset(node.id for node in runner.clients.all if node.state != STATE_MISSING)
+
+
 def _parse_runtime(text: str) -> int:
     return parse_timespan(text, "--spawned-runtime")
 
@@ -292,7 +353,9 @@ def task_stats(entry: StatsEntry) -> TaskStats:
     )
 
 
-def build_record(environment: Environment, control: ChildControl) -> Record:
+def build_record(
+    environment: Environment, control: ChildControl, *, workers: WorkerCount | None = None
+) -> Record:
     """The record of the finished run, from Locust's (on a master: aggregated) statistics."""
     stats = environment.stats
     options = environment.parsed_options
@@ -341,6 +404,7 @@ def build_record(environment: Environment, control: ChildControl) -> Record:
         host=host_without_credentials(environment.host),
         histograms=tuple(histograms),
         errors=tuple(errors),
+        workers=workers,
     )
 
 

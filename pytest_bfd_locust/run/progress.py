@@ -18,6 +18,8 @@ class Progress:
     current_rps: float
     avg_response_time: float
     spawned_elapsed: float | None = None
+    workers: int | None = None
+    """Workers connected to the master; None when the run is not distributed."""
 
     @classmethod
     def from_line(cls, line: str) -> Progress | None:
@@ -34,15 +36,31 @@ class Progress:
                 spawned_elapsed=None
                 if data.get("spawned_elapsed") is None
                 else float(data["spawned_elapsed"]),
+                workers=None if data.get("workers") is None else int(data["workers"]),
             )
         except (ValueError, KeyError, TypeError, OverflowError):
             return None
 
 
-def format_progress(suite: str, progress: Progress, *, expected_seconds: float, target_users: int) -> str:
-    """`[bfd] demo  12s/35s  users 10/10  reqs 1234  fails 0  98.5 req/s  avg 4 ms`"""
+def format_progress(
+    suite: str,
+    progress: Progress,
+    *,
+    expected_seconds: float,
+    target_users: int,
+    expected_workers: int | None = None,
+) -> str:
+    """`[bfd] demo  12s/35s  users 10/10  reqs 1234  fails 0  98.5 req/s  avg 4 ms`
+
+    A distributed run adds `workers 2/2` after the elapsed time.
+    """
+    workers = (
+        f"  workers {progress.workers}/{expected_workers}"
+        if expected_workers is not None and progress.workers is not None
+        else ""
+    )
     return (
-        f"[bfd] {suite}  {progress.elapsed:.0f}s/{expected_seconds:.0f}s"
+        f"[bfd] {suite}  {progress.elapsed:.0f}s/{expected_seconds:.0f}s{workers}"
         f"  users {progress.users}/{target_users}"
         f"  reqs {progress.num_requests}"
         f"  fails {progress.num_failures}"

@@ -26,6 +26,8 @@ from pytest_bfd_locust.run.log_tail import LOG_TAIL_LINES, log_tail
 from pytest_bfd_locust.run.parent_watch import watched_command
 from pytest_bfd_locust.run.process_group import stop_process_group
 from pytest_bfd_locust.run.progress import Progress
+from pytest_bfd_locust.run.worker_log import read_worker_warnings
+from pytest_bfd_locust.workers import Workers
 
 STOP_GRACE_S = 5.0
 """Seconds Locust gets after SIGTERM to write its result before its process group is killed."""
@@ -54,11 +56,29 @@ class RunRequest:
     progress_interval: float = 1.0
     run_id: str | None = None
     """None: a fresh one. The caller passes its own when it names the run directory after it."""
+    workers: Workers | None = None
+    """Run as Locust's master and wait for workers started elsewhere; None: this machine only."""
 
     @property
     def expected_seconds(self) -> float:
         """Spawn time plus spawned runtime: how long a healthy run lasts."""
         return self.users / self.spawn_rate + self.spawned_runtime
+
+    @property
+    def worker_wait(self) -> float:
+        return self.workers.wait if self.workers is not None else 0.0
+
+    @property
+    def deadline_seconds(self) -> float:
+        """When the run is stopped: the wait for workers, the run itself, and the grace."""
+        return self.worker_wait + self.expected_seconds + self.grace_seconds
+
+    def describe_deadline(self) -> str:
+        wait = f"worker wait {self.worker_wait:.0f} s + " if self.workers is not None else ""
+        return (
+            f"{self.deadline_seconds:.0f} s ({wait}spawn time + spawned runtime "
+            f"{self.expected_seconds:.0f} s + grace {self.grace_seconds:.0f} s)"
+        )
 
 
 @dataclass(frozen=True)
@@ -79,6 +99,8 @@ class RunOutcome:
     """Why Locust's HTML report could not be written (the record was written before it)."""
     interrupted_requests: int = 0
     """Requests still waiting for an answer when the run ended (a target that never answers)."""
+    notes: tuple[str, ...] = ()
+    """What Locust's master warned about its workers (another Locust version, CPU, ...)."""
 
     def log_tail(self, lines: int = LOG_TAIL_LINES) -> str:
         return log_tail(self.log_path, lines, name="Locust log")
@@ -108,6 +130,17 @@ def locust_command(request: RunRequest, html_path: Path) -> list[str]:
         argv.append("--only-summary")
     if request.processes:
         argv += ["--processes", str(request.processes)]
+    if request.workers is not None:
+        bind = request.workers.master_bind
+        argv += [
+            "--master",
+            "--expect-workers",
+            str(request.workers.expect),
+            "--master-bind-host",
+            bind.locust_host,
+            "--master-bind-port",
+            str(bind.port),
+        ]
     argv += list(request.locust_args)
     return argv
 
@@ -175,6 +208,8 @@ def run_suite(
         spawned_runtime=request.spawned_runtime,
         failsafe_avg_ms=request.failsafe_avg_ms,
         progress_interval=request.progress_interval,
+        expect_workers=request.workers.expect if request.workers is not None else None,
+        worker_wait=request.worker_wait,
     )
     control.write(control_path)
     env = {
@@ -187,7 +222,7 @@ def run_suite(
     child_path = child_pythonpath(env.get("PYTHONPATH"), package_root(), site_directories())
     if child_path is not None:
         env["PYTHONPATH"] = child_path
-    deadline_seconds = request.expected_seconds + request.grace_seconds
+    deadline_seconds = request.deadline_seconds
     started = time.monotonic()
     timed_out = False
     progress = ProgressTail(progress_path, on_progress)
@@ -221,10 +256,7 @@ def run_suite(
     if timed_out:
         # Locust answers SIGTERM by shutting down, which still writes the statistics it has: they
         # are kept (the run fails either way).
-        error = (
-            f"Locust did not finish within {deadline_seconds:.0f} s (spawn time + spawned runtime "
-            f"{request.expected_seconds:.0f} s + grace {request.grace_seconds:.0f} s) and was stopped"
-        )
+        error = f"Locust did not finish within {request.describe_deadline()} and was stopped"
     return RunOutcome(
         result.record,
         exit_code,
@@ -235,6 +267,7 @@ def run_suite(
         duration,
         report_error=result.report_error,
         interrupted_requests=result.interrupted_requests,
+        notes=read_worker_warnings(log_path) if request.workers is not None else (),
     )
 
 
@@ -256,7 +289,7 @@ def _read_result(path: Path, exit_code: int | None) -> _ChildResult:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
         if data.get("setup_error"):
-            # The child refused before any load (no host): that is the whole story.
+            # The child refused before any load (no host, workers that did not come): that is all.
             return _ChildResult(error=str(data["setup_error"]))
         return _ChildResult(
             record=Record.from_json(data["record"], f"{path}: record"),

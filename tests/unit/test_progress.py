@@ -34,7 +34,7 @@ REPORT = {
             Progress(3.0, 10, 1234, 3, 0.0, 0.0, 2.5),
         ),
         # Keys a newer child may add are ignored.
-        (json.dumps({**REPORT, "workers": 4}), Progress(12.34, 10, 1234, 3, 98.5, 4.2, spawned_elapsed=2.5)),
+        (json.dumps({**REPORT, "cpu": 4}), Progress(12.34, 10, 1234, 3, 98.5, 4.2, spawned_elapsed=2.5)),
     ],
     ids=["full", "not-yet-spawned", "no-spawned-key", "whole-numbers", "extra-key"],
 )
