@@ -6,20 +6,31 @@ prints both and their ratios. Plain Locust's `--run-time` counts spawning while 
 runtime starts after it, so the runs differ slightly in length; the fair wall-time figure is the
 overhead around the load: wall time minus the run's own duration (first to last request). Run by hand:
 
-    .venv/bin/python bench/overhead.py [--rounds 5] [--users 10] [--runtime 5]
+    .venv/bin/python bench/overhead.py [--rounds 5] [--users 10] [--runtime 5] [--workers 2]
+        [--host URL --path /]
 
 Aim (issue 2): at most 1 s of extra wall time per suite, at least 95 % of plain Locust's requests/s.
+
+`--workers N` adds, in every round, the same suite through the plugin as Locust's master with N local
+`locust --worker -f -` processes (issue 12), and prints their requests/s against the one-process
+run of the same round. `--host` (with `--path`, the one path requested) loads a server already
+running on 127.0.0.1 (nginx, say) instead of the in-process demo target, which is the bottleneck
+long before Locust is.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import os
+import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -29,6 +40,18 @@ from examples.demo_target import start_server  # noqa: E402
 from tests.locustfiles import patient_and_coverage_locustfile  # noqa: E402
 
 LOCUSTFILE = patient_and_coverage_locustfile(user_class="FastHttpUser", wait=0.005, patient_id=7)
+LOCUST = Path(sys.executable).with_name("locust")
+
+
+def one_path_locustfile(path: str) -> str:
+    return (
+        "from locust import FastHttpUser, constant, task\n\n\n"
+        "class Api(FastHttpUser):\n"
+        "    wait_time = constant(0)  # the generator, not a wait, is the limit\n\n"
+        "    @task\n"
+        "    def get(self):\n"
+        f"        self.client.get({path!r})\n"
+    )
 
 
 def plain_locust(workdir: Path, host: str, users: int, runtime: int) -> tuple[float, float, float]:
@@ -67,7 +90,9 @@ def plain_locust(workdir: Path, host: str, users: int, runtime: int) -> tuple[fl
     return wall, last - start, requests / (last - start)
 
 
-def plugin(workdir: Path, host: str, users: int, runtime: int) -> tuple[float, float, float]:
+def plugin(
+    workdir: Path, host: str, users: int, runtime: int, extra: tuple[str, ...] = ()
+) -> tuple[float, float, float]:
     """Wall seconds, load duration and requests/s of `pytest --bfd-suite` running the same suite."""
     (workdir / "suites.yaml").write_text(
         f"suites:\n  - name: bench\n    locustfile: api.py\n    host: {host}\n"
@@ -91,6 +116,7 @@ def plugin(workdir: Path, host: str, users: int, runtime: int) -> tuple[float, f
             "no:cacheprovider",
             "--bfd-progress",
             "0",
+            *extra,
         ],
         capture_output=True,
         text=True,
@@ -103,6 +129,53 @@ def plugin(workdir: Path, host: str, users: int, runtime: int) -> tuple[float, f
     return wall, float(record["metadata"]["total_runtime"]), float(record["totals"]["total_reqs_per_second"])
 
 
+@contextlib.contextmanager
+def local_workers(workdir: Path, count: int) -> Iterator[int]:
+    """`count` workers waiting for a master on a free loopback port (yielded); stopped by PID."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = int(probe.getsockname()[1])
+    workers = []
+    for index in range(count):
+        tmp = workdir / f"worker{index}"  # each its own: `-f -` writes the locustfile there
+        tmp.mkdir(exist_ok=True)
+        command = [
+            str(LOCUST),
+            "--worker",
+            "-f",
+            "-",
+            "--master-host",
+            "127.0.0.1",
+            "--master-port",
+            str(port),
+        ]
+        workers.append(
+            subprocess.Popen(
+                command,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                env={**os.environ, "TMPDIR": str(tmp)},
+            )
+        )
+    try:
+        yield port
+    finally:
+        for worker in workers:
+            try:
+                worker.wait(timeout=10)  # the master tells them to quit at the end of the run
+            except subprocess.TimeoutExpired:
+                worker.kill()
+                worker.wait()
+
+
+def distributed(workdir: Path, host: str, users: int, runtime: int, count: int) -> tuple[float, float, float]:
+    """The plugin's run as Locust's master with `count` local workers."""
+    with local_workers(workdir, count) as port:
+        options = ("--bfd-expect-workers", str(count), "--bfd-master-bind", f"127.0.0.1:{port}")
+        return plugin(workdir, host, users, runtime, options)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -110,20 +183,29 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--users", type=int, default=10)
     parser.add_argument("--runtime", type=int, default=5, help="spawned runtime, seconds")
+    parser.add_argument("--workers", type=int, default=0, help="also run with N local workers")
+    parser.add_argument("--host", help="a server on 127.0.0.1 to load instead of the demo target")
+    parser.add_argument("--path", default="/", help="with --host: the path requested")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp, start_server() as server:
+    if args.host and not args.host.startswith(("http://127.0.0.1", "http://localhost")):
+        parser.error("--host: load goes to 127.0.0.1 only")
+    with tempfile.TemporaryDirectory() as tmp, contextlib.ExitStack() as stack:
+        host = args.host or stack.enter_context(start_server()).url
         workdir = Path(tmp)
-        (workdir / "api.py").write_text(LOCUSTFILE)
+        (workdir / "api.py").write_text(one_path_locustfile(args.path) if args.host else LOCUSTFILE)
         plain_runs: list[tuple[float, float, float]] = []
         plugin_runs: list[tuple[float, float, float]] = []
+        worker_runs: list[tuple[float, float, float]] = []
         for round_number in range(1, args.rounds + 1):
-            plain_runs.append(plain_locust(workdir, server.url, args.users, args.runtime))
-            plugin_runs.append(plugin(workdir, server.url, args.users, args.runtime))
-            print(
-                f"round {round_number}: plain {describe(plain_runs[-1])} | "
-                f"plugin {describe(plugin_runs[-1])}",
-                flush=True,
+            plain_runs.append(plain_locust(workdir, host, args.users, args.runtime))
+            plugin_runs.append(plugin(workdir, host, args.users, args.runtime))
+            line = (
+                f"round {round_number}: plain {describe(plain_runs[-1])} | plugin {describe(plugin_runs[-1])}"
             )
+            if args.workers:
+                worker_runs.append(distributed(workdir, host, args.users, args.runtime, args.workers))
+                line += f" | {args.workers} workers {describe(worker_runs[-1])}"
+            print(line, flush=True)
 
     def median(runs: list[tuple[float, float, float]], index: int) -> float:
         return statistics.median(run[index] for run in runs)
@@ -142,6 +224,13 @@ def main() -> None:
         f"requests/s:       plain {plain_rps:.0f}   plugin {plugin_rps:.0f}   "
         f"ratio {plugin_rps / plain_rps:.3f}"
     )
+    if worker_runs:
+        workers_rps = median(worker_runs, 2)
+        ratios = [w[2] / p[2] for w, p in zip(worker_runs, plugin_runs, strict=True)]
+        print(
+            f"{args.workers} workers:        requests/s {workers_rps:.0f} vs one process {plugin_rps:.0f}   "
+            f"ratio {workers_rps / plugin_rps:.3f} (per round: {', '.join(f'{r:.2f}' for r in ratios)})"
+        )
 
 
 def describe(run: tuple[float, float, float]) -> str:

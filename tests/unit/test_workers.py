@@ -5,6 +5,7 @@ command, the progress line, and the master's warnings picked out of its log."""
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 import textwrap
 from dataclasses import replace
@@ -12,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from pytest_bfd_locust.record import Record, WorkerCount
 from pytest_bfd_locust.run.child_control import ChildControl
@@ -411,3 +413,34 @@ def test_worker_notes_are_capped() -> None:
     line = "[2026-11-25 02:39:48,472] h/ERROR/locust.runners: Got spawning message from unknown worker w{}"
     log = "\n".join(line.format(index) for index in range(MAX_WORKER_NOTES + 5))
     assert len(worker_warnings(log)) == MAX_WORKER_NOTES
+
+
+# --- the documentation's examples ---------------------------------------------------------------
+
+SCALING_DOC = Path(__file__).resolve().parents[2] / "docs" / "scaling.md"
+
+
+def _yaml_blocks(text: str) -> list[str]:
+    return re.findall(r"```yaml\n(.*?)```", text, re.S)
+
+
+def test_scaling_doc_catalog_example_parses(tmp_path: Path) -> None:
+    (catalog_block,) = [block for block in _yaml_blocks(SCALING_DOC.read_text()) if "suites:" in block]
+    (tmp_path / "v2").mkdir()
+    (tmp_path / "v2" / "regression_suite.py").write_text("from locust import HttpUser\n")
+    path = tmp_path / "suites.yaml"
+    path.write_text(catalog_block)
+    (suite,) = load_catalog(path).suites
+    assert suite.workers == Workers(expect=4, master_bind=MasterBind("0.0.0.0", 5557), wait=120.0)
+
+
+def test_scaling_doc_ci_example_starts_workers_that_take_the_locustfile_from_the_master() -> None:
+    (ci_block,) = [block for block in _yaml_blocks(SCALING_DOC.read_text()) if "jobs:" in block]
+    job = yaml.safe_load(ci_block)["jobs"]["load-test"]
+    services = job["services"].values()
+    assert len(services) == 2
+    for service in services:
+        assert service["env"]["LOCUST_MODE_WORKER"] == "true"
+        assert service["env"]["LOCUST_LOCUSTFILE"] == "-"
+    pytest_step = next(step["run"] for step in job["steps"] if step.get("run", "").startswith("pytest "))
+    assert "--bfd-expect-workers 2" in pytest_step
