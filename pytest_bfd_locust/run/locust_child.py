@@ -47,7 +47,7 @@ from locust.clients import HttpSession
 from locust.contrib.fasthttp import FastHttpSession
 from locust.env import Environment
 from locust.html import get_html_report, process_html_filename
-from locust.runners import STATE_MISSING, MasterRunner, WorkerRunner
+from locust.runners import STATE_MISSING, WORKER_REPORT_INTERVAL, MasterRunner, WorkerRunner
 from locust.stats import StatsEntry
 
 from pytest_bfd_locust.atomic_file import write_atomically
@@ -87,6 +87,8 @@ class ChildSession:
         self.interrupted_requests = 0
         self.started_workers: frozenset[str] | None = None
         self.finished_workers: frozenset[str] | None = None
+        self.reported_at: dict[str, float] = {}
+        """Worker id -> when the master last received its statistics."""
 
     def register(self) -> None:
         events.init_command_line_parser.add_listener(self.on_parser)
@@ -95,6 +97,7 @@ class ChildSession:
         events.quitting.add_listener(self.on_quitting)
         events.test_start.add_listener(self.on_test_start)
         events.test_stopping.add_listener(self.on_test_stopping)
+        events.worker_report.add_listener(self.on_worker_report)
 
     def on_parser(self, parser: LocustArgumentParser, **_: Any) -> None:
         # A seed suite adds its own --spawned-runtime after us; "resolve" lets its definition win
@@ -192,7 +195,29 @@ class ChildSession:
         runtime = getattr(environment.parsed_options, "spawned_runtime", None)
         if runtime is None:
             runtime = self.control.spawned_runtime
-        gevent.spawn_later(runtime, self.stop, environment, None)
+        gevent.spawn_later(runtime, self.finish, environment)
+
+    def finish(self, environment: Environment) -> None:
+        """End of the spawned runtime: on a master of workers, collect everything they counted first.
+
+        Locust's own quit gives workers 0.5 s to send their last statistics, which a busy worker
+        misses. Stopping the users first and waiting for one report of each worker after that
+        (they report every few seconds) leaves nothing unsent.
+        """
+        runner = environment.runner
+        if isinstance(runner, MasterRunner) and self.control.expect_workers:
+            stopped_at = time.monotonic()
+            runner.stop()  # waits until the workers say their users have stopped
+            pending = self.finished_workers or frozenset()
+            deadline = time.monotonic() + WORKER_REPORT_INTERVAL + 1
+            while time.monotonic() < deadline and any(
+                self.reported_at.get(worker, 0.0) <= stopped_at for worker in pending
+            ):
+                gevent.sleep(WORKER_POLL_S)
+        self.stop(environment, None)
+
+    def on_worker_report(self, client_id: str, **_: Any) -> None:
+        self.reported_at[client_id] = time.monotonic()
 
     def stop(self, environment: Environment, reason: str | None) -> None:
         if reason and self.abort_reason is None:
