@@ -15,13 +15,14 @@ from typing import Any
 import pytest
 import yaml
 
+from pytest_bfd_locust.compare import default_thresholds_path, read_threshold_file
 from pytest_bfd_locust.record import Record, WorkerCount
 from pytest_bfd_locust.run.child_control import ChildControl
 from pytest_bfd_locust.run.progress import Progress, format_progress
 from pytest_bfd_locust.run.runner import RunRequest, locust_command
 from pytest_bfd_locust.run.worker_log import MAX_WORKER_NOTES, worker_warnings
 from pytest_bfd_locust.settings import BfdSettings, SettingsError, master_bind, resolve
-from pytest_bfd_locust.suite_run import effective_suite, validation_rules
+from pytest_bfd_locust.suite_run import effective_suite, execute_suite, validation_rules
 from pytest_bfd_locust.suites import CatalogError, Suite, load_catalog
 from pytest_bfd_locust.validation import ValidationRules, validate
 from pytest_bfd_locust.workers import (
@@ -444,3 +445,15 @@ def test_scaling_doc_ci_example_starts_workers_that_take_the_locustfile_from_the
         assert service["env"]["LOCUST_LOCUSTFILE"] == "-"
     pytest_step = next(step["run"] for step in job["steps"] if step.get("run", "").startswith("pytest "))
     assert "--bfd-expect-workers 2" in pytest_step
+
+
+def test_catalog_workers_and_processes_option_fail_the_suite_before_any_run(tmp_path: Path) -> None:
+    settings = BfdSettings(processes=2, artifacts=tmp_path / "artifacts")
+    thresholds = read_threshold_file(default_thresholds_path())
+    result = execute_suite(_suite(Workers(expect=3)), settings, store=None, thresholds=thresholds)
+    assert result.failed and result.run is None and result.record is None
+    assert result.errors == (
+        "the suite waits for 3 workers (its catalog's workers block) and --bfd-processes 2 was given: "
+        "use one or the other",
+    )
+    assert not (tmp_path / "artifacts").exists()
