@@ -22,8 +22,8 @@ naming a JSON file of `ChildControl` fields. It behaves exactly like the `locust
 Only the master (or local) runner collects; `--processes` workers just run users.
 
 As the master of a suite that expects workers (`ChildControl.expect_workers`), it first waits up to
-`worker_wait` seconds for them; when they do not all come, it writes `{"record": null, "error":
-"expected N workers, M connected after S s"}` and exits. The record says how many workers started
+`worker_wait` seconds for them; when they do not all come, it writes `{"setup_error": "expected N
+workers, M connected after S s"}` and exits. The record says how many workers started
 the run and how many were still connected at its end (Locust's heartbeats decide which are lost).
 """
 
@@ -154,8 +154,7 @@ class ChildSession:
             waited = time.monotonic() - since
             if waited >= self.control.worker_wait:
                 message = missing_workers_message(expected, connected, waited)
-                payload = {"record": None, "abort_reason": None, "error": message}
-                write_atomically(Path(self.control.result_path), json.dumps(payload))
+                write_atomically(Path(self.control.result_path), json.dumps({"setup_error": message}))
                 print(f"pytest-bfd-locust: {message}; stopping", file=sys.stderr, flush=True)
                 runner.quit()  # tells the workers that did come to quit
                 sys.exit(1)
