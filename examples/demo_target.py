@@ -24,18 +24,22 @@ Test knobs (for the end-to-end tests of the plugin):
 - `GET /slow?ms=N` -- sleeps N ms (at most 600000), then answers 200.
 - `GET /hang` -- never answers: holds the request until the server stops (at most 300 s), then
   closes the connection without a response.
-- `POST /__control` with a JSON object `{"delay_ms": N, "fail_ratio": F}` (either key may be left
-  out to keep its current value) changes every FHIR endpoint from then on: each request first sleeps
-  `delay_ms`, then exactly a `fail_ratio` share of requests (every 1/F-th, counted from the last
-  control change) answers 500. `GET /__control` returns the current settings. This lets a test make
-  the target slower or failing between two runs without restarting it.
+- `POST /__control` with a JSON object `{"delay_ms": N, "fail_ratio": F, "path_delay_ms": {PATH: N}}`
+  (any key may be left out to keep its current value) changes every FHIR endpoint from then on: each
+  request first sleeps `delay_ms` plus the `path_delay_ms` of its path (e.g. `{"/v2/fhir/Coverage":
+  40}` slows that one endpoint; the object replaces the previous one, `{}` clears it), then exactly
+  a `fail_ratio` share of requests (every 1/F-th, counted from the last control change) answers 500.
+  `GET /__control` returns the current settings. This lets a test make the target, or one endpoint
+  of it, slower or failing between two runs without restarting it.
 
-Command line: `python demo_target.py --port PORT [--host 127.0.0.1] [--delay-ms N]`; prints
+Command line: `python demo_target.py --port PORT [--host 127.0.0.1] [--delay-ms N]
+[--path-delay-ms PATH=N ...]`; prints
 `listening on http://HOST:PORT` (flushed) once it accepts connections, so `--port 0` (a free port)
 can be discovered; stops cleanly on SIGTERM or SIGINT.
 
-In-process API for tests: `start_server(port=0, delay_ms=0) -> DemoServer`, which serves from a
-daemon thread and offers `.url`, `.port`, `.control`, `.set_control(delay_ms=..., fail_ratio=...)`,
+In-process API for tests: `start_server(port=0, delay_ms=0, path_delay_ms=None) -> DemoServer`,
+which serves from a daemon thread and offers `.url`, `.port`, `.control`,
+`.set_control(delay_ms=..., fail_ratio=..., path_delay_ms=...)`,
 `.stop()` and use as a context manager.
 """
 
@@ -51,7 +55,7 @@ import sys
 import threading
 import zlib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import FrameType, TracebackType
@@ -83,9 +87,19 @@ class Control:
 
     delay_ms: int = 0
     fail_ratio: float = 0.0
+    path_delay_ms: Mapping[str, int] = field(default_factory=dict)
+    """Extra latency of single endpoints, by request path (`/v2/fhir/Coverage`), on top of `delay_ms`."""
+
+    def delay_for(self, path: str) -> int:
+        """The milliseconds a FHIR request to `path` sleeps before it is answered."""
+        return self.delay_ms + self.path_delay_ms.get(path, 0)
 
     def as_json(self) -> dict[str, Any]:
-        return {"delay_ms": self.delay_ms, "fail_ratio": self.fail_ratio}
+        return {
+            "delay_ms": self.delay_ms,
+            "fail_ratio": self.fail_ratio,
+            "path_delay_ms": dict(self.path_delay_ms),
+        }
 
 
 class ControlError(ValueError):
@@ -94,21 +108,41 @@ class ControlError(ValueError):
 
 def validate_control(current: Control, changes: Mapping[str, Any]) -> Control:
     """Apply `changes` (the JSON body of `POST /__control`) to `current`, validating every key."""
-    unknown = sorted(set(changes) - {"delay_ms", "fail_ratio"})
+    unknown = sorted(set(changes) - {"delay_ms", "fail_ratio", "path_delay_ms"})
     if unknown:
-        raise ControlError(f"unknown control key(s) {unknown}; known keys: delay_ms, fail_ratio")
+        raise ControlError(
+            f"unknown control key(s) {unknown}; known keys: delay_ms, fail_ratio, path_delay_ms"
+        )
     updated = current
     if "delay_ms" in changes:
-        delay = changes["delay_ms"]
-        if isinstance(delay, bool) or not isinstance(delay, int) or not 0 <= delay <= MAX_SLEEP_MS:
-            raise ControlError(f"delay_ms must be an integer from 0 to {MAX_SLEEP_MS}, got {delay!r}")
-        updated = replace(updated, delay_ms=delay)
+        updated = replace(updated, delay_ms=_delay(changes["delay_ms"], "delay_ms"))
+    if "path_delay_ms" in changes:
+        by_path = changes["path_delay_ms"]
+        if not isinstance(by_path, Mapping):
+            example = '{"/v2/fhir/Coverage": 40}'
+            raise ControlError(
+                f"path_delay_ms must be an object of path -> ms (e.g. {example}), got {by_path!r}"
+            )
+        for path in by_path:
+            # Matched against the request's path as routed: no query, no trailing slash.
+            if not path.startswith("/") or "?" in path or (path != "/" and path.endswith("/")):
+                raise ControlError(
+                    f"path_delay_ms: {path!r} is not a request path (starts with /, no query, no trailing /)"
+                )
+        delays = {path: _delay(ms, f"path_delay_ms[{path!r}]") for path, ms in by_path.items()}
+        updated = replace(updated, path_delay_ms=delays)
     if "fail_ratio" in changes:
         ratio = changes["fail_ratio"]
         if isinstance(ratio, bool) or not isinstance(ratio, int | float) or not 0.0 <= ratio <= 1.0:
             raise ControlError(f"fail_ratio must be a number from 0 to 1, got {ratio!r}")
         updated = replace(updated, fail_ratio=float(ratio))
     return updated
+
+
+def _delay(value: Any, key: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_SLEEP_MS:
+        raise ControlError(f"{key} must be an integer from 0 to {MAX_SLEEP_MS}, got {value!r}")
+    return value
 
 
 class _Behaviour:
@@ -130,8 +164,8 @@ class _Behaviour:
             self._counted = 0
             return self._control
 
-    def next_request(self) -> tuple[int, bool]:
-        """The delay for the next FHIR request and whether it must fail.
+    def next_request(self, path: str) -> tuple[int, bool]:
+        """The delay for the next FHIR request (to `path`) and whether it must fail.
 
         Request n fails when floor((n + 1) * ratio) > floor(n * ratio): an exact share, evenly
         spread, so a test asking for 0.5 gets every second request failing rather than a coin toss.
@@ -141,7 +175,7 @@ class _Behaviour:
             self._counted += 1
             ratio = self._control.fail_ratio
             fails = math.floor((n + 1) * ratio) > math.floor(n * ratio)
-            return self._control.delay_ms, fails
+            return self._control.delay_for(path), fails
 
 
 # --- synthetic data -------------------------------------------------------------------------------
@@ -414,7 +448,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.close_connection = True  # answer nothing: the client sees the connection close
 
     def _fhir(self, resource_path: str, params: Mapping[str, str]) -> None:
-        delay_ms, fails = self.server.behaviour.next_request()
+        delay_ms, fails = self.server.behaviour.next_request(f"/v2/fhir/{resource_path}")
         if delay_ms:
             self.server.stopping.wait(delay_ms / 1000)
         if fails:
@@ -537,11 +571,19 @@ class DemoServer:
     def control(self) -> Control:
         return self._httpd.behaviour.control
 
-    def set_control(self, *, delay_ms: int | None = None, fail_ratio: float | None = None) -> Control:
+    def set_control(
+        self,
+        *,
+        delay_ms: int | None = None,
+        fail_ratio: float | None = None,
+        path_delay_ms: Mapping[str, int] | None = None,
+    ) -> Control:
         """Change the FHIR endpoints' behaviour, as `POST /__control` does; returns the new settings."""
         changes: dict[str, Any] = {}
         if delay_ms is not None:
             changes["delay_ms"] = delay_ms
+        if path_delay_ms is not None:
+            changes["path_delay_ms"] = path_delay_ms
         if fail_ratio is not None:
             changes["fail_ratio"] = fail_ratio
         return self._httpd.behaviour.change(changes)
@@ -575,9 +617,16 @@ def _loopback(host: str) -> str:
     return host
 
 
-def start_server(port: int = 0, delay_ms: int = 0, *, host: str = "127.0.0.1") -> DemoServer:
+def start_server(
+    port: int = 0,
+    delay_ms: int = 0,
+    *,
+    host: str = "127.0.0.1",
+    path_delay_ms: Mapping[str, int] | None = None,
+) -> DemoServer:
     """Start the demo target on `host:port` (0: a free port) and return it, already accepting."""
-    behaviour = _Behaviour(validate_control(Control(), {"delay_ms": delay_ms}))
+    initial = {"delay_ms": delay_ms, "path_delay_ms": dict(path_delay_ms or {})}
+    behaviour = _Behaviour(validate_control(Control(), initial))
     return DemoServer(_DemoHTTPServer((_loopback(host), port), behaviour))
 
 
@@ -600,17 +649,39 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
             )
         return int(text)
 
+    def path_delay(text: str) -> tuple[str, int]:
+        path, sep, ms = text.rpartition("=")
+        if not sep or not ms.isdigit():
+            raise argparse.ArgumentTypeError(
+                f"--path-delay-ms is PATH=MS, e.g. /v2/fhir/Coverage=40, got {text!r}"
+            )
+        try:
+            validate_control(Control(), {"path_delay_ms": {path: int(ms)}})
+        except ControlError as error:
+            raise argparse.ArgumentTypeError(f"--path-delay-ms {text!r}: {error}") from None
+        return path, int(ms)
+
     parser = argparse.ArgumentParser(description="A FHIR-like demo target for pytest-bfd-locust.")
     parser.add_argument("--port", type=port, required=True, help="port to listen on; 0 picks a free one")
     parser.add_argument("--host", type=host, default="127.0.0.1", help="loopback address to bind")
     parser.add_argument("--delay-ms", type=delay, default=0, help="initial delay of every FHIR request")
+    parser.add_argument(
+        "--path-delay-ms",
+        type=path_delay,
+        action="append",
+        default=[],
+        metavar="PATH=MS",
+        help="initial extra delay of one FHIR endpoint (repeatable), e.g. /v2/fhir/Coverage=40",
+    )
     return parser.parse_args(argv)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parse_args(argv)
     try:
-        server = start_server(args.port, args.delay_ms, host=args.host)
+        server = start_server(
+            args.port, args.delay_ms, host=args.host, path_delay_ms=dict(args.path_delay_ms)
+        )
     except OSError as error:
         print(f"demo target: cannot listen on {args.host}:{args.port}: {error}", file=sys.stderr)
         return 1

@@ -151,10 +151,10 @@ def test_paging_links_keep_other_search_parameters(server: DemoServer) -> None:
 @pytest.mark.parametrize(
     ("body", "expected"),
     [
-        ({"delay_ms": 5}, {"delay_ms": 5, "fail_ratio": 0.0}),
-        ({"fail_ratio": 0.25}, {"delay_ms": 0, "fail_ratio": 0.25}),
-        ({"delay_ms": 1, "fail_ratio": 1}, {"delay_ms": 1, "fail_ratio": 1.0}),
-        ({}, {"delay_ms": 0, "fail_ratio": 0.0}),
+        ({"delay_ms": 5}, {"delay_ms": 5, "fail_ratio": 0.0, "path_delay_ms": {}}),
+        ({"fail_ratio": 0.25}, {"delay_ms": 0, "fail_ratio": 0.25, "path_delay_ms": {}}),
+        ({"delay_ms": 1, "fail_ratio": 1}, {"delay_ms": 1, "fail_ratio": 1.0, "path_delay_ms": {}}),
+        ({}, {"delay_ms": 0, "fail_ratio": 0.0, "path_delay_ms": {}}),
     ],
 )
 def test_control_post_changes_and_get_returns_settings(
@@ -174,6 +174,10 @@ def test_control_post_changes_and_get_returns_settings(
         ({"fail_ratio": 1.5}, "fail_ratio must be a number from 0 to 1, got 1.5"),
         ({"fail_ratio": None}, "fail_ratio must be a number from 0 to 1, got None"),
         ({"slowness": 3}, "unknown control key(s) ['slowness']"),
+        ({"path_delay_ms": [40]}, "path_delay_ms must be an object of path -> ms"),
+        ({"path_delay_ms": {"/v2/fhir/Coverage?x=1": 4}}, "is not a request path"),
+        ({"path_delay_ms": {"/v2/fhir/Coverage/": 4}}, "is not a request path"),
+        ({"path_delay_ms": {"/v2/fhir/Coverage": -4}}, "path_delay_ms['/v2/fhir/Coverage'] must be an"),
         ([1, 2], "the body must be a JSON object"),
     ],
 )
@@ -184,7 +188,7 @@ def test_control_rejects_bad_settings_and_keeps_the_old_ones(
     status, _, answer = request(server, "/__control", method="POST", body=body)
     assert status == 400
     assert message in answer["error"]
-    assert request(server, "/__control")[2] == {"delay_ms": 2, "fail_ratio": 0.0}
+    assert request(server, "/__control")[2] == {"delay_ms": 2, "fail_ratio": 0.0, "path_delay_ms": {}}
 
 
 def test_control_body_that_is_not_json_is_400(server: DemoServer) -> None:
@@ -215,9 +219,37 @@ def test_delay_applies_to_fhir_endpoints_from_then_on(server: DemoServer) -> Non
     assert time.monotonic() - started >= 0.3  # a lower bound: sleeping never takes less
 
 
+def _elapsed_ms(server: DemoServer, path: str) -> float:
+    started = time.monotonic()
+    assert request(server, path)[0] == 200
+    return (time.monotonic() - started) * 1000
+
+
+def test_path_delay_slows_one_endpoint_only_and_adds_to_the_global_delay(server: DemoServer) -> None:
+    status, _, answer = request(
+        server, "/__control", method="POST", body={"path_delay_ms": {"/v2/fhir/Coverage": 200}}
+    )
+    assert (status, answer["path_delay_ms"]) == (200, {"/v2/fhir/Coverage": 200})
+    assert _elapsed_ms(server, "/v2/fhir/Coverage?beneficiary=1") >= 200
+    # Another endpoint is not slowed: well under the 200 ms of Coverage even on a busy machine.
+    assert _elapsed_ms(server, "/v2/fhir/Patient?_id=1") < 150
+    server.set_control(delay_ms=100)
+    assert _elapsed_ms(server, "/v2/fhir/Coverage?beneficiary=1") >= 300
+    # Other keys leave the per-path delays alone; a new object replaces them, {} clears them.
+    assert server.set_control(fail_ratio=0.0).path_delay_ms == {"/v2/fhir/Coverage": 200}
+    assert server.set_control(path_delay_ms={"/v2/fhir/Patient": 5}).path_delay_ms == {"/v2/fhir/Patient": 5}
+    assert server.set_control(path_delay_ms={}).path_delay_ms == {}
+
+
+def test_start_server_path_delay_is_the_initial_control() -> None:
+    with start_server(path_delay_ms={"/v2/fhir/ExplanationOfBenefit": 40}) as running:
+        assert request(running, "/__control")[2]["path_delay_ms"] == {"/v2/fhir/ExplanationOfBenefit": 40}
+        assert _elapsed_ms(running, "/v2/fhir/ExplanationOfBenefit?patient=1") >= 40
+
+
 def test_start_server_delay_is_the_initial_control() -> None:
     with start_server(delay_ms=7) as running:
-        assert request(running, "/__control")[2] == {"delay_ms": 7, "fail_ratio": 0.0}
+        assert request(running, "/__control")[2] == {"delay_ms": 7, "fail_ratio": 0.0, "path_delay_ms": {}}
 
 
 def test_slow_sleeps_at_least_the_given_time(server: DemoServer) -> None:
@@ -291,7 +323,16 @@ def test_kept_alive_requests_are_not_held_back_by_nagle(server: DemoServer) -> N
 
 def test_command_line_prints_the_url_and_stops_on_sigterm(tmp_path: Path) -> None:
     process = subprocess.Popen(
-        [sys.executable, str(DEMO_TARGET), "--port", "0", "--delay-ms", "3"],
+        [
+            sys.executable,
+            str(DEMO_TARGET),
+            "--port",
+            "0",
+            "--delay-ms",
+            "3",
+            "--path-delay-ms",
+            "/v2/fhir/Coverage=40",
+        ],
         stdout=subprocess.PIPE,
         text=True,
     )
@@ -302,7 +343,11 @@ def test_command_line_prints_the_url_and_stops_on_sigterm(tmp_path: Path) -> Non
         port = int(line.rsplit(":", 1)[1])
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
         connection.request("GET", "/__control")
-        assert json.loads(connection.getresponse().read()) == {"delay_ms": 3, "fail_ratio": 0.0}
+        assert json.loads(connection.getresponse().read()) == {
+            "delay_ms": 3,
+            "fail_ratio": 0.0,
+            "path_delay_ms": {"/v2/fhir/Coverage": 40},
+        }
         connection.close()
         process.terminate()
         assert process.wait(timeout=10) == 0
@@ -317,6 +362,8 @@ def test_command_line_prints_the_url_and_stops_on_sigterm(tmp_path: Path) -> Non
         (["--port", "0", "--host", "0.0.0.0"], "loopback address only"),
         (["--port", "70000"], "a port is an integer from 0 to 65535, got '70000'"),
         (["--port", "0", "--delay-ms", "-3"], "--delay-ms is an integer from 0"),
+        (["--port", "0", "--path-delay-ms", "/v2/fhir/Coverage"], "--path-delay-ms is PATH=MS"),
+        (["--port", "0", "--path-delay-ms", "Coverage=4"], "'Coverage' is not a request path"),
         ([], "the following arguments are required: --port"),
     ],
 )
