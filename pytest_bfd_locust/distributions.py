@@ -1,0 +1,146 @@
+"""The few probability distributions the judge needs, in the standard library only.
+
+Pure: no pytest, boto3, locust, gevent, numpy or scipy (the Lambda zip stays small). The binomial
+and Student's t distributions both reduce to the regularized incomplete beta function, evaluated
+with its continued fraction (Lentz's method), accurate to ~1e-10 or better; the normal one is
+`statistics.NormalDist`. The unit tests check every function against scipy.stats.
+"""
+
+from __future__ import annotations
+
+import math
+from statistics import NormalDist
+
+_STANDARD_NORMAL = NormalDist()
+_EPSILON = 1e-15
+_TINY = 1e-300
+_MAX_ITERATIONS = 500
+
+
+def normal_quantile(probability: float) -> float:
+    """The standard normal quantile (inverse CDF); +-inf at 1 and 0."""
+    if probability <= 0.0:
+        return -math.inf
+    if probability >= 1.0:
+        return math.inf
+    return _STANDARD_NORMAL.inv_cdf(probability)
+
+
+def normal_cdf(x: float) -> float:
+    return _STANDARD_NORMAL.cdf(x)
+
+
+def regularized_beta(a: float, b: float, x: float) -> float:
+    """I_x(a, b), the regularized incomplete beta function, for a, b > 0 and 0 <= x <= 1."""
+    if not (a > 0 and b > 0):
+        raise ValueError(f"regularized_beta: a and b must be > 0, got a={a!r}, b={b!r}")
+    if not 0.0 <= x <= 1.0:
+        raise ValueError(f"regularized_beta: x must be in [0, 1], got {x!r}")
+    if x == 0.0 or x == 1.0:
+        return x
+    log_front = a * math.log(x) + b * math.log1p(-x) - _log_beta(a, b)
+    # The continued fraction converges fast for x below (a + 1) / (a + b + 2); above it use the
+    # symmetry I_x(a, b) = 1 - I_{1-x}(b, a).
+    if x < (a + 1.0) / (a + b + 2.0):
+        return math.exp(log_front) * _beta_fraction(a, b, x) / a
+    return 1.0 - math.exp(log_front) * _beta_fraction(b, a, 1.0 - x) / b
+
+
+def _log_beta(a: float, b: float) -> float:
+    return math.lgamma(a) + math.lgamma(b) - math.lgamma(a + b)
+
+
+def _beta_fraction(a: float, b: float, x: float) -> float:
+    """The continued fraction of the incomplete beta function (modified Lentz)."""
+    qab, qap, qam = a + b, a + 1.0, a - 1.0
+    c = 1.0
+    d = 1.0 - qab * x / qap
+    d = 1.0 / (d if abs(d) > _TINY else _TINY)
+    fraction = d
+    for m in range(1, _MAX_ITERATIONS + 1):
+        m2 = 2 * m
+        for numerator in (
+            m * (b - m) * x / ((qam + m2) * (a + m2)),
+            -(a + m) * (qab + m) * x / ((a + m2) * (qap + m2)),
+        ):
+            d = 1.0 + numerator * d
+            d = 1.0 / (d if abs(d) > _TINY else _TINY)
+            c = 1.0 + numerator / c
+            c = c if abs(c) > _TINY else _TINY
+            step = c * d
+            fraction *= step
+        if abs(step - 1.0) < _EPSILON:
+            break
+    return fraction
+
+
+def binomial_cdf(k: int, n: int, p: float) -> float:
+    """P(X <= k) for X ~ Binomial(n, p)."""
+    if k < 0:
+        return 0.0
+    if k >= n:
+        return 1.0
+    if p <= 0.0:
+        return 1.0
+    if p >= 1.0:
+        return 0.0
+    # P(X <= k) = I_{1-p}(n - k, k + 1)
+    return regularized_beta(n - k, k + 1, 1.0 - p)
+
+
+def binomial_quantile(probability: float, n: int, p: float) -> int:
+    """The smallest k with P(X <= k) >= probability, X ~ Binomial(n, p) (scipy's `binom.ppf`).
+
+    A CDF within 1e-12 (relative) of `probability` counts as reaching it, so that exact ties
+    (n = 5, p = 0.5, probability 0.5: P(X <= 2) is exactly 0.5) do not tip to the next k on a
+    rounding error.
+    """
+    if probability <= 0.0:
+        return -1 if p > 0.0 else 0  # scipy: ppf(0) = -1 (the CDF is already >= 0 below the support)
+    reach = probability * (1.0 - 1e-12)
+    low, high = 0, n
+    while low < high:
+        middle = (low + high) // 2
+        if binomial_cdf(middle, n, p) >= reach:
+            high = middle
+        else:
+            low = middle + 1
+    return low
+
+
+def student_t_cdf(t: float, df: float) -> float:
+    """P(T <= t) for Student's t with `df` > 0 degrees of freedom."""
+    if df <= 0:
+        raise ValueError(f"student_t_cdf: df must be > 0, got {df!r}")
+    if math.isinf(t):
+        return 1.0 if t > 0 else 0.0
+    tail = 0.5 * regularized_beta(df / 2.0, 0.5, df / (df + t * t))
+    return 1.0 - tail if t > 0 else tail
+
+
+def student_t_quantile(probability: float, df: float) -> float:
+    """The quantile (inverse CDF) of Student's t with `df` > 0 degrees of freedom."""
+    if df <= 0:
+        raise ValueError(f"student_t_quantile: df must be > 0, got {df!r}")
+    if probability <= 0.0:
+        return -math.inf
+    if probability >= 1.0:
+        return math.inf
+    if probability == 0.5:
+        return 0.0
+    if probability < 0.5:
+        return -student_t_quantile(1.0 - probability, df)
+    # Bracket from the normal quantile (t's quantile is larger), then bisect: ~60 halvings at most.
+    low = normal_quantile(probability)
+    high = max(2.0 * low, 1.0)
+    while student_t_cdf(high, df) < probability:
+        low, high = high, high * 2.0
+    for _ in range(200):
+        middle = 0.5 * (low + high)
+        if student_t_cdf(middle, df) < probability:
+            low = middle
+        else:
+            high = middle
+        if high - low <= 1e-12 * max(1.0, high):
+            break
+    return 0.5 * (low + high)

@@ -1,0 +1,232 @@
+"""Within-run evidence: how far a statistic moved between two runs, and how sure their requests make that.
+
+Pure: no pytest, boto3, locust, gevent, numpy or scipy. Every statistic of a run is an estimate
+from its requests; its standard error on the log scale comes from the entry's response-time
+histogram (our addition to the seed's record):
+
+- a percentile or the median (quantile p): the distribution-free confidence interval of a quantile,
+  between the order statistics of ranks l and u taken from Binomial(n, p) (SPEC-free textbook
+  rule: P(X_(l) <= q_p <= X_(u)) >= confidence), read off the histogram and widened by half a
+  Locust bucket on each side (Locust rounds response times to 1 ms below 100 ms, 10 ms below 1 s,
+  100 ms below 10 s, 1 s above); `se = (ln upper - ln lower) / (2 z)`;
+- the average: the histogram's variance plus the rounding's `w^2 / 12` (Sheppard), so
+  `se = sd / (sqrt(n) * mean)` (delta method);
+- request and failure counts and rates: Poisson, `se = 1 / sqrt(count)`;
+- the minimum, the maximum and percentile 1.0: extremes have no distribution-free interval, so
+  their `se` is infinite: they never count as significant on a run's own evidence.
+
+A change is `ln(current / baseline)` with `se = sqrt(se_b^2 + se_c^2)` (independent runs). Values
+below Locust's 1 ms resolution (and zero counts) count as `VALUE_FLOOR`, so no logarithm or
+division ever sees a zero. A side without a histogram (the seed's records) gives an unknown (None)
+error for the response-time statistics: the caller says so and decides without it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+
+from pytest_bfd_locust.distributions import binomial_quantile, normal_quantile
+
+VALUE_FLOOR = 0.5
+"""Half of Locust's resolution (1 ms, one request): what a zero or sub-resolution value counts as."""
+
+Histogram = Mapping[int, int]
+"""Bucketed response time in ms -> number of requests (Locust's `StatsEntry.response_times`)."""
+
+
+class StatKind(StrEnum):
+    """What a statistic is, which decides where its within-run error comes from."""
+
+    QUANTILE = "quantile"
+    MEAN = "mean"
+    EXTREME = "extreme"
+    REQUESTS = "requests"
+    FAILURES = "failures"
+
+
+_KINDS: Mapping[str, StatKind] = {
+    "median_response_time": StatKind.QUANTILE,
+    "average_response_time": StatKind.MEAN,
+    "min_response_time": StatKind.EXTREME,
+    "max_response_time": StatKind.EXTREME,
+    "num_requests": StatKind.REQUESTS,
+    "total_reqs_per_second": StatKind.REQUESTS,
+    "num_failures": StatKind.FAILURES,
+    "total_fails_per_sec": StatKind.FAILURES,
+}
+
+
+def stat_kind(name: str) -> StatKind:
+    """The kind of a threshold-file statistic name; percentile keys ("0.95") are quantiles, "1.0" the max."""
+    if name in _KINDS:
+        return _KINDS[name]
+    level = float(name)  # a percentile key; the threshold file has checked the name already
+    return StatKind.EXTREME if level >= 1.0 else StatKind.QUANTILE
+
+
+def quantile_level(name: str) -> float:
+    """The quantile a response-time statistic estimates (0.5 for the median)."""
+    return 0.5 if name == "median_response_time" else float(name)
+
+
+def bucket_width(ms: int) -> int:
+    """The width of the Locust histogram bucket a response time of `ms` was rounded into."""
+    if ms < 100:
+        return 1
+    if ms < 1000:
+        return 10
+    if ms < 10_000:
+        return 100
+    return 1000
+
+
+@dataclass(frozen=True)
+class EntryEvidence:
+    """What one run offers about one stats entry (an endpoint or the totals)."""
+
+    num_requests: int
+    num_failures: int
+    histogram: Histogram | None
+    """None: the record has none (the seed's records); response-time errors are then unknown."""
+
+
+def quantile_rank_interval(n: int, level: float, confidence: float) -> tuple[int, int]:
+    """1-based ranks (l, u) with P(X_(l) <= q_level <= X_(u)) >= confidence among n values.
+
+    l = 0 means no lower bound and u = n + 1 no upper bound: n is too small for the confidence.
+    """
+    if n <= 0:
+        return 0, n + 1
+    alpha = 1.0 - confidence
+    lower = binomial_quantile(alpha / 2.0, n, level)
+    upper = binomial_quantile(1.0 - alpha / 2.0, n, level) + 1
+    return max(lower, 0), min(upper, n + 1)
+
+
+def value_at_rank(histogram: Histogram, rank: int) -> int:
+    """The `rank`-th smallest response time (1-based) of a histogram's requests."""
+    seen = 0
+    for ms in sorted(histogram):
+        seen += histogram[ms]
+        if seen >= rank:
+            return ms
+    raise ValueError(f"rank {rank} is beyond the histogram's {seen} requests")
+
+
+def quantile_interval(histogram: Histogram, level: float, confidence: float) -> tuple[float, float] | None:
+    """The distribution-free confidence interval of the `level` quantile, in ms, bucket rounding included.
+
+    None when the histogram has too few requests to bound it on both sides at this confidence.
+    """
+    n = sum(histogram.values())
+    lower_rank, upper_rank = quantile_rank_interval(n, level, confidence)
+    if lower_rank < 1 or upper_rank > n:
+        return None
+    lower, upper = value_at_rank(histogram, lower_rank), value_at_rank(histogram, upper_rank)
+    return max(lower - bucket_width(lower) / 2.0, 0.0), upper + bucket_width(upper) / 2.0
+
+
+def histogram_mean_and_variance(histogram: Histogram) -> tuple[float, float, int]:
+    """Mean, variance (n - 1 denominator, plus the buckets' rounding variance w^2/12) and count."""
+    n = sum(histogram.values())
+    if n == 0:
+        return 0.0, math.inf, 0
+    mean = sum(ms * count for ms, count in histogram.items()) / n
+    if n == 1:
+        return mean, math.inf, 1
+    squares = sum(count * (ms - mean) ** 2 for ms, count in histogram.items())
+    rounding = sum(count * bucket_width(ms) ** 2 / 12.0 for ms, count in histogram.items()) / n
+    return mean, squares / (n - 1) + rounding, n
+
+
+def log_standard_error(name: str, entry: EntryEvidence, confidence: float) -> float | None:
+    """The within-run standard error of ln(statistic) for one run's entry.
+
+    inf: the run holds no evidence about this statistic (an extreme, too few requests);
+    None: unknown, the record has no histogram. `confidence` is the level the quantile's
+    order-statistic interval is built at (its width differs a little between levels).
+    """
+    kind = stat_kind(name)
+    if kind is StatKind.EXTREME:
+        return math.inf
+    if kind is StatKind.REQUESTS:
+        return 1.0 / math.sqrt(max(entry.num_requests, VALUE_FLOOR))
+    if kind is StatKind.FAILURES:
+        return 1.0 / math.sqrt(max(entry.num_failures, VALUE_FLOOR))
+    if entry.histogram is None:
+        return None
+    if kind is StatKind.MEAN:
+        mean, variance, n = histogram_mean_and_variance(entry.histogram)
+        if n < 2:
+            return math.inf
+        return math.sqrt(variance / n) / max(mean, VALUE_FLOOR)
+    interval = quantile_interval(entry.histogram, quantile_level(name), confidence)
+    if interval is None:
+        return math.inf
+    lower, upper = interval
+    z = normal_quantile(0.5 + confidence / 2.0)
+    return (math.log(max(upper, VALUE_FLOOR)) - math.log(max(lower, VALUE_FLOOR))) / (2.0 * z)
+
+
+def log_value(value: float) -> float:
+    """ln of a statistic's value, zero and sub-resolution values counted as `VALUE_FLOOR`."""
+    return math.log(max(value, VALUE_FLOOR)) if math.isfinite(value) else math.nan
+
+
+@dataclass(frozen=True)
+class Change:
+    """One statistic, baseline -> current, on the log scale, with its within-run standard error."""
+
+    baseline: float
+    current: float
+    log_ratio: float
+    """ln(current / baseline), both floored at VALUE_FLOOR; NaN when either value is not finite."""
+    log_se: float | None
+    """Within-run standard error of `log_ratio`; inf: no evidence; None: unknown (no histogram)."""
+
+    @property
+    def ratio(self) -> float:
+        """current / baseline (both floored at VALUE_FLOOR)."""
+        return math.exp(self.log_ratio)
+
+    def interval(self, confidence: float) -> tuple[float, float] | None:
+        """The two-sided `confidence` interval of current / baseline; None when the error is unknown."""
+        if self.log_se is None or math.isnan(self.log_ratio):
+            return None
+        if math.isinf(self.log_se):
+            return 0.0, math.inf
+        half = normal_quantile(0.5 + confidence / 2.0) * self.log_se
+        return math.exp(self.log_ratio - half), math.exp(self.log_ratio + half)
+
+    def z_score(self) -> float | None:
+        """log_ratio in units of its within-run error (0 when there is no evidence; None unknown)."""
+        if self.log_se is None or math.isnan(self.log_ratio):
+            return None
+        if math.isinf(self.log_se):
+            return 0.0
+        if self.log_se == 0.0:
+            return math.copysign(math.inf, self.log_ratio) if self.log_ratio else 0.0
+        return self.log_ratio / self.log_se
+
+
+def compare_statistic(
+    name: str,
+    baseline_value: float,
+    current_value: float,
+    baseline: EntryEvidence,
+    current: EntryEvidence,
+    confidence: float,
+) -> Change:
+    """The change of one statistic between two runs' entries, with its within-run standard error."""
+    se_baseline = log_standard_error(name, baseline, confidence)
+    se_current = log_standard_error(name, current, confidence)
+    combined = None if se_baseline is None or se_current is None else math.hypot(se_baseline, se_current)
+    return Change(
+        baseline=baseline_value,
+        current=current_value,
+        log_ratio=log_value(current_value) - log_value(baseline_value),
+        log_se=combined,
+    )
