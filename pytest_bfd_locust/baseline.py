@@ -37,6 +37,7 @@ class BaselineQuery:
     tag: str
     total_runtime: float
     limit: int
+    """How many eligible records, at most: the judge's history or the baseline's, whichever is larger."""
 
 
 @dataclass(frozen=True)

@@ -31,12 +31,16 @@ from datetime import UTC, datetime
 from statistics import fmean
 
 from pytest_bfd_locust.distributions import student_t_cdf
+from pytest_bfd_locust.record import Record
 
 DEFAULT_MAX_PVALUE = 0.001
 """Otava's default significance of a change point."""
 
 DEFAULT_MIN_MAGNITUDE = 0.0
 """Relative change below which a change point is merged away (0: significance alone decides)."""
+
+KEY_STATISTICS = ("median_response_time", "0.95", "total_reqs_per_second")
+"""The statistics whose history is searched for change points, for the totals and every endpoint."""
 
 
 @dataclass(frozen=True)
@@ -240,3 +244,45 @@ def find_change_points(
         )
         for split in change_points([point.value for point in kept], max_pvalue, min_magnitude)
     ]
+
+
+def current_segments(
+    runs: Sequence[Record],
+    *,
+    statistics: Sequence[str] = KEY_STATISTICS,
+    max_pvalue: float = DEFAULT_MAX_PVALUE,
+    min_magnitude: float = DEFAULT_MIN_MAGNITUDE,
+) -> list[ChangePoint]:
+    """For each key statistic of the totals and of every endpoint of the newest run: the change
+    point that started the segment the newest run is in, if its history has one.
+
+    `runs` are oldest first and end with the run being judged (its eligible history before it):
+    each result says since which run the statistic's current level holds.
+    """
+    if not runs:
+        return []
+    newest = runs[-1]
+    scopes: list[tuple[str, tuple[str, str]]] = [("totals", newest.totals.key)]
+    scopes += [(f"{task.request_method} {task.task_name}".strip(), task.key) for task in newest.tasks]
+    found = []
+    for scope, key in scopes:
+        for statistic in statistics:
+            points = [
+                HistoryPoint(run.run_id, run.metadata.timestamp, _value(run, key, statistic)) for run in runs
+            ]
+            changes = find_change_points(
+                points, statistic=statistic, scope=scope, max_pvalue=max_pvalue, min_magnitude=min_magnitude
+            )
+            if changes:
+                found.append(changes[-1])
+    return found
+
+
+def _value(run: Record, key: tuple[str, str], statistic: str) -> float:
+    entry = run.totals if key == run.totals.key else run.task(key)
+    if entry is None:
+        return math.nan
+    try:
+        return entry.stat(statistic)
+    except KeyError:
+        return math.nan

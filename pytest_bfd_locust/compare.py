@@ -1,9 +1,17 @@
-"""All comparison rules: the threshold file, the ratio of a statistic to its baseline, and verdicts.
+"""All comparison rules: the threshold file, the seed's fixed ratios, the judge, and verdicts.
 
-Pure: no pytest, boto3, locust or gevent. The threshold file is the seed's format (`totals` and
-`tasks` lists of `{name, better_if, warn_percent, fail_percent}`) plus an optional `min_delta`
-(SPEC §8). `compare()` takes two `StatsView`s, so a `Record` (through `record_view`) and an averaged
-`Baseline` compare alike.
+Pure: no pytest, boto3, locust or gevent. Two judges, chosen by the threshold file:
+
+- **Fixed ratios** (a file with only the seed's keys: `totals` and `tasks` lists of
+  `{name, better_if, warn_percent, fail_percent}`, plus our optional `min_delta`; SPEC §8): applied
+  exactly as the seed applied them.
+- **The judge** (a file with a top-level `judge` object; the packaged default): a statistic is a
+  regression only when its change is worse than the practical floor (`min_percent`, `min_delta`),
+  significant on the two runs' own requests (`significance`), and outside the run-to-run noise its
+  hash shows in the stored history (`noise`); see `judge_statistic` for the rule and its levels.
+
+`compare()` takes two `StatsView`s, so a `Record` (through `record_view`) and an averaged
+`Baseline` compare alike; the judge also reads the runs themselves (`Evidence`).
 """
 
 from __future__ import annotations
@@ -11,18 +19,21 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, Protocol
 
-from pytest_bfd_locust.histogram import PERCENTILE_KEYS
+from pytest_bfd_locust.distributions import normal_quantile, student_t_quantile
+from pytest_bfd_locust.histogram import PERCENTILE_KEYS, Histogram, merge_histograms
+from pytest_bfd_locust.noise import Spread, log_spread
 from pytest_bfd_locust.record import (
     COMPARABLE_STATS,
     Record,
     ResultStatus,
     TaskStats,
 )
+from pytest_bfd_locust.significance import Change, EntryEvidence, compare_statistic
 
 TaskKey = tuple[str, str]
 """(name, method): what identifies a task across runs."""
@@ -41,6 +52,7 @@ RESPONSE_TIME_MIN_DELTA = 1.0
 _FIELD_STATS = COMPARABLE_STATS - frozenset(PERCENTILE_KEYS)
 
 _THRESHOLD_KEYS = ("name", "better_if", "warn_percent", "fail_percent", "min_delta")
+_JUDGE_RULE_KEYS = ("name", "better_if", "min_percent", "min_delta")
 
 
 class ThresholdError(ValueError):
@@ -105,13 +117,72 @@ class Threshold:
 
 
 @dataclass(frozen=True)
+class JudgeSettings:
+    """The `judge` object of a threshold file: how sure the judge must be and how much history it reads.
+
+    Every key is optional; the defaults were chosen on real runs by bench/detection.py (README).
+    """
+
+    confidence: float = 0.99
+    """FAILURE needs this confidence per suite comparison (split over its statistics)."""
+    warn_confidence: float = 0.95
+    """WARNING needs this one (at most `confidence`)."""
+    history: int = 20
+    """How many eligible runs of the hash the noise model reads (one store query with the baseline)."""
+    min_history: int = 5
+    """With fewer runs the noise is not measured: `prior_noise_percent` stands in for it."""
+    min_percent: float = 10.0
+    """The practical floor: less than this many percent worse always passes (a rule may override it)."""
+    prior_noise_percent: float = 100.0
+    """The run-to-run noise assumed with too little history (one run, in percent)."""
+
+
+JUDGE_KEYS: tuple[str, ...] = tuple(field.name for field in fields(JudgeSettings))
+"""The keys of the threshold file's `judge` object."""
+
+
+@dataclass(frozen=True)
+class JudgeRule:
+    """How the judge compares one statistic: worse than the floors, significant, outside the noise."""
+
+    name: str
+    better_if: BetterIf
+    min_percent: float | None = None
+    """The relative floor in percent; None: the judge's `min_percent`."""
+    min_delta: float | None = None
+    """A change no larger than this (in the statistic's unit) always passes; None: the default."""
+
+    @property
+    def effective_min_delta(self) -> float | None:
+        """`min_delta`, or 1 ms for response-time statistics, or None: no absolute tolerance."""
+        if self.min_delta is not None:
+            return self.min_delta
+        return RESPONSE_TIME_MIN_DELTA if self.name in RESPONSE_TIME_STATS else None
+
+    def ratio(self, baseline: float, current: float) -> float:
+        """The seed's ratio (100: unchanged, larger: worse), kept on every row for dashboards."""
+        return Threshold(self.name, self.better_if, 0.0, 0.0).ratio(baseline, current)
+
+
+Rule = Threshold | JudgeRule
+"""One statistic's rule in a threshold file: the seed's fixed ratios, or the judge's."""
+
+
+@dataclass(frozen=True)
 class ThresholdSet:
     """The rules of one threshold file: `totals` apply to the totals, `tasks` to each task."""
 
-    totals: tuple[Threshold, ...]
-    tasks: tuple[Threshold, ...]
+    totals: tuple[Rule, ...]
+    tasks: tuple[Rule, ...]
     source: str = "<thresholds>"
     """Where the rules came from (a path), for messages."""
+    judge: JudgeSettings | None = None
+    """The judge's settings; None: the seed's fixed ratios (every rule is then a `Threshold`)."""
+
+    @property
+    def history_limit(self) -> int:
+        """How many eligible runs the judge's noise model asks the store for (0: none)."""
+        return self.judge.history if self.judge is not None else 0
 
 
 class StatsView(Protocol):
@@ -164,6 +235,42 @@ def task_scope(key: TaskKey) -> str:
     return f"{method} {name}"
 
 
+class NoiseBasis(StrEnum):
+    """Where the judge's noise band of a statistic came from."""
+
+    HISTORY = "history"
+    """Measured: the spread of the statistic over at least `min_history` earlier runs."""
+    PRIOR = "prior"
+    """Assumed: too few earlier runs, so `prior_noise_percent` stands in for the spread."""
+
+
+@dataclass(frozen=True)
+class Judgement:
+    """The judge's evidence about one statistic: what a user reads next to its verdict."""
+
+    change: Change
+    """ln(current / baseline) and its within-run standard error (None: unknown, no histograms)."""
+    confidence: float
+    """The suite-level confidence the interval is shown at (`judge.confidence`)."""
+    spread: Spread
+    """The statistic's run-to-run spread over the history it was measured on."""
+    basis: NoiseBasis
+    noise_percent: float
+    """The run-to-run noise of one run in percent: measured (HISTORY) or assumed (PRIOR)."""
+    baseline_runs: int
+    """How many runs the baseline averages (1 for `previous`)."""
+    reason: str
+    """Why the verdict: "worse beyond the run-to-run noise", "within the run-to-run noise", ..."""
+
+    @property
+    def interval_percent(self) -> tuple[float, float] | None:
+        """The `confidence` interval of the change, signed percent; None when the error is unknown."""
+        interval = self.change.interval(self.confidence)
+        if interval is None:
+            return None
+        return (interval[0] - 1.0) * 100.0, (interval[1] - 1.0) * 100.0
+
+
 @dataclass(frozen=True)
 class StatComparison:
     """One statistic of the totals or of one task, compared against its baseline."""
@@ -177,17 +284,29 @@ class StatComparison:
     current: float
     ratio: float
     """Percent, 100 when unchanged, larger when worse; may be inf."""
-    threshold: Threshold
+    threshold: Rule
     verdict: Verdict
+    judgement: Judgement | None = None
+    """The judge's evidence (None under fixed ratios)."""
 
     @property
     def exceeded_percent(self) -> float | None:
-        """The threshold percent this comparison reached: fail_percent, warn_percent, or None (PASS)."""
+        """The threshold percent this comparison reached: fail_percent, warn_percent, or None (PASS
+        or a judge's rule, which has no fixed percent)."""
+        if not isinstance(self.threshold, Threshold):
+            return None
         if self.verdict is Verdict.FAILURE:
             return self.threshold.fail_percent
         if self.verdict is Verdict.WARNING:
             return self.threshold.warn_percent
         return None
+
+    @property
+    def change_percent(self) -> float:
+        """The signed relative change, current / baseline - 1, in percent (+25: 25 % larger)."""
+        if self.baseline == 0:
+            return 0.0 if self.current == 0 else math.copysign(math.inf, self.current)
+        return (self.current / self.baseline - 1.0) * 100.0
 
     @property
     def within_min_delta(self) -> bool:
@@ -246,24 +365,59 @@ class Comparison:
         return ResultStatus.FAILED if self.failed else ResultStatus.PASSED
 
 
+@dataclass(frozen=True)
+class Evidence:
+    """What the judge reads besides the two sets of values: the runs themselves."""
+
+    current: Record | None
+    """The run being judged (its histograms); None: values only, within-run errors unknown."""
+    baseline_records: Sequence[Record] = ()
+    """The records the baseline was built from, newest first (their histograms, merged)."""
+    history: Sequence[Record] = ()
+    """Eligible earlier runs of the hash, newest first: the noise model (may include the above)."""
+
+
 def compare(
-    current: StatsView | Record, baseline: StatsView | Record, thresholds: ThresholdSet
+    current: StatsView | Record,
+    baseline: StatsView | Record,
+    thresholds: ThresholdSet,
+    evidence: Evidence | None = None,
 ) -> Comparison:
     """Compare the totals with the `totals` rules and every task present on both sides with the `tasks` rules.
 
     A statistic missing on either side (an older record without some percentile) is not compared.
+    Under the judge, `evidence` gives it the runs; without it, records passed as `current` and
+    `baseline` are the evidence, and there is no history (the noise is then assumed, and said so).
     """
     current_view = record_view(current) if isinstance(current, Record) else current
     baseline_view = record_view(baseline) if isinstance(baseline, Record) else baseline
-    rows = _compare_values(TOTALS_SCOPE, None, baseline_view.totals, current_view.totals, thresholds.totals)
     current_keys = set(current_view.tasks)
     baseline_keys = set(baseline_view.tasks)
-    for key in sorted(current_keys & baseline_keys):
-        rows.extend(
-            _compare_values(
-                task_scope(key), key, baseline_view.tasks[key], current_view.tasks[key], thresholds.tasks
+    scopes: list[tuple[str, TaskKey | None, Mapping[str, float], Mapping[str, float], Sequence[Rule]]] = [
+        (TOTALS_SCOPE, None, baseline_view.totals, current_view.totals, thresholds.totals)
+    ]
+    scopes += [
+        (task_scope(key), key, baseline_view.tasks[key], current_view.tasks[key], thresholds.tasks)
+        for key in sorted(current_keys & baseline_keys)
+    ]
+    pairs = [
+        (scope, key, rule, before[rule.name], now[rule.name])
+        for scope, key, before, now, rules in scopes
+        for rule in rules
+        if rule.name in before and rule.name in now
+    ]
+    if thresholds.judge is None:
+        rows = [
+            compare_stat(_fixed(rule), before, now, scope=scope, task=key)
+            for scope, key, rule, before, now in pairs
+        ]
+    else:
+        if evidence is None:
+            evidence = Evidence(
+                current=current if isinstance(current, Record) else None,
+                baseline_records=(baseline,) if isinstance(baseline, Record) else (),
             )
-        )
+        rows = _judge_pairs(pairs, evidence, thresholds.judge)
     return Comparison(
         stats=tuple(rows),
         new_tasks=tuple(sorted(current_keys - baseline_keys)),
@@ -271,26 +425,159 @@ def compare(
     )
 
 
-def _compare_values(
-    scope: str,
-    task: TaskKey | None,
-    baseline: Mapping[str, float],
-    current: Mapping[str, float],
-    rules: Sequence[Threshold],
-) -> list[StatComparison]:
-    rows = []
-    for rule in rules:
-        if rule.name not in baseline or rule.name not in current:
+def _fixed(rule: Rule) -> Threshold:
+    if not isinstance(rule, Threshold):
+        raise TypeError(f"{rule.name}: a judge's rule in a threshold set without a 'judge' section")
+    return rule
+
+
+# --- the judge --------------------------------------------------------------------------------
+
+
+def judge_statistic(
+    rule: JudgeRule,
+    change: Change,
+    spread: Spread,
+    *,
+    baseline_runs: int,
+    statistics: int,
+    settings: JudgeSettings,
+) -> tuple[Verdict, NoiseBasis, str]:
+    """The judge's rule for one statistic: (verdict, where its noise came from, why).
+
+    With d = ln(current / baseline) in the worse direction (negated when LARGER is better), and
+    for each verdict level c (FAILURE: `confidence`, WARNING: `warn_confidence`) the per-statistic
+    level a = (1 - c) / statistics (Bonferroni: the suite comparison as a whole is wrong at most
+    1 - c of the time), the statistic is at that level when ALL hold:
+
+    1. the floors: worse by at least `min_percent` and by more than `min_delta`;
+    2. significant on the runs' own requests: d > z(1 - a) * se (skipped, and said, when a side
+       has no histogram and se is unknown);
+    3. outside the run-to-run noise: with at least `min_history` earlier runs,
+       d > t(1 - a; runs - 1) * sigma * sqrt(1 + 1/k) for a baseline of k runs (the current run and
+       the baseline's average are both noisy); with fewer, the run's own evidence widened by the
+       assumed noise: d > z(1 - a) * sqrt(se^2 + prior^2 * (1 + 1/k)).
+    """
+    basis = NoiseBasis.HISTORY if spread.runs >= settings.min_history else NoiseBasis.PRIOR
+    if math.isnan(change.log_ratio):
+        return Verdict.PASS, basis, "not comparable (a value is not a number)"
+    worse = change.log_ratio if rule.better_if is BetterIf.SMALLER else -change.log_ratio
+    if worse <= 0.0:
+        return Verdict.PASS, basis, "not worse"
+    min_percent = settings.min_percent if rule.min_percent is None else rule.min_percent
+    if math.expm1(worse) * 100.0 < min_percent:
+        return Verdict.PASS, basis, f"below min_percent {_plain(min_percent)} %"
+    min_delta = rule.effective_min_delta
+    if min_delta is not None and abs(change.current - change.baseline) <= min_delta:
+        return Verdict.PASS, basis, f"within min_delta {_plain(min_delta)}"
+    reason = "within the run-to-run noise"
+    for verdict, confidence in (
+        (Verdict.FAILURE, settings.confidence),
+        (Verdict.WARNING, settings.warn_confidence),
+    ):
+        alpha = (1.0 - confidence) / max(statistics, 1)
+        z = normal_quantile(1.0 - alpha)
+        if change.log_se is not None and worse <= z * change.log_se:
+            reason = "not significant on the runs' own requests"
             continue
-        rows.append(compare_stat(rule, baseline[rule.name], current[rule.name], scope=scope, task=task))
+        k = max(baseline_runs, 1)
+        if basis is NoiseBasis.HISTORY:
+            band = student_t_quantile(1.0 - alpha, spread.runs - 1) * spread.difference_sd(k)
+        else:
+            prior = math.log1p(settings.prior_noise_percent / 100.0)
+            band = z * math.sqrt((change.log_se or 0.0) ** 2 + prior**2 * (1.0 + 1.0 / k))
+        if worse > band:
+            return verdict, basis, "worse beyond the run-to-run noise, and significant"
+        reason = "within the run-to-run noise"
+    return Verdict.PASS, basis, reason
+
+
+def _judge_pairs(
+    pairs: Sequence[tuple[str, TaskKey | None, Rule, float, float]],
+    evidence: Evidence,
+    settings: JudgeSettings,
+) -> list[StatComparison]:
+    statistics = len(pairs)
+    # The order-statistic intervals are read at the FAILURE level of one statistic.
+    level = 1.0 - (1.0 - settings.confidence) / max(statistics, 1)
+    history = [record_view(record) for record in evidence.history[: settings.history]]
+    baseline_runs = max(len(evidence.baseline_records), 1)
+    entries: dict[TaskKey | None, tuple[EntryEvidence, EntryEvidence]] = {}
+    rows = []
+    for scope, key, rule, before, now in pairs:
+        if not isinstance(rule, JudgeRule):
+            raise TypeError(f"{rule.name}: a fixed-ratio rule in a threshold set with a 'judge' section")
+        if key not in entries:
+            entries[key] = (_baseline_entry(evidence.baseline_records, key), _entry(evidence.current, key))
+        baseline_entry, current_entry = entries[key]
+        change = compare_statistic(rule.name, before, now, baseline_entry, current_entry, level)
+        spread = log_spread(
+            [_history_value(view, key, rule.name) for view in history],
+            response_time=rule.name in RESPONSE_TIME_STATS,
+        )
+        verdict, basis, reason = judge_statistic(
+            rule, change, spread, baseline_runs=baseline_runs, statistics=statistics, settings=settings
+        )
+        noise = spread.percent if basis is NoiseBasis.HISTORY else settings.prior_noise_percent
+        judgement = Judgement(change, settings.confidence, spread, basis, noise, baseline_runs, reason)
+        rows.append(
+            StatComparison(
+                scope=scope,
+                task=key,
+                stat=rule.name,
+                baseline=before,
+                current=now,
+                ratio=rule.ratio(before, now),
+                threshold=rule,
+                verdict=verdict,
+                judgement=judgement,
+            )
+        )
     return rows
+
+
+def _entry_stats(record: Record, key: TaskKey | None) -> tuple[TaskStats | None, Histogram | None]:
+    task = record.totals if key is None else record.task(key)
+    return task, record.histogram_for(record.totals.key if key is None else key)
+
+
+def _entry(record: Record | None, key: TaskKey | None) -> EntryEvidence:
+    if record is None:
+        return EntryEvidence(num_requests=0, num_failures=0, histogram=None)
+    task, histogram = _entry_stats(record, key)
+    if task is None:
+        return EntryEvidence(num_requests=0, num_failures=0, histogram=None)
+    return EntryEvidence(task.num_requests, task.num_failures, histogram)
+
+
+def _baseline_entry(records: Sequence[Record], key: TaskKey | None) -> EntryEvidence:
+    """The baseline's requests: every request of its records (an average's histograms merged)."""
+    found = [_entry_stats(record, key) for record in records]
+    tasks = [task for task, _ in found if task is not None]
+    histograms = [histogram for task, histogram in found if task is not None and histogram is not None]
+    if not tasks:
+        return EntryEvidence(num_requests=0, num_failures=0, histogram=None)
+    return EntryEvidence(
+        num_requests=sum(task.num_requests for task in tasks),
+        num_failures=sum(task.num_failures for task in tasks),
+        histogram=merge_histograms(histograms) if len(histograms) == len(tasks) else None,
+    )
+
+
+def _history_value(view: RecordView, key: TaskKey | None, name: str) -> float:
+    values = view.totals if key is None else view.tasks.get(key, {})
+    return values.get(name, math.nan)
+
+
+def _plain(number: float) -> str:
+    return f"{number:g}"
 
 
 # --- the threshold file ---------------------------------------------------------------------------
 
 
 def default_thresholds_path() -> Path:
-    """The packaged threshold file: the seed's production values plus min_delta for response times."""
+    """The packaged threshold file: the judge, with the rules and settings bench/detection.py chose."""
     return Path(__file__).with_name("default_compare_meta.json")
 
 
@@ -312,29 +599,74 @@ def read_threshold_file(path: Path) -> ThresholdSet:
 
 
 def load_thresholds(data: object, source: str) -> ThresholdSet:
-    """Validate an already-loaded threshold file; `source` (its path) starts every error message."""
+    """Validate an already-loaded threshold file; `source` (its path) starts every error message.
+
+    A top-level `judge` object selects the judge (its rules take `min_percent` and `min_delta`);
+    without it the rules are the seed's fixed ratios, applied exactly as the seed did.
+    """
     if not isinstance(data, Mapping):
         raise ThresholdError(
             f"{source}: expected an object with 'totals' and 'tasks' lists, got {_kind(data)}"
         )
-    unknown = sorted(str(k) for k in data if k not in ("totals", "tasks"))
+    unknown = sorted(str(k) for k in data if k not in ("totals", "tasks", "judge"))
     if unknown:
-        raise ThresholdError(f"{source}: unknown key {unknown[0]!r}; expected 'totals' and 'tasks'")
+        raise ThresholdError(
+            f"{source}: unknown key {unknown[0]!r}; expected 'totals' and 'tasks' (and optionally 'judge')"
+        )
+    judge = _load_judge(data["judge"], source) if "judge" in data else None
     return ThresholdSet(
-        totals=_load_rules(data, "totals", source),
-        tasks=_load_rules(data, "tasks", source),
+        totals=_load_rules(data, "totals", source, judged=judge is not None),
+        tasks=_load_rules(data, "tasks", source, judged=judge is not None),
         source=source,
+        judge=judge,
     )
 
 
-def _load_rules(data: Mapping[str, Any], list_name: str, source: str) -> tuple[Threshold, ...]:
+def _load_judge(value: object, source: str) -> JudgeSettings:
+    where = f"{source}: judge"
+    if not isinstance(value, Mapping):
+        raise ThresholdError(f"{where}: expected an object of settings, got {_kind(value)}")
+    unknown = sorted(str(k) for k in value if k not in JUDGE_KEYS)
+    if unknown:
+        raise ThresholdError(f"{where}: unknown key {unknown[0]!r}; expected {', '.join(JUDGE_KEYS)}")
+    defaults = JudgeSettings()
+    settings: dict[str, Any] = {}
+    for key in ("confidence", "warn_confidence"):
+        number = _number(value.get(key, getattr(defaults, key)))
+        if number is None or not 0.5 <= number < 1.0:
+            raise ThresholdError(
+                f"{where}: {key}: expected a number from 0.5 to below 1, got {value.get(key)!r}"
+            )
+        settings[key] = number
+    if settings["warn_confidence"] > settings["confidence"]:
+        raise ThresholdError(
+            f"{where}: warn_confidence: {settings['warn_confidence']:g} is above confidence"
+            f" {settings['confidence']:g} (a warning must need less evidence than a failure)"
+        )
+    for key, lowest in (("history", 1), ("min_history", 2)):
+        raw = value.get(key, getattr(defaults, key))
+        if isinstance(raw, bool) or not isinstance(raw, int) or not lowest <= raw <= 1000:
+            raise ThresholdError(
+                f"{where}: {key}: expected a whole number from {lowest} to 1000, got {raw!r}"
+            )
+        settings[key] = raw
+    for key in ("min_percent", "prior_noise_percent"):
+        number = _number(value.get(key, getattr(defaults, key)))
+        if number is None or number < 0:
+            raise ThresholdError(f"{where}: {key}: expected a number of percent >= 0, got {value.get(key)!r}")
+        settings[key] = number
+    return JudgeSettings(**settings)
+
+
+def _load_rules(data: Mapping[str, Any], list_name: str, source: str, *, judged: bool) -> tuple[Rule, ...]:
     entries = data.get(list_name)
     if not isinstance(entries, list):
         raise ThresholdError(f"{source}: {list_name}: expected a list of thresholds, got {_kind(entries)}")
-    rules: list[Threshold] = []
+    rules: list[Rule] = []
     seen: set[str] = set()
     for index, entry in enumerate(entries):
-        rule = _load_rule(entry, f"{source}: {list_name}[{index}]")
+        where = f"{source}: {list_name}[{index}]"
+        rule = _load_judge_rule(entry, where) if judged else _load_rule(entry, where)
         if rule.name in seen:
             raise ThresholdError(
                 f"{source}: {list_name}[{index}] ({rule.name!r}): name: {rule.name!r} is listed twice"
@@ -345,6 +677,36 @@ def _load_rules(data: Mapping[str, Any], list_name: str, source: str) -> tuple[T
 
 
 def _load_rule(entry: object, where: str) -> Threshold:
+    rule, name, better_if, where = _rule_head(entry, where, _THRESHOLD_KEYS)
+    warn_percent = _percent(rule, "warn_percent", where)
+    fail_percent = _percent(rule, "fail_percent", where)
+    if warn_percent > fail_percent:
+        raise ThresholdError(
+            f"{where}: warn_percent: {rule['warn_percent']!r} is above fail_percent {rule['fail_percent']!r}"
+        )
+    return Threshold(
+        name=name,
+        better_if=better_if,
+        warn_percent=warn_percent,
+        fail_percent=fail_percent,
+        min_delta=_optional_non_negative(rule, "min_delta", where),
+    )
+
+
+def _load_judge_rule(entry: object, where: str) -> JudgeRule:
+    rule, name, better_if, where = _rule_head(entry, where, _JUDGE_RULE_KEYS)
+    return JudgeRule(
+        name=name,
+        better_if=better_if,
+        min_percent=_optional_non_negative(rule, "min_percent", where),
+        min_delta=_optional_non_negative(rule, "min_delta", where),
+    )
+
+
+def _rule_head(
+    entry: object, where: str, keys: Sequence[str]
+) -> tuple[Mapping[str, Any], str, BetterIf, str]:
+    """A rule (checked to be an object), its name and better_if; and `where` with the name."""
     if not isinstance(entry, Mapping):
         raise ThresholdError(f"{where}: expected an object, got {_kind(entry)}")
     name = entry.get("name")
@@ -354,30 +716,31 @@ def _load_rule(entry: object, where: str) -> Threshold:
         allowed = ", ".join(sorted(COMPARABLE_STATS))
         raise ThresholdError(f"{where}: name: {name!r} is not a statistic; expected one of {allowed}")
     where = f"{where} ({name!r})"
-    unknown = sorted(str(k) for k in entry if k not in _THRESHOLD_KEYS)
+    unknown = sorted(str(k) for k in entry if k not in keys)
     if unknown:
-        raise ThresholdError(f"{where}: unknown field {unknown[0]!r}; expected {', '.join(_THRESHOLD_KEYS)}")
+        if keys is _JUDGE_RULE_KEYS and unknown[0] in ("warn_percent", "fail_percent"):
+            raise ThresholdError(
+                f"{where}: {unknown[0]}: fixed ratios are not used by the judge (this file has a"
+                " 'judge' section); give min_percent instead, or remove 'judge' for the seed's ratios"
+            )
+        if keys is _THRESHOLD_KEYS and unknown[0] == "min_percent":
+            raise ThresholdError(
+                f"{where}: min_percent: only the judge uses it; add a top-level 'judge' object"
+                ' (e.g. "judge": {}) or remove it'
+            )
+        raise ThresholdError(f"{where}: unknown field {unknown[0]!r}; expected {', '.join(keys)}")
     better_if = entry.get("better_if")
     if better_if not in (BetterIf.SMALLER.value, BetterIf.LARGER.value):
         raise ThresholdError(f"{where}: better_if: expected SMALLER or LARGER, got {better_if!r}")
-    warn_percent = _percent(entry, "warn_percent", where)
-    fail_percent = _percent(entry, "fail_percent", where)
-    if warn_percent > fail_percent:
-        raise ThresholdError(
-            f"{where}: warn_percent: {entry['warn_percent']!r} is above"
-            f" fail_percent {entry['fail_percent']!r}"
-        )
-    raw_min_delta = entry.get("min_delta")
-    min_delta = _number(raw_min_delta)
-    if raw_min_delta is not None and (min_delta is None or min_delta < 0):
-        raise ThresholdError(f"{where}: min_delta: expected a number >= 0 or null, got {raw_min_delta!r}")
-    return Threshold(
-        name=name,
-        better_if=BetterIf(better_if),
-        warn_percent=warn_percent,
-        fail_percent=fail_percent,
-        min_delta=min_delta,
-    )
+    return entry, name, BetterIf(better_if), where
+
+
+def _optional_non_negative(entry: Mapping[str, Any], key: str, where: str) -> float | None:
+    raw = entry.get(key)
+    number = _number(raw)
+    if raw is not None and (number is None or number < 0):
+        raise ThresholdError(f"{where}: {key}: expected a number >= 0 or null, got {raw!r}")
+    return number
 
 
 def _percent(entry: Mapping[str, Any], key: str, where: str) -> float:

@@ -1,11 +1,14 @@
-"""Response-time histograms: percentiles from one, and several merged into one (Locust's rules).
+"""Response-time histograms: percentiles from one, several merged into one (Locust's rules), and
+what the judge reads off one (a request of a given rank, mean and variance, bucket widths).
 
 A histogram is Locust's `StatsEntry.response_times`: response time in whole ms, rounded the way
-Locust rounds it (exact below 100 ms, to 10 ms below 1 s, to 100 ms above), -> number of requests.
+Locust rounds it (exact below 100 ms, to 10 ms below 1 s, to 100 ms below 10 s, to 1 s above),
+-> number of requests.
 """
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Iterable, Mapping
 
@@ -71,3 +74,42 @@ def median_from_histogram(histogram: Histogram, count: int, lowest: int, highest
             break
         position -= histogram[ms]
     return min(max(median, lowest), highest)
+
+
+def bucket_width(ms: int) -> int:
+    """The width of the Locust histogram bucket a response time of `ms` was rounded into."""
+    if ms < 100:
+        return 1
+    if ms < 1000:
+        return 10
+    if ms < 10_000:
+        return 100
+    return 1000
+
+
+def value_at_rank(histogram: Histogram, rank: int) -> int:
+    """The `rank`-th smallest response time (1-based) of a histogram's requests."""
+    seen = 0
+    for ms in sorted(histogram):
+        seen += histogram[ms]
+        if seen >= rank:
+            return ms
+    raise ValueError(f"rank {rank} is beyond the histogram's {seen} requests")
+
+
+def mean_and_variance(histogram: Histogram) -> tuple[float, float, int]:
+    """Mean, variance and count of a histogram's requests.
+
+    The variance has the n - 1 denominator plus the buckets' own rounding variance, w^2 / 12 per
+    request (Sheppard): a request in a bucket lies anywhere within half a width of it. With fewer
+    than two requests the variance is infinite (unknown), never a division by zero.
+    """
+    n = sum(histogram.values())
+    if n == 0:
+        return 0.0, math.inf, 0
+    mean = sum(ms * count for ms, count in histogram.items()) / n
+    if n == 1:
+        return mean, math.inf, 1
+    squares = sum(count * (ms - mean) ** 2 for ms, count in histogram.items())
+    rounding = sum(count * bucket_width(ms) ** 2 / 12.0 for ms, count in histogram.items()) / n
+    return mean, squares / (n - 1) + rounding, n

@@ -28,7 +28,7 @@ from pytest_bfd_locust.compare import (
 from pytest_bfd_locust.hosts import host_without_credentials
 from pytest_bfd_locust.interrupts import describe_interrupt, termination_signals_interrupt
 from pytest_bfd_locust.record import Record
-from pytest_bfd_locust.report import fit_to_width, format_summary_lines
+from pytest_bfd_locust.report import fit_to_width, format_level_shifts, format_summary_lines
 from pytest_bfd_locust.report_model import SuiteReport
 from pytest_bfd_locust.run.progress import Progress, format_progress
 from pytest_bfd_locust.run_dirs import point_link, prune_run_dirs, run_stamp
@@ -227,6 +227,9 @@ class BfdSession:
             if result.comparison is not None and verbose:
                 for line in format_summary_lines(result.comparison, verbose=True):
                     terminalreporter.write_line("    " + line)
+            current_run = result.record.run_id if result.record is not None else None
+            for line in format_level_shifts(result.change_points, result.comparison, current_run):
+                terminalreporter.write_line("    " + line)
         for written in self.reports_written:
             terminalreporter.write_line(f"bfd-locust: {written}")
         for error in self.report_errors:

@@ -30,6 +30,11 @@ def implausible(record: Record, *, now: float, max_skew_s: float = MAX_CLOCK_SKE
         problem = _implausible_stats(stats)
         if problem is not None:
             return f"{where}.{problem}"
+    for index, entry in enumerate(record.histograms):
+        # The judge reads ranks and variances off these: a negative bucket or count would make them nonsense.
+        for ms, count in entry.response_times.items():
+            if ms < 0 or count < 0:
+                return f"histograms[{index}].response_times: bucket [{ms}, {count}] is negative"
     return None
 
 

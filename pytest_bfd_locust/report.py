@@ -1,6 +1,8 @@
 """Text a user reads: the comparison table of a failure, and terminal summary lines.
 
-Pure: no pytest, boto3, locust or gevent; every function returns strings.
+Pure: no pytest, boto3, locust or gevent; every function returns strings. Under fixed ratios a row
+reads as the seed's (ratio and threshold); under the judge it reads in words: the signed change,
+its interval and the run-to-run noise it was held against ("-22 %" for a throughput drop).
 """
 
 from __future__ import annotations
@@ -8,13 +10,25 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from pytest_bfd_locust.compare import Comparison, StatComparison, Verdict, task_scope
-from pytest_bfd_locust.figures import format_change, stat_label
+from pytest_bfd_locust.changepoints import ChangePoint
+from pytest_bfd_locust.compare import (
+    Comparison,
+    Judgement,
+    NoiseBasis,
+    StatComparison,
+    Threshold,
+    Verdict,
+    task_scope,
+)
+from pytest_bfd_locust.figures import format_change, format_value_with_unit, iso_utc, stat_label
 
 TABLE_COLUMNS = ("scope", "statistic", "baseline", "current", "change", "ratio", "threshold", "result")
 """The failure table's columns (SPEC §4) with the signed change, plus the verdict of the row."""
 
-_RIGHT_ALIGNED = frozenset({"baseline", "current", "change", "ratio"})
+JUDGE_TABLE_COLUMNS = ("scope", "statistic", "baseline", "current", "change", "interval", "noise", "result")
+"""The failure table's columns under the judge ("interval" is headed with its confidence)."""
+
+_RIGHT_ALIGNED = frozenset({"baseline", "current", "change", "ratio", "interval"})
 
 
 def format_value(value: float) -> str:
@@ -30,44 +44,137 @@ def format_ratio(ratio: float) -> str:
 
 
 def format_threshold(row: StatComparison) -> str:
-    """The rule applied: "warn 150% fail 200%", plus its min_delta when one applies."""
+    """The rule applied: "warn 150% fail 200%" (or "judge"), plus its min_delta when one applies."""
     rule = row.threshold
-    text = f"warn {format_value(rule.warn_percent)}% fail {format_value(rule.fail_percent)}%"
+    if isinstance(rule, Threshold):
+        text = f"warn {format_value(rule.warn_percent)}% fail {format_value(rule.fail_percent)}%"
+    else:
+        text = "judge" if rule.min_percent is None else f"judge min_percent {format_value(rule.min_percent)}"
     min_delta = rule.effective_min_delta
     if min_delta is not None:
         text += f" min_delta {format_value(min_delta)}"
     return text
 
 
-def format_comparison_table(comparisons: Sequence[StatComparison]) -> str:
-    """An aligned plain-text table, one row per comparison, under a header line."""
-    rows = [TABLE_COLUMNS] + [
-        (
-            row.scope,
-            stat_label(row.stat),
-            format_value(row.baseline),
-            format_value(row.current),
-            format_change(row.baseline, row.current),
-            format_ratio(row.ratio),
-            format_threshold(row),
-            row.verdict.value,
+def format_interval(judgement: Judgement) -> str:
+    """The change's interval: "+23..+27 %"; "none: no histograms"; "none: too few requests"."""
+    interval = judgement.change.interval(judgement.confidence)
+    if interval is None:
+        return "none: no histograms"
+    low, high = interval
+    if math.isinf(high):
+        return "none: too few requests"
+    return f"{format_change(1.0, low).removesuffix(' %')}..{format_change(1.0, high)}"
+
+
+def _percent(value: float) -> str:
+    return f"{value:.1f}" if value < 10 else f"{value:.0f}"
+
+
+def format_noise(judgement: Judgement) -> str:
+    """The noise band in a table cell: "±3.0 % over 12 runs" or "±75 % assumed (2 runs)"."""
+    runs = judgement.spread.runs
+    if judgement.basis is NoiseBasis.PRIOR:
+        return f"±{_percent(judgement.noise_percent)} % assumed ({runs} run{'s' if runs != 1 else ''})"
+    return f"±{_percent(judgement.noise_percent)} % over {runs} runs"
+
+
+def _values(name: str, baseline: float, current: float) -> tuple[str, str]:
+    """ "40 -> 50 ms": the unit once, after the current value."""
+    before, now = format_value_with_unit(name, baseline), format_value_with_unit(name, current)
+    for unit in (" ms", "/s"):
+        if before.endswith(unit) and now.endswith(unit):
+            return before.removesuffix(unit), now
+    return before, now
+
+
+def format_judgement(row: StatComparison, judgement: Judgement) -> str:
+    """One judged statistic in words, e.g.
+    "`GET /Claim search` median 40 -> 50 ms (+25 %, 99 % CI +23..+27 %); run-to-run noise of this
+    statistic over the last 12 runs: ±3.0 %"."""
+    interval = format_interval(judgement)
+    if interval.startswith("none: "):
+        evidence = "no interval, " + interval.removeprefix("none: ")
+    else:
+        evidence = f"{judgement.confidence * 100:g} % CI {interval}"
+    before, now = _values(row.stat, row.baseline, row.current)
+    change = format_change(row.baseline, row.current)
+    text = f"`{row.scope}` {stat_label(row.stat)} {before} -> {now} ({change}, {evidence})"
+    runs, noise_percent = judgement.spread.runs, _percent(judgement.noise_percent)
+    if judgement.basis is NoiseBasis.PRIOR:
+        earlier = "no earlier runs" if runs == 0 else f"only {runs} earlier run{'s' if runs != 1 else ''}"
+        noise = (
+            f"{earlier}: judged on this run's own evidence, widened by an assumed run-to-run noise"
+            f" of ±{noise_percent} %"
         )
-        for row in comparisons
-    ]
-    widths = [max(len(row[i]) for row in rows) for i in range(len(TABLE_COLUMNS))]
+    else:
+        noise = f"run-to-run noise of this statistic over the last {runs} runs: ±{noise_percent} %"
+    return f"{text}; {noise}"
+
+
+def format_comparison_table(comparisons: Sequence[StatComparison]) -> str:
+    """An aligned plain-text table, one row per comparison, under a header line.
+
+    The seed's columns under fixed ratios; the judge's (change, interval, noise) when the rows
+    were judged.
+    """
+    judged = [row.judgement for row in comparisons if row.judgement is not None]
+    if judged and len(judged) == len(comparisons):
+        columns: tuple[str, ...] = JUDGE_TABLE_COLUMNS
+        header = tuple(
+            f"{judged[0].confidence * 100:g} % CI" if column == "interval" else column for column in columns
+        )
+        cells: list[tuple[str, ...]] = [
+            (
+                row.scope,
+                stat_label(row.stat),
+                format_value_with_unit(row.stat, row.baseline),
+                format_value_with_unit(row.stat, row.current),
+                format_change(row.baseline, row.current),
+                format_interval(judgement),
+                format_noise(judgement),
+                row.verdict.value,
+            )
+            for row, judgement in zip(comparisons, judged, strict=True)
+        ]
+    else:
+        columns = header = TABLE_COLUMNS
+        cells = [
+            (
+                row.scope,
+                stat_label(row.stat),
+                format_value(row.baseline),
+                format_value(row.current),
+                format_change(row.baseline, row.current),
+                format_ratio(row.ratio),
+                format_threshold(row),
+                row.verdict.value,
+            )
+            for row in comparisons
+        ]
+    return _table(columns, header, cells)
+
+
+def _table(columns: Sequence[str], header: Sequence[str], cells: Sequence[Sequence[str]]) -> str:
+    rows = [tuple(header), *cells]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(columns))]
     lines = []
     for row in rows:
-        cells = [
+        aligned = [
             cell.rjust(width) if column in _RIGHT_ALIGNED else cell.ljust(width)
-            for column, cell, width in zip(TABLE_COLUMNS, row, widths, strict=True)
+            for column, cell, width in zip(columns, row, widths, strict=True)
         ]
-        lines.append("  ".join(cells).rstrip())
+        lines.append("  ".join(aligned).rstrip())
     lines.insert(1, "  ".join("-" * width for width in widths))
     return "\n".join(lines)
 
 
 def format_summary_line(row: StatComparison) -> str:
-    """One comparison on one line: "WARNING GET /a median: 100 -> 160 (+60 %, ratio 160.0%; ...)"."""
+    """One comparison on one line: "WARNING GET /a median: 100 -> 160 (+60 %, ratio 160.0%; ...)",
+    or under the judge the statistic in words (`format_judgement`), with the reason of a PASS."""
+    if row.judgement is not None:
+        reason = f" ({row.judgement.reason})" if row.verdict is Verdict.PASS else ""
+        return f"{row.verdict.value}{reason} {format_judgement(row, row.judgement)}"
     return (
         f"{row.verdict.value} {row.scope} {stat_label(row.stat)}: {format_value(row.baseline)} -> "
         f"{format_value(row.current)} ({format_change(row.baseline, row.current)}, "
@@ -107,3 +214,35 @@ def fit_to_width(text: str, width: int) -> str:
     room = max(width - 3, 0)
     cut = line[: room + 1].rsplit(" ", 1)[0] if " " in line[: room + 1] else line[:room]
     return cut.rstrip(" ,;:") + "..."
+
+
+def format_change_point(point: ChangePoint, current_run_id: str | None = None) -> str:
+    """A level shift in words: "`GET /a` median 41 -> 50 ms (+22 %) since run r1 at
+    2026-01-02T03:04:05Z (change point, p = 2e-08)"; "since this run" when the current run starts it."""
+    before, now = _values(point.statistic, point.before, point.after)
+    if current_run_id is not None and point.run_id == current_run_id:
+        since = "since this run"
+    else:
+        since = f"since run {point.run_id or '(no id)'} at {iso_utc(point.timestamp)}"
+    pvalue = "p < 1e-9" if point.pvalue < 1e-9 else f"p = {point.pvalue:.1g}"
+    return (
+        f"`{point.scope}` {stat_label(point.statistic)} {before} -> {now}"
+        f" ({format_change(point.before, point.after)}) {since} (change point, {pvalue})"
+    )
+
+
+def format_level_shifts(
+    points: Sequence[ChangePoint], comparison: Comparison | None, current_run_id: str | None
+) -> list[str]:
+    """One "level shift: ..." line per change point, leaving out those that start at this run on a
+    statistic whose FAILURE or WARNING already says the same."""
+    reported = {
+        (row.scope, row.stat)
+        for row in (comparison.stats if comparison is not None else ())
+        if row.verdict is not Verdict.PASS
+    }
+    return [
+        "level shift: " + format_change_point(point, current_run_id)
+        for point in points
+        if not (point.run_id == current_run_id and (point.scope, point.statistic) in reported)
+    ]

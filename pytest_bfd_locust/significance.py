@@ -5,8 +5,8 @@ from its requests; its standard error on the log scale comes from the entry's re
 histogram (our addition to the seed's record):
 
 - a percentile or the median (quantile p): the distribution-free confidence interval of a quantile,
-  between the order statistics of ranks l and u taken from Binomial(n, p) (SPEC-free textbook
-  rule: P(X_(l) <= q_p <= X_(u)) >= confidence), read off the histogram and widened by half a
+  between the order statistics of ranks l and u taken from Binomial(n, p) (the textbook rule
+  P(X_(l) <= q_p <= X_(u)) >= confidence), read off the histogram and widened by half a
   Locust bucket on each side (Locust rounds response times to 1 ms below 100 ms, 10 ms below 1 s,
   100 ms below 10 s, 1 s above); `se = (ln upper - ln lower) / (2 z)`;
 - the average: the histogram's variance plus the rounding's `w^2 / 12` (Sheppard), so
@@ -29,12 +29,10 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from pytest_bfd_locust.distributions import binomial_quantile, normal_quantile
+from pytest_bfd_locust.histogram import Histogram, bucket_width, mean_and_variance, value_at_rank
 
 VALUE_FLOOR = 0.5
 """Half of Locust's resolution (1 ms, one request): what a zero or sub-resolution value counts as."""
-
-Histogram = Mapping[int, int]
-"""Bucketed response time in ms -> number of requests (Locust's `StatsEntry.response_times`)."""
 
 
 class StatKind(StrEnum):
@@ -72,17 +70,6 @@ def quantile_level(name: str) -> float:
     return 0.5 if name == "median_response_time" else float(name)
 
 
-def bucket_width(ms: int) -> int:
-    """The width of the Locust histogram bucket a response time of `ms` was rounded into."""
-    if ms < 100:
-        return 1
-    if ms < 1000:
-        return 10
-    if ms < 10_000:
-        return 100
-    return 1000
-
-
 @dataclass(frozen=True)
 class EntryEvidence:
     """What one run offers about one stats entry (an endpoint or the totals)."""
@@ -106,16 +93,6 @@ def quantile_rank_interval(n: int, level: float, confidence: float) -> tuple[int
     return max(lower, 0), min(upper, n + 1)
 
 
-def value_at_rank(histogram: Histogram, rank: int) -> int:
-    """The `rank`-th smallest response time (1-based) of a histogram's requests."""
-    seen = 0
-    for ms in sorted(histogram):
-        seen += histogram[ms]
-        if seen >= rank:
-            return ms
-    raise ValueError(f"rank {rank} is beyond the histogram's {seen} requests")
-
-
 def quantile_interval(histogram: Histogram, level: float, confidence: float) -> tuple[float, float] | None:
     """The distribution-free confidence interval of the `level` quantile, in ms, bucket rounding included.
 
@@ -127,19 +104,6 @@ def quantile_interval(histogram: Histogram, level: float, confidence: float) -> 
         return None
     lower, upper = value_at_rank(histogram, lower_rank), value_at_rank(histogram, upper_rank)
     return max(lower - bucket_width(lower) / 2.0, 0.0), upper + bucket_width(upper) / 2.0
-
-
-def histogram_mean_and_variance(histogram: Histogram) -> tuple[float, float, int]:
-    """Mean, variance (n - 1 denominator, plus the buckets' rounding variance w^2/12) and count."""
-    n = sum(histogram.values())
-    if n == 0:
-        return 0.0, math.inf, 0
-    mean = sum(ms * count for ms, count in histogram.items()) / n
-    if n == 1:
-        return mean, math.inf, 1
-    squares = sum(count * (ms - mean) ** 2 for ms, count in histogram.items())
-    rounding = sum(count * bucket_width(ms) ** 2 / 12.0 for ms, count in histogram.items()) / n
-    return mean, squares / (n - 1) + rounding, n
 
 
 def log_standard_error(name: str, entry: EntryEvidence, confidence: float) -> float | None:
@@ -159,7 +123,7 @@ def log_standard_error(name: str, entry: EntryEvidence, confidence: float) -> fl
     if entry.histogram is None:
         return None
     if kind is StatKind.MEAN:
-        mean, variance, n = histogram_mean_and_variance(entry.histogram)
+        mean, variance, n = mean_and_variance(entry.histogram)
         if n < 2:
             return math.inf
         return math.sqrt(variance / n) / max(mean, VALUE_FLOOR)

@@ -17,7 +17,8 @@ from pathlib import Path
 from pytest_bfd_locust import BfdLocustWarning
 from pytest_bfd_locust.atomic_file import write_atomically
 from pytest_bfd_locust.baseline import Baseline, BaselineKind, BaselineQuery, build_baseline
-from pytest_bfd_locust.compare import Comparison, ThresholdSet
+from pytest_bfd_locust.changepoints import ChangePoint, current_segments
+from pytest_bfd_locust.compare import Comparison, Evidence, ThresholdSet
 from pytest_bfd_locust.compare import compare as compare_records
 from pytest_bfd_locust.figures import format_change, stat_label
 from pytest_bfd_locust.record import Record, ResultStatus
@@ -99,6 +100,8 @@ class SuiteResult:
     (warned statistics are in `comparison`; `warnings()` says what to warn about)."""
     store_warnings: tuple[BfdLocustWarning, ...] = ()
     """Warnings the store issued while saving (e.g. `StoreWarning`), kept with their class."""
+    change_points: tuple[ChangePoint, ...] = ()
+    """Under the judge: for each key statistic, the change point its current level holds since."""
     errors: tuple[str, ...] = ()
     """Problems that fail the suite besides validation and comparison (crash, lookup, store)."""
     stored_at: str | None = None
@@ -248,12 +251,15 @@ def execute_suite(
         )
     comparison: Comparison | None = None
     baseline: Baseline | None = None
+    change_points: list[ChangePoint] = []
     if settings.compare is not None and store is not None:
+        baseline_runs = 1 if settings.compare is BaselineKind.PREVIOUS else settings.compare_load_limit
         query = BaselineQuery(
             hash=run.record.metadata.hash,
             tag=settings.compare_tag,
             total_runtime=run.record.metadata.total_runtime,
-            limit=1 if settings.compare is BaselineKind.PREVIOUS else settings.compare_load_limit,
+            # One lookup serves both the baseline and the judge's noise model (its history).
+            limit=max(baseline_runs, thresholds.history_limit),
         )
         try:
             loaded = store.load_baseline(query)
@@ -261,12 +267,18 @@ def execute_suite(
             errors.append(f"baseline lookup in {store.describe()} failed: {exc}")
         else:
             notes.extend(loaded.warnings)
-            baseline = build_baseline(settings.compare, loaded.records)
+            baseline = build_baseline(settings.compare, loaded.records[:baseline_runs])
             if baseline is None:
                 notes.append(f"no eligible baseline under tag {settings.compare_tag!r} in {store.describe()}")
             else:
-                comparison = compare_records(run.record, baseline, thresholds)
+                evidence = Evidence(run.record, baseline.records, loaded.records)
+                comparison = compare_records(run.record, baseline, thresholds, evidence)
                 notes.extend(format_endpoint_changes(comparison))
+                if thresholds.judge is not None:
+                    change_points = current_segments(
+                        [*reversed(loaded.records), run.record],
+                        min_magnitude=thresholds.judge.min_percent / 100.0,
+                    )
 
     record = run.record.with_results(
         compare=comparison.result if comparison is not None else ResultStatus.NOT_APPLICABLE,
@@ -309,6 +321,7 @@ def execute_suite(
         baseline=baseline,
         notes=tuple(notes),
         store_warnings=tuple(store_warnings),
+        change_points=tuple(change_points),
         errors=tuple(errors),
         stored_at=stored_at,
         record_artifact=artifact,

@@ -36,6 +36,10 @@ IMPLAUSIBLE = [
      "tasks[0].median_response_time -100 is negative"),
     ("more-failures-than-requests", record(totals=make_totals(num_requests=3, num_failures=4)),
      "totals.num_failures 4 exceeds num_requests 3"),
+    ("negative-histogram-count", record(histograms={("/v2/fhir/Patient", "GET"): {40: 10, 41: -3}}),
+     "histograms[0].response_times: bucket [41, -3] is negative"),
+    ("negative-histogram-bucket", record(histograms={("/v2/fhir/Patient", "GET"): {-5: 2}}),
+     "histograms[0].response_times: bucket [-5, 2] is negative"),
 ]  # fmt: skip
 
 

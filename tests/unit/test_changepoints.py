@@ -15,9 +15,11 @@ from pytest_bfd_locust.changepoints import (
     HistoryPoint,
     _Energy,
     change_points,
+    current_segments,
     find_change_points,
     two_sample_t_test,
 )
+from pytest_bfd_locust.record import Record
 
 
 def brute_force_q(series: np.ndarray, start: int, tau: int, kappa: int) -> float:
@@ -131,3 +133,30 @@ def test_same_series_same_answer() -> None:
     rng = random.Random(8)
     series = [rng.gauss(10, 1) for _ in range(25)] + [rng.gauss(14, 1) for _ in range(25)]
     assert change_points(series) == change_points(list(series))
+
+
+def test_current_segments_say_since_which_run_each_key_statistic_holds() -> None:
+    from tests.record_factory import measured_record
+
+    rng = np.random.default_rng(3)
+
+    def one(index: int, claims_ms: float) -> Record:
+        return measured_record(
+            {
+                "/claims": list(rng.lognormal(math.log(claims_ms), 0.03, size=300)),
+                "/patient": list(rng.lognormal(math.log(3), 0.3, size=300)),
+            },
+            timestamp=1_700_000_000 + index * 600,
+            run_id=f"run{index}",
+        )
+
+    runs = [one(i, 40.0) for i in range(12)] + [one(i, 50.0) for i in range(12, 16)]
+    points = current_segments(runs, min_magnitude=0.1)
+    by_series = {(p.scope, p.statistic): p for p in points}
+    claims = by_series[("GET /claims", "median_response_time")]
+    assert (claims.run_id, claims.timestamp) == ("run12", 1_700_000_000 + 12 * 600)
+    assert claims.magnitude == pytest.approx(0.25, abs=0.03)
+    assert ("GET /claims", "0.95") in by_series
+    assert not any(scope == "GET /patient" for scope, _ in by_series)
+    assert current_segments([]) == []
+    assert current_segments(runs[:12], min_magnitude=0.1) == []

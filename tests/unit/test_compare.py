@@ -16,7 +16,6 @@ from pytest_bfd_locust.compare import (
     ThresholdSet,
     Verdict,
     compare,
-    default_thresholds_path,
     load_thresholds,
     read_threshold_file,
     record_view,
@@ -202,19 +201,30 @@ PRODUCTION = {
 """The seed's regression_suites_compare_meta.json, as it runs in production."""
 
 
-def _production_file() -> dict[str, Any]:
+PACKAGED_BEFORE_THE_JUDGE_MIN_DELTA = {
+    **dict.fromkeys(("median_response_time", "average_response_time", "min_response_time"), 10),
+    **dict.fromkeys(("0.9", "0.95", "0.98"), 10),
+    **dict.fromkeys(("0.99", "0.999", "0.9999", "1.0", "max_response_time"), 50),
+}
+"""The min_delta the packaged file had before the judge (bench/thresholds/packaged_before_judge.json)."""
+
+
+def _production_file(min_delta: dict[str, float] | None = None) -> dict[str, Any]:
+    deltas = min_delta or {}
     return {
-        list_name: [{"name": n, "better_if": b, "warn_percent": w, "fail_percent": f} for n, b, w, f in rules]
+        list_name: [
+            {"name": n, "better_if": b, "warn_percent": w, "fail_percent": f}
+            | ({"min_delta": deltas[n]} if n in deltas else {})
+            for n, b, w, f in rules
+        ]
         for list_name, rules in PRODUCTION.items()
     }
 
 
-def test_default_file_holds_the_production_values() -> None:
-    default = read_threshold_file(default_thresholds_path())
-    for list_name, rules in (("totals", default.totals), ("tasks", default.tasks)):
-        got = [(r.name, r.better_if.value, r.warn_percent, r.fail_percent) for r in rules]
-        assert got == PRODUCTION[list_name]
-    assert default.source == str(default_thresholds_path())
+def test_the_file_packaged_before_the_judge_is_kept_for_the_benchmark() -> None:
+    path = Path(__file__).parents[2] / "bench" / "thresholds" / "packaged_before_judge.json"
+    before = json.loads(path.read_text())
+    assert before == _production_file(min_delta=PACKAGED_BEFORE_THE_JUDGE_MIN_DELTA)
 
 
 @pytest.mark.parametrize(
@@ -262,11 +272,14 @@ def test_production_thresholds_give_the_expected_verdicts(
         ("totals", "num_requests", 1000, 500, FAIL),
     ],
 )
-def test_default_thresholds_verdicts(
+def test_production_ratios_with_min_delta_verdicts(
     list_name: str, stat: str, baseline: float, current: float, verdict: Verdict
 ) -> None:
-    rules = read_threshold_file(default_thresholds_path())
+    """The file packaged before the judge (production ratios plus min_delta): fixed ratios still."""
+    rules = load_thresholds(_production_file(min_delta=PACKAGED_BEFORE_THE_JUDGE_MIN_DELTA), "before.json")
+    assert rules.judge is None
     rule = next(r for r in getattr(rules, list_name) if r.name == stat)
+    assert isinstance(rule, Threshold)
     assert rule.verdict(baseline, current) is verdict
 
 

@@ -92,3 +92,16 @@ def test_percentile_testcases_are_named_p90_not_0_9(tmp_path: Path) -> None:
     comparison = Comparison(stats=(_row("totals", p90, 10, 11), _row("totals", p999, 20, 21)))
     root = _write(tmp_path, [("suite", comparison)])
     assert [case.get("name") for case in root.iter("testcase")] == ["p90", "p99.9"]
+
+
+def test_a_judged_failure_carries_the_change_in_words(tmp_path: Path) -> None:
+    from tests.unit.test_report import judged_row
+
+    row = judged_row("median_response_time", 40, 50)
+    root = _write(tmp_path, [("claims", Comparison(stats=(row,)))])
+    failure = root.find("testsuite/testcase/failure")
+    assert failure is not None
+    message = failure.get("message", "")
+    assert message.startswith("FAILURE `GET /Claim search` median 40 -> 50 ms (+25 %, 95 % CI")
+    assert "run-to-run noise of this statistic over the last 12 runs: ±3.0 %" in failure.get("message", "")
+    assert "±3.0 % over 12 runs" in (failure.text or "")

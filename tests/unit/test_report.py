@@ -114,3 +114,170 @@ def test_summary_of_a_clean_comparison_says_so() -> None:
     assert format_summary_lines(clean) == ["all 1 compared statistics passed"]
     assert format_endpoint_changes(clean) == []
     assert PASSED.verdict is Verdict.PASS
+
+
+# --- the judge's rows, in words ---------------------------------------------------------------------
+
+from pytest_bfd_locust.changepoints import ChangePoint  # noqa: E402
+from pytest_bfd_locust.compare import Judgement, JudgeRule, NoiseBasis  # noqa: E402
+from pytest_bfd_locust.noise import Spread, SpreadMethod  # noqa: E402
+from pytest_bfd_locust.report import (  # noqa: E402
+    format_change_point,
+    format_judgement,
+    format_percent,
+    stat_label,
+)
+from pytest_bfd_locust.significance import Change  # noqa: E402
+
+
+def judged_row(
+    stat: str,
+    baseline: float,
+    current: float,
+    *,
+    se: float | None = 0.02,
+    runs: int = 12,
+    noise: float = 3.0,
+    basis: NoiseBasis = NoiseBasis.HISTORY,
+    verdict: Verdict = Verdict.FAILURE,
+    scope: str = "GET /Claim search",
+    better_if: BetterIf = BetterIf.SMALLER,
+) -> StatComparison:
+    change = Change(baseline, current, math.log(current / baseline), se)
+    spread = Spread(runs, baseline, math.log1p(noise / 100), SpreadMethod.MAD)
+    judgement = Judgement(
+        change, 0.95, spread, basis, noise, 1, "worse beyond the run-to-run noise, and significant"
+    )
+    rule = JudgeRule(stat, better_if)
+    return StatComparison(
+        scope=scope,
+        task=("/Claim search", "GET"),
+        stat=stat,
+        baseline=baseline,
+        current=current,
+        ratio=rule.ratio(baseline, current),
+        threshold=rule,
+        verdict=verdict,
+        judgement=judgement,
+    )
+
+
+def test_a_judged_regression_reads_as_the_issue_asks() -> None:
+    row = judged_row("median_response_time", 40, 50, se=0.008)
+    assert row.judgement is not None
+    line = format_judgement(row, row.judgement)
+    assert line.startswith("`GET /Claim search` median 40 -> 50 ms (+25 %, 95 % CI +23..+27 %)")
+    assert line.endswith("; run-to-run noise of this statistic over the last 12 runs: ±3.0 %")
+    assert format_summary_lines(Comparison(stats=(row,))) == [f"FAILURE {line}"]
+
+
+def test_a_throughput_drop_reads_as_a_drop() -> None:
+    row = judged_row("total_reqs_per_second", 205.0, 160.0, better_if=BetterIf.LARGER, scope="totals")
+    assert row.judgement is not None
+    assert "`totals` throughput 205.0 -> 160.0 req/s (-22 %, 95 % CI" in format_judgement(row, row.judgement)
+
+
+def test_too_little_history_says_so() -> None:
+    row = judged_row("0.95", 40, 50, runs=2, noise=100.0, basis=NoiseBasis.PRIOR)
+    assert row.judgement is not None
+    assert format_judgement(row, row.judgement).endswith(
+        "; only 2 earlier runs: judged on this run's own evidence,"
+        " widened by an assumed run-to-run noise of ±100 %"
+    )
+
+
+def test_missing_evidence_says_why_there_is_no_interval() -> None:
+    unknown = judged_row("0.95", 40, 50, se=None)
+    none = judged_row("0.99", 40, 50, se=math.inf)
+    assert unknown.judgement is not None and none.judgement is not None
+    assert "(+25 %, no interval, no histograms)" in format_judgement(unknown, unknown.judgement)
+    assert "(+25 %, no interval, too few requests)" in format_judgement(none, none.judgement)
+
+
+def test_a_passing_judged_row_says_why_when_listed() -> None:
+    row = judged_row("average_response_time", 21.75, 22.5, verdict=Verdict.PASS)
+    [line] = format_summary_lines(Comparison(stats=(row,)), verbose=True)
+    assert line.startswith(
+        "PASS (worse beyond the run-to-run noise, and significant) `GET /Claim search` average 21.8"
+    )
+
+
+def test_the_failure_table_of_judged_rows_has_change_interval_and_noise() -> None:
+    rows = [
+        judged_row("median_response_time", 40, 50, se=0.008),
+        judged_row("0.95", 43, 60, runs=3, noise=100.0, basis=NoiseBasis.PRIOR, scope="totals"),
+    ]
+    lines = format_comparison_table(rows).splitlines()
+    assert lines[0].split() == [
+        "scope",
+        "statistic",
+        "baseline",
+        "current",
+        "change",
+        "95",
+        "%",
+        "CI",
+        "noise",
+        "result",
+    ]
+    assert lines[2].split() == [
+        "GET",
+        "/Claim",
+        "search",
+        "median",
+        "40",
+        "ms",
+        "50",
+        "ms",
+        "+25",
+        "%",
+        "+23..+27",
+        "%",
+        "±3.0",
+        "%",
+        "over",
+        "12",
+        "runs",
+        "FAILURE",
+    ]
+    assert "±100 % assumed (3 runs)" in lines[3]
+    assert format_threshold(rows[0]) == "judge min_delta 1"
+
+
+@pytest.mark.parametrize(
+    ("percent", "text"),
+    [
+        (25.0, "+25 %"),
+        (-22.4, "-22 %"),
+        (2.44, "+2.4 %"),
+        (0.0, "+0.0 %"),
+        (math.inf, "+inf %"),
+        (math.nan, "n/a"),
+    ],
+)
+def test_format_percent(percent: float, text: str) -> None:
+    assert format_percent(percent) == text
+
+
+@pytest.mark.parametrize(
+    ("stat", "label"),
+    [
+        ("median_response_time", "median"),
+        ("0.95", "p95"),
+        ("0.999", "p99.9"),
+        ("1.0", "p100"),
+        ("total_reqs_per_second", "throughput"),
+        ("num_requests", "requests"),
+    ],
+)
+def test_stat_label(stat: str, label: str) -> None:
+    assert stat_label(stat) == label
+
+
+def test_a_change_point_says_since_which_run() -> None:
+    point = ChangePoint("r7", 1_700_000_000, "median_response_time", "GET /Claim search", 40.0, 50.0, 1e-9)
+    assert format_change_point(point) == (
+        "`GET /Claim search` median 40 -> 50 ms (+25 %) since run r7 at 2023-11-14T22:13:20Z"
+        " (change point, p = 1e-09)"
+    )
+    assert "(+25 %) since this run (change point" in format_change_point(point, current_run_id="r7")

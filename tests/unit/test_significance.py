@@ -9,20 +9,18 @@ import numpy as np
 import pytest
 from scipy import stats
 
+from pytest_bfd_locust.histogram import bucket_width, mean_and_variance, value_at_rank
 from pytest_bfd_locust.significance import (
     VALUE_FLOOR,
     Change,
     EntryEvidence,
     StatKind,
-    bucket_width,
     compare_statistic,
-    histogram_mean_and_variance,
     log_standard_error,
     log_value,
     quantile_interval,
     quantile_rank_interval,
     stat_kind,
-    value_at_rank,
 )
 
 
@@ -127,7 +125,7 @@ def test_histogram_mean_and_variance_match_numpy_plus_rounding() -> None:
     rng = np.random.default_rng(3)
     histogram = histogram_of(rng.gamma(4.0, 30.0, size=500))
     values = expanded(histogram)
-    mean, variance, n = histogram_mean_and_variance(histogram)
+    mean, variance, n = mean_and_variance(histogram)
     rounding = float(np.mean([bucket_width(int(v)) ** 2 / 12 for v in values]))
     assert n == 500
     assert mean == pytest.approx(float(values.mean()))
