@@ -4,7 +4,6 @@ setup.cfg, so that this file also loads cleanly when pytest is run from elsewher
 
 from __future__ import annotations
 
-import json
 import textwrap
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,7 +11,6 @@ from pathlib import Path
 import pytest
 
 from examples.demo_target import DemoServer, start_server
-from pytest_bfd_locust.compare import default_thresholds_path
 from tests.locustfiles import PLAIN_LOCUSTFILE
 
 
@@ -44,27 +42,3 @@ def write_catalog(pytester: pytest.Pytester, demo_server: DemoServer):  # type: 
         return catalog
 
     return write
-
-
-TAIL_STATS_MIN_DELTA_MS = {
-    "0.98": 100,
-    "0.99": 100,
-    "0.999": 1000,
-    "0.9999": 1000,
-    "1.0": 1000,
-    "max_response_time": 1000,
-}
-"""Tail statistics of a 2-second run rest on a handful of requests; on a shared 2-core CI machine
-one scheduling stall moves them by tens of ms. Tests that expect a comparison to pass widen them."""
-
-
-@pytest.fixture
-def steady_thresholds(pytester: pytest.Pytester) -> str:
-    """Write `steady_thresholds.json` (the packaged thresholds, tail statistics widened) beside the
-    catalog; returns the `defaults` line that makes the catalog use it."""
-    thresholds = json.loads(default_thresholds_path().read_text())
-    for rule in [*thresholds["totals"], *thresholds["tasks"]]:
-        if rule["name"] in TAIL_STATS_MIN_DELTA_MS:
-            rule["min_delta"] = TAIL_STATS_MIN_DELTA_MS[rule["name"]]
-    pytester.path.joinpath("steady_thresholds.json").write_text(json.dumps(thresholds))
-    return "compare_meta: steady_thresholds.json\n"

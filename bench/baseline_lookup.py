@@ -2,7 +2,9 @@
 
 Run: `python bench/baseline_lookup.py [--records N] [--hashes H] [--repeat R]`. Each timing covers
 the store lookup (listing, reading and parsing one hash's files, eligibility) plus building the
-baseline from what it returned. Aim: `previous` under 50 ms, `average` (5) under 100 ms.
+baseline from what it returned. Aim: `previous` under 50 ms, `average` (5) under 100 ms, and the
+judge's one lookup of the last 20 eligible runs (baseline and history together) under 50 ms; the
+judging itself (`compare()` with the packaged judge over that history) is timed on its own.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from pytest_bfd_locust.baseline import BaselineQuery, average_baseline, previous_baseline
+from pytest_bfd_locust.compare import Evidence, compare, default_thresholds_path, read_threshold_file
 from pytest_bfd_locust.histogram import PERCENTILE_KEYS
 from pytest_bfd_locust.record import (
     TOTALS_NAME,
@@ -132,6 +135,15 @@ def main(argv: list[str] | None = None) -> int:
 
         _time("previous (limit 1)", lambda: lookup(1, previous_baseline), args.repeat)
         _time("average (limit 5)", lambda: lookup(5, average_baseline), args.repeat)
+        _time("judge's history (limit 20)", lambda: lookup(20, previous_baseline), args.repeat)
+
+        judge = read_threshold_file(default_thresholds_path())
+        current = _record(hashes[0], 1_800_000_000, "current", 7, False)
+        history = store.load_baseline(BaselineQuery(hashes[0], "default", 60.0, 20)).records
+        baseline = previous_baseline(history)
+        assert baseline is not None and len(history) == 20
+        evidence = Evidence(current, baseline.records, history)
+        _time("judging 20 runs' history", lambda: compare(current, baseline, judge, evidence), args.repeat)
 
         def unknown_tag() -> None:
             # Nothing is eligible, so every file of the hash is read: the worst case of a lookup.

@@ -8,13 +8,14 @@ step of Hunter / Apache Otava (Fleming et al. 2023, https://doi.org/10.1145/3578
    maximizing the energy statistic between X = x[start:tau] (n values) and Y = x[tau:kappa] (m)
        Q(X, Y) = 2/(m+n) S_xy - 2m/((m+n)(n-1)) S_xx - 2n/((m+n)(m-1)) S_yy
    (S: sums of |differences| across the two parts or within one); the best candidate of all
-   segments is kept when Student's two-sample t-test between X and Y gives p <= 10 * max_pvalue
-   (Otava's relaxed first pass; Otava tests up to the segment's end instead of kappa, which misses
-   a level that moves up and back), and splitting repeats.
+   segments is kept when Student's two-sample t-test between the segment's values before and from
+   tau gives p <= 10 * max_pvalue (Otava's relaxed first pass), and splitting repeats.
 2. Merge: the weakest point (largest p, recomputed against its neighbouring points) is dropped
    while its p exceeds max_pvalue or its relative change is below `min_magnitude`.
 
-Neither packaged implementation is a runtime dependency: MongoDB's `signal-processing-algorithms`
+Otava splits long series into windows of 50 first; histories here are shorter, so one window is the
+whole series. bench/changepoints_vs_otava.py compares the two on the same series. Neither packaged
+implementation is a runtime dependency: MongoDB's `signal-processing-algorithms`
 pins numpy < 2, gevent < 25, structlog and scipy and ships a C extension (Python 3.11 only); its
 permutation test draws from numpy's global random state. `apache-otava` pins numpy == 2.2.0 and
 scipy and pulls google-cloud-bigquery, pg8000, slack-sdk and more. Histories are a few dozen runs,
@@ -149,15 +150,15 @@ def split_points(series: Sequence[float], max_pvalue: float = DEFAULT_MAX_PVALUE
             if end - start > 1:
                 best = energy.best_split(start, end)
                 if best is not None:
-                    candidates.append((best[0], -best[1], start, best[2]))
+                    candidates.append((best[0], -best[1], start, end))
         if not candidates:
             return indexes
         # Highest Q first; on a tie the earliest index, so the result never depends on the order.
-        _, negative_tau, start, kappa = max(candidates)
+        _, negative_tau, start, end = max(candidates)
         tau = -negative_tau
-        # Tested on the two sides Q compared (up to kappa), not up to the segment's end: a level
-        # that moves up and then back down would otherwise average out on the far side.
-        test = two_sample_t_test(series[start:tau], series[tau:kappa])
+        # Tested up to the segment's end (as Otava does), not just up to kappa: a single unusual
+        # run would otherwise become a segment of its own, with a zero-variance p of 0.
+        test = two_sample_t_test(series[start:tau], series[tau:end])
         if test.pvalue > first_pass:
             return indexes
         indexes = sorted([*indexes, tau])

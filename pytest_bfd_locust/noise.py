@@ -18,8 +18,9 @@ is used (`* sqrt(pi / 2)`); when every value is the same, 0. Response times are 
 Locust, so their spread is never taken below the rounding's own (a bucket of width w at value v:
 `w / (v * sqrt(12))`).
 
-The difference between the current run and a baseline that averages k runs has the variance
-`sigma^2 * (1 + 1/k)`: a `previous` baseline (k = 1) is as noisy as the run itself.
+The difference between the current run and a baseline that averages k independent runs has the
+variance `sigma^2 * (1 + 1/k)`: a `previous` baseline (k = 1) is as noisy as the run itself.
+(compare.py measured that a shared machine's runs are not independent enough to credit k.)
 """
 
 from __future__ import annotations

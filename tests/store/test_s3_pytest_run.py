@@ -23,13 +23,12 @@ QUIET = ["-p", "no:cacheprovider"]
 def test_s3_store_stores_registers_partition_and_compares_next_run(
     pytester: pytest.Pytester,
     write_catalog,
-    steady_thresholds: str,
     aws: AwsClients,
     bucket: str,
     workgroup: str,
     stats_table: str,
 ) -> None:
-    write_catalog("- name: api\n  locustfile: api.py\n", defaults=steady_thresholds)
+    write_catalog("- name: api\n  locustfile: api.py\n")
     args = ["--bfd-suite", "suites.yaml", "--bfd-store", STORE_URI, "--compare", "previous", *QUIET]
 
     first = pytester.runpytest(*args)

@@ -78,8 +78,12 @@ def test_a_planted_shift_is_found_where_it_starts() -> None:
     assert split.test.pvalue < 1e-10
 
 
-def test_a_level_going_up_and_back_gives_two_change_points() -> None:
-    assert [s.index for s in change_points([10.0] * 10 + [12.0] * 10 + [9.0] * 10)] == [10, 20]
+def test_a_level_stepping_up_twice_gives_two_change_points() -> None:
+    assert [s.index for s in change_points([10.0] * 10 + [12.0] * 10 + [15.0] * 10)] == [10, 20]
+
+
+def test_a_single_unusual_run_is_not_a_segment_of_its_own() -> None:
+    assert change_points([1.0] * 20 + [2.0] + [1.0] * 20) == []
 
 
 def test_noise_alone_rarely_gives_a_change_point() -> None:
