@@ -68,7 +68,8 @@ def test_unchanged_runs_pass_and_a_slowed_endpoint_fails_in_words(
     pytester: pytest.Pytester, write_catalog, demo_server: DemoServer
 ) -> None:
     """A/A runs pass under the packaged judge; once the history measures the noise, one endpoint
-    made five times slower fails, and the failure says so in words, with its interval and noise."""
+    made five times slower fails, and the failure says so in words, with its interval and noise;
+    a faster run passes and the change points say since which run the new level holds."""
     write_catalog(SUITE)
     demo_server.set_control(path_delay_ms={"/v2/fhir/Coverage": 20})
     args = ["--bfd-suite", "suites.yaml", "--compare", "previous", *QUIET]
@@ -83,13 +84,19 @@ def test_unchanged_runs_pass_and_a_slowed_endpoint_fails_in_words(
             r" run-to-run noise of this statistic over the last 6 runs: ±\d+(\.\d)? %",
         ]
     )
-    result.stdout.fnmatch_lines(
-        ["*level shift: `GET /v2/fhir/Coverage` median * since this run (change point*"]
-    )
     assert "FAILURE `GET /v2/fhir/Patient`" not in result.stdout.str()
+    # The failure says it; no "level shift" line repeats it.
+    assert "level shift: `GET /v2/fhir/Coverage` median" not in result.stdout.str()
+    # Faster than ever: passes, and the history's change points say since when.
+    demo_server.set_control(path_delay_ms={})
+    faster = pytester.runpytest(*args)
+    faster.assert_outcomes(passed=1)
+    faster.stdout.fnmatch_lines(
+        ["*level shift: `GET /v2/fhir/Coverage` median * -> * ms (-* %) since this run (change point, p *"]
+    )
     stored = records(pytester.path)
     results = [r["metadata"]["compare_result"] for r in stored]
-    assert results == ["NOT_APPLICABLE"] + ["PASSED"] * 5 + ["FAILED"]
+    assert results == ["NOT_APPLICABLE"] + ["PASSED"] * 5 + ["FAILED", "PASSED"]
 
 
 def test_compare_average_uses_the_last_n_runs(

@@ -58,6 +58,13 @@ def test_s3_store_stores_registers_partition_and_compares_next_run(
         for e in executions
     ]
     assert any(f"'{stored.metadata.hash}'" in p for p in parameters)
+    # One query per comparison serves the baseline and the judge's history: the first run's
+    # lookup and the second's, each of one partition, each asking for the judge's 20 runs.
+    texts = [
+        aws.athena.get_query_execution(QueryExecutionId=e)["QueryExecution"]["Query"] for e in executions
+    ]
+    assert len(texts) == 2
+    assert all('WHERE "hash" = ?' in text and text.rstrip().endswith("LIMIT 20") for text in texts)
 
 
 def test_missing_bucket_fails_the_item_and_keeps_the_record(

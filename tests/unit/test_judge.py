@@ -485,3 +485,14 @@ def test_runs_from_one_distribution_rarely_fail(
         current, *history = draw.sample(runs, 16)
         failures += judged(current, history, kind=draw.choice(("previous", "average"))).failed
     assert failures <= 1
+
+
+def test_the_readme_judge_example_is_a_valid_threshold_file() -> None:
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    section = readme.split("### Thresholds", 1)[1].split("\n## ", 1)[0]
+    block = section.split("```json\n", 1)[1].split("```", 1)[0]
+    loaded = load_thresholds(json.loads(block), "README.md")
+    assert loaded.judge == JudgeSettings()  # the example shows the defaults
+    assert loaded.judge == RULES.judge  # ... which are the packaged file's

@@ -1,25 +1,37 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import pytest
 
+from pytest_bfd_locust.changepoints import ChangePoint
 from pytest_bfd_locust.compare import (
     BetterIf,
     Comparison,
+    Judgement,
+    JudgeRule,
+    NoiseBasis,
     StatComparison,
     Threshold,
     Verdict,
     compare_stat,
 )
+from pytest_bfd_locust.noise import Spread, SpreadMethod
 from pytest_bfd_locust.report import (
+    format_change_point,
     format_comparison_table,
     format_endpoint_changes,
+    format_judgement,
+    format_level_shifts,
+    format_percent,
     format_ratio,
     format_summary_lines,
     format_threshold,
     format_value,
+    stat_label,
 )
+from pytest_bfd_locust.significance import Change
 
 MEDIAN = Threshold("median_response_time", BetterIf.SMALLER, 150, 200)
 REQUESTS = Threshold("num_requests", BetterIf.LARGER, 150, 200)
@@ -117,17 +129,6 @@ def test_summary_of_a_clean_comparison_says_so() -> None:
 
 
 # --- the judge's rows, in words ---------------------------------------------------------------------
-
-from pytest_bfd_locust.changepoints import ChangePoint  # noqa: E402
-from pytest_bfd_locust.compare import Judgement, JudgeRule, NoiseBasis  # noqa: E402
-from pytest_bfd_locust.noise import Spread, SpreadMethod  # noqa: E402
-from pytest_bfd_locust.report import (  # noqa: E402
-    format_change_point,
-    format_judgement,
-    format_percent,
-    stat_label,
-)
-from pytest_bfd_locust.significance import Change  # noqa: E402
 
 
 def judged_row(
@@ -281,3 +282,18 @@ def test_a_change_point_says_since_which_run() -> None:
         " (change point, p = 1e-09)"
     )
     assert "(+25 %) since this run (change point" in format_change_point(point, current_run_id="r7")
+    assert format_change_point(replace(point, pvalue=0.0)).endswith("(change point, p < 1e-9)")
+
+
+def test_level_shifts_leave_out_what_a_failure_already_says() -> None:
+    failed = judged_row("median_response_time", 40, 50, scope="GET /Claim search")
+    comparison = Comparison(stats=(failed,))
+    here = ChangePoint("now", 1_700_000_000, "median_response_time", "GET /Claim search", 40.0, 50.0, 1e-9)
+    earlier = replace(here, run_id="r3")
+    other = replace(here, statistic="0.95")
+    lines = format_level_shifts([here, earlier, other], comparison, current_run_id="now")
+    assert lines == [
+        "level shift: " + format_change_point(earlier, "now"),
+        "level shift: " + format_change_point(other, "now"),
+    ]
+    assert len(format_level_shifts([here], None, "now")) == 1
