@@ -28,10 +28,10 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from statistics import fmean
 
 from pytest_bfd_locust.distributions import student_t_cdf
+from pytest_bfd_locust.figures import iso_utc
 from pytest_bfd_locust.record import Record
 
 DEFAULT_MAX_PVALUE = 0.001
@@ -220,7 +220,7 @@ class ChangePoint:
     @property
     def when(self) -> str:
         """The run's time as ISO-8601 UTC."""
-        return datetime.fromtimestamp(self.timestamp, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return iso_utc(self.timestamp)
 
 
 def find_change_points(

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from pytest_bfd_locust.distributions import normal_quantile, student_t_quantile
+from pytest_bfd_locust.figures import change_percent
 from pytest_bfd_locust.histogram import PERCENTILE_KEYS, Histogram, merge_histograms
 from pytest_bfd_locust.noise import Spread, log_spread
 from pytest_bfd_locust.record import (
@@ -304,9 +305,7 @@ class StatComparison:
     @property
     def change_percent(self) -> float:
         """The signed relative change, current / baseline - 1, in percent (+25: 25 % larger)."""
-        if self.baseline == 0:
-            return 0.0 if self.current == 0 else math.copysign(math.inf, self.current)
-        return (self.current / self.baseline - 1.0) * 100.0
+        return change_percent(self.baseline, self.current)
 
     @property
     def within_min_delta(self) -> bool:

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from pytest_bfd_locust.compare import compare, default_thresholds_path, read_threshold_file, record_view
+from pytest_bfd_locust.compare import (
+    Evidence,
+    compare,
+    default_thresholds_path,
+    read_threshold_file,
+    record_view,
+)
 from pytest_bfd_locust.figures import stat_label
 from pytest_bfd_locust.histogram import PERCENTILE_KEYS
 from pytest_bfd_locust.record import ErrorCount, Record
@@ -78,7 +84,8 @@ def compared_suite(
     ]
     current = run_record(runs, 15 * slower, endpoints=endpoints, suite=name)
     thresholds = read_threshold_file(default_thresholds_path())
-    comparison = compare(current, history[-1], thresholds)
+    # The judge's evidence: the previous run as baseline, the runs before as its noise history.
+    comparison = compare(current, history[-1], thresholds, Evidence(current, (history[-1],), history[::-1]))
     baseline = record_view(history[-1])
     return SuiteReport(
         suite=name,

@@ -24,12 +24,10 @@ from pytest_bfd_locust.report import (
     format_endpoint_changes,
     format_judgement,
     format_level_shifts,
-    format_percent,
     format_ratio,
     format_summary_lines,
     format_threshold,
     format_value,
-    stat_label,
 )
 from pytest_bfd_locust.significance import Change
 
@@ -175,7 +173,7 @@ def test_a_judged_regression_reads_as_the_issue_asks() -> None:
 def test_a_throughput_drop_reads_as_a_drop() -> None:
     row = judged_row("total_reqs_per_second", 205.0, 160.0, better_if=BetterIf.LARGER, scope="totals")
     assert row.judgement is not None
-    assert "`totals` throughput 205.0 -> 160.0 req/s (-22 %, 95 % CI" in format_judgement(row, row.judgement)
+    assert "`totals` req/s 205.0 -> 160.0/s (-22 %, 95 % CI" in format_judgement(row, row.judgement)
 
 
 def test_too_little_history_says_so() -> None:
@@ -243,36 +241,6 @@ def test_the_failure_table_of_judged_rows_has_change_interval_and_noise() -> Non
     ]
     assert "±100 % assumed (3 runs)" in lines[3]
     assert format_threshold(rows[0]) == "judge min_delta 1"
-
-
-@pytest.mark.parametrize(
-    ("percent", "text"),
-    [
-        (25.0, "+25 %"),
-        (-22.4, "-22 %"),
-        (2.44, "+2.4 %"),
-        (0.0, "+0.0 %"),
-        (math.inf, "+inf %"),
-        (math.nan, "n/a"),
-    ],
-)
-def test_format_percent(percent: float, text: str) -> None:
-    assert format_percent(percent) == text
-
-
-@pytest.mark.parametrize(
-    ("stat", "label"),
-    [
-        ("median_response_time", "median"),
-        ("0.95", "p95"),
-        ("0.999", "p99.9"),
-        ("1.0", "p100"),
-        ("total_reqs_per_second", "throughput"),
-        ("num_requests", "requests"),
-    ],
-)
-def test_stat_label(stat: str, label: str) -> None:
-    assert stat_label(stat) == label
 
 
 def test_a_change_point_says_since_which_run() -> None:
