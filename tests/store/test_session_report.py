@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pytest_bfd_locust.baseline import previous_baseline
-from pytest_bfd_locust.compare import compare, default_thresholds_path, read_threshold_file
+from pytest_bfd_locust.compare import Evidence, compare, default_thresholds_path, read_threshold_file
 from pytest_bfd_locust.record import Record
 from pytest_bfd_locust.report_model import Outcome
 from pytest_bfd_locust.session_report import suite_report, write_session_reports
@@ -26,14 +26,16 @@ class ReportRefusingStore(FileStore):
 
 
 def _result(tmp_path: Path, store: FileStore) -> SuiteResult:
-    history = [run_record(i, 10) for i in range(4)]
+    # Enough history (min_history) for the packaged judge to measure the noise, as a store gives it.
+    history = [run_record(i, 10) for i in range(6)]
     for record in history:
         store.save(record)
-    current = run_record(4, 60)
+    current = run_record(6, 60)
     stored_at = store.save(current)
     baseline = previous_baseline([history[-1]])
     assert baseline is not None
-    comparison = compare(current, baseline, read_threshold_file(default_thresholds_path()))
+    evidence = Evidence(current, baseline.records, history[::-1])
+    comparison = compare(current, baseline, read_threshold_file(default_thresholds_path()), evidence)
     suite = Suite(name="api", catalog=tmp_path / "suites.yaml", locustfile=tmp_path / "api.py", host=None)
     return SuiteResult(
         suite=suite, run=None, record=current, comparison=comparison, baseline=baseline, stored_at=stored_at
@@ -46,8 +48,8 @@ def test_the_report_reads_the_hash_history_and_marks_the_baseline(tmp_path: Path
     report = built.report
     assert built.warnings == ()
     assert report.outcome is Outcome.FAILED and result.failed
-    assert [run.record.run_id for run in report.history] == ["run000", "run001", "run002", "run003", "run004"]
-    assert [run.is_baseline for run in report.history] == [False, False, False, True, False]
+    assert [run.record.run_id for run in report.history] == [f"run{i:03d}" for i in range(7)]
+    assert [run.is_baseline for run in report.history] == [False] * 5 + [True, False]
     assert report.history[-1].is_current
     # one reason for all the failed statistics, the worst three named with signed changes
     [reason] = report.reasons
@@ -62,7 +64,7 @@ def test_a_report_the_store_refuses_is_a_warning_and_changes_no_verdict(tmp_path
     result = _result(tmp_path, store)
     built = suite_report(result, store)
     assert built.warnings == (
-        "report: s3://bucket/run004.report.html: cannot write the report: AccessDenied",
+        "report: s3://bucket/run006.report.html: cannot write the report: AccessDenied",
     )
     assert built.report.report_location is None
     assert built.report.outcome is Outcome.FAILED
