@@ -14,11 +14,12 @@ from collections.abc import Mapping, Sequence
 import pygal
 from pygal.style import Style
 
+from pytest_bfd_locust.changepoints import ChangePoint
 from pytest_bfd_locust.compare import TaskKey, task_scope
 from pytest_bfd_locust.figures import iso_utc, stat_label
 from pytest_bfd_locust.histogram import PERCENTILE_KEYS
 from pytest_bfd_locust.record import Record
-from pytest_bfd_locust.report_model import ChangePointMark, HistoryRun
+from pytest_bfd_locust.report_model import HistoryRun
 from pytest_bfd_locust.timeline import Timeline
 
 CHART_PERCENTILES = tuple(key for key in PERCENTILE_KEYS if key not in ("0.9999", "1.0"))
@@ -141,7 +142,7 @@ def response_timeline_chart(timeline: Timeline) -> str:
 
 
 def history_chart(
-    runs: Sequence[HistoryRun], change_points: Sequence[ChangePointMark], statistics: Sequence[str]
+    runs: Sequence[HistoryRun], change_points: Sequence[ChangePoint], statistics: Sequence[str]
 ) -> str:
     """The totals' `statistics` over the last runs, baseline runs and change points marked."""
     # Month, day and time in UTC: the year is rarely news in a history of the last runs.

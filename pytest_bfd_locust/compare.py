@@ -60,6 +60,13 @@ class ThresholdError(ValueError):
     """A threshold file is malformed; the message names the file, list, entry, field and value."""
 
 
+def effective_min_delta(name: str, min_delta: float | None) -> float | None:
+    """A rule's `min_delta`, or 1 ms for a response-time statistic, or None: no absolute tolerance."""
+    if min_delta is not None:
+        return min_delta
+    return RESPONSE_TIME_MIN_DELTA if name in RESPONSE_TIME_STATS else None
+
+
 class BetterIf(StrEnum):
     """Which direction of change is an improvement."""
 
@@ -89,9 +96,7 @@ class Threshold:
     @property
     def effective_min_delta(self) -> float | None:
         """`min_delta`, or 1 ms for response-time statistics, or None: no absolute tolerance."""
-        if self.min_delta is not None:
-            return self.min_delta
-        return RESPONSE_TIME_MIN_DELTA if self.name in RESPONSE_TIME_STATS else None
+        return effective_min_delta(self.name, self.min_delta)
 
     def ratio(self, baseline: float, current: float) -> float:
         """How much worse `current` is than `baseline`, in percent (100: unchanged; may be inf)."""
@@ -156,9 +161,7 @@ class JudgeRule:
     @property
     def effective_min_delta(self) -> float | None:
         """`min_delta`, or 1 ms for response-time statistics, or None: no absolute tolerance."""
-        if self.min_delta is not None:
-            return self.min_delta
-        return RESPONSE_TIME_MIN_DELTA if self.name in RESPONSE_TIME_STATS else None
+        return effective_min_delta(self.name, self.min_delta)
 
     def ratio(self, baseline: float, current: float) -> float:
         """The seed's ratio (100: unchanged, larger: worse), kept on every row for dashboards."""

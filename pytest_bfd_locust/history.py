@@ -1,18 +1,19 @@
 """A hash's history as a table: one row per stored run, newest last, change points marked.
 
 Pure. `bfd-locust history` prints `format_history_table`; the HTML report charts the same runs.
-Change points come from `history_change_points`, the one hook where the change-point analysis
-plugs in (see its docstring).
+Change points come from `history_change_points` (E-divisive means over the totals' key statistics).
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from pytest_bfd_locust.changepoints import ChangePoint, HistoryPoint, find_change_points
 from pytest_bfd_locust.figures import format_change, iso_utc, stat_label
 from pytest_bfd_locust.record import Record
-from pytest_bfd_locust.report_model import ChangePointMark, HistoryRun
+from pytest_bfd_locust.report_model import HistoryRun
 
 HISTORY_STATISTICS = ("0.5", "0.95", "total_reqs_per_second")
 """The totals' statistics whose level shifts the history marks: p50, p95, requests/s."""
@@ -62,19 +63,28 @@ class HistoryRow:
         )
 
 
-def history_change_points(records: Sequence[Record]) -> tuple[ChangePointMark, ...]:
-    """Change points of the totals' `HISTORY_STATISTICS` across `records` (oldest first).
+def history_change_points(records: Sequence[Record]) -> tuple[ChangePoint, ...]:
+    """Every change point of the totals' `HISTORY_STATISTICS` across `records` (oldest first), by
+    E-divisive means (`changepoints`); the terminal table and the HTML history chart mark them."""
+    found: list[ChangePoint] = []
+    for statistic in HISTORY_STATISTICS:
+        points = [
+            HistoryPoint(record.run_id, record.metadata.timestamp, _totals_value(record, statistic))
+            for record in records
+        ]
+        found += find_change_points(points, statistic=statistic, scope="totals")
+    return tuple(sorted(found, key=lambda point: (point.timestamp, point.statistic)))
 
-    The hook for issue 9's change-point analysis (`pytest_bfd_locust.changepoints`), which was not
-    on main when the reports were built: until it is wired in here, no change point is marked.
-    Every renderer (terminal table, HTML history chart, Markdown) already shows what this returns.
-    """
-    del records
-    return ()
+
+def _totals_value(record: Record, statistic: str) -> float:
+    try:
+        return record.totals.stat(statistic)
+    except KeyError:
+        return math.nan  # an older record without this percentile: left out of the series
 
 
 def history_rows(
-    runs: Sequence[HistoryRun], change_points: Sequence[ChangePointMark] = ()
+    runs: Sequence[HistoryRun], change_points: Sequence[ChangePoint] = ()
 ) -> list[HistoryRow]:
     """The rows of the history table, in the order of `runs` (oldest first)."""
     changes: dict[tuple[int, str | None], list[str]] = {}

@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from pytest_bfd_locust.changepoints import ChangePoint
 from pytest_bfd_locust.compare import Comparison, StatComparison, TaskKey, Verdict, record_view, task_scope
 from pytest_bfd_locust.figures import iso_utc
 from pytest_bfd_locust.record import Record
@@ -26,18 +27,6 @@ class Outcome(StrEnum):
     PASSED = "passed"
     FAILED = "failed"
     NO_STATISTICS = "no statistics"
-
-
-@dataclass(frozen=True)
-class ChangePointMark:
-    """A shift in a statistic's level across the history, starting with run `run_id`."""
-
-    run_id: str | None
-    timestamp: int
-    statistic: str
-    scope: str
-    before: float
-    after: float
 
 
 @dataclass(frozen=True)
@@ -69,7 +58,7 @@ class SuiteReport:
     comparison: Comparison | None = None
     history: tuple[HistoryRun, ...] = ()
     """Oldest first."""
-    change_points: tuple[ChangePointMark, ...] = ()
+    change_points: tuple[ChangePoint, ...] = ()
     record_location: str | None = None
     log_path: str | None = None
     report_location: str | None = None

@@ -1,14 +1,15 @@
 from __future__ import annotations
 
-from pytest_bfd_locust.history import format_history_table, history_rows
-from pytest_bfd_locust.report_model import ChangePointMark, history_runs
+from pytest_bfd_locust.changepoints import ChangePoint
+from pytest_bfd_locust.history import format_history_table, history_change_points, history_rows
+from pytest_bfd_locust.report_model import history_runs
 from tests.report_factory import START, run_record
 
 
 def test_rows_are_oldest_first_with_iso_dates_and_marks() -> None:
     records = [run_record(i, 10 + i) for i in range(3)]
     runs = history_runs(list(reversed(records)), current=records[2], baseline_records=[records[1]])
-    point = ChangePointMark("run001", START + 3600, "0.95", "totals", 20.0, 26.0)
+    point = ChangePoint("run001", START + 3600, "0.95", "totals", 20.0, 26.0, pvalue=1e-6)
     rows = history_rows(runs, [point])
     assert [row.run_id for row in rows] == ["run000", "run001", "run002"]
     assert rows[0].date == "2026-09-21T14:13:20Z"
@@ -29,3 +30,23 @@ def test_history_keeps_the_newest_runs_and_the_current_one_once() -> None:
     records = [run_record(i, 10) for i in range(25)]
     runs = history_runs(records, current=records[-1])
     assert len(runs) == 20 and runs[-1].is_current and runs[0].record.run_id == "run005"
+
+
+def test_history_change_points_mark_a_planted_level_shift() -> None:
+    # The totals' percentiles scale with a base of ~20 ms for ten runs, then ~30 ms for ten more.
+    wobble = [0.0, 0.4, -0.3, 0.2, -0.1, 0.3, -0.4, 0.1, -0.2, 0.0]
+    records = [run_record(i, 20 + wobble[i % 10] + (10 if i >= 10 else 0)) for i in range(20)]
+    points = history_change_points(records)
+    by_statistic = {point.statistic: point for point in points}
+    assert by_statistic["0.95"].run_id == "run010"
+    assert 1.4 < by_statistic["0.95"].after / by_statistic["0.95"].before < 1.6  # 20 -> 30 ms: +50 %
+    assert by_statistic["0.95"].pvalue < 0.001
+    runs = history_runs(list(reversed(records)), current=records[-1], baseline_records=[records[-2]])
+    rows = history_rows(runs, points)
+    assert "change: p95 +" in rows[10].marks
+    assert not any("change" in row.marks for row in rows[:10] + rows[11:])
+
+
+def test_history_change_points_find_nothing_in_a_steady_history() -> None:
+    wobble = [0.0, 0.4, -0.3, 0.2, -0.1, 0.3, -0.4, 0.1, -0.2, 0.0]
+    assert history_change_points([run_record(i, 20 + wobble[i % 10]) for i in range(20)]) == ()

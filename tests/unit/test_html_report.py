@@ -3,8 +3,8 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
+from pytest_bfd_locust.changepoints import ChangePoint
 from pytest_bfd_locust.html_report import MAX_ENDPOINT_CHARTS, render_report
-from pytest_bfd_locust.report_model import ChangePointMark
 from tests.report_factory import compared_suite, crashed_suite, first_run_suite
 
 MAX_REPORT_BYTES = 2 * 1024 * 1024
@@ -67,7 +67,7 @@ def test_first_run_and_crash_say_what_is_missing() -> None:
 def test_change_points_are_marked_in_the_history_chart() -> None:
     suite = compared_suite()
     run = suite.history[8].record
-    point = ChangePointMark(run.run_id, run.metadata.timestamp, "0.95", "totals", 13.0, 19.5)
+    point = ChangePoint(run.run_id, run.metadata.timestamp, "0.95", "totals", 13.0, 19.5, pvalue=1e-6)
     page = render_report([replace(suite, change_points=(point,))])
     assert "change point" in page
     assert "change point" not in render_report([suite])
