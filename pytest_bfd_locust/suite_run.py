@@ -232,9 +232,7 @@ def execute_suite(
     notes.extend(run.notes)
     if run.record is None:
         # A run refused before any load (no host) says only why; anything else is a failed run.
-        reason = (
-            run.error if run.error and run.error.startswith("no host:") else f"Locust run failed: {run.error}"
-        )
+        reason = str(run.error) if run.refused else f"Locust run failed: {run.error}"
         return SuiteResult(suite=suite, run=run, record=None, errors=(reason,), notes=tuple(notes))
 
     validation = validate(run.record, validation_rules(suite), abort_reason=run.abort_reason)

@@ -101,6 +101,8 @@ class RunOutcome:
     """Requests still waiting for an answer when the run ended (a target that never answers)."""
     notes: tuple[str, ...] = ()
     """What Locust's master warned about its workers (another Locust version, CPU, ...)."""
+    refused: bool = False
+    """The child refused before any load (no host, workers that did not come): `error` says why."""
 
     def log_tail(self, lines: int = LOG_TAIL_LINES) -> str:
         return log_tail(self.log_path, lines, name="Locust log")
@@ -268,6 +270,7 @@ def run_suite(
         report_error=result.report_error,
         interrupted_requests=result.interrupted_requests,
         notes=read_worker_warnings(log_path) if request.workers is not None else (),
+        refused=result.refused and not timed_out,
     )
 
 
@@ -281,6 +284,7 @@ class _ChildResult:
     report_error: str | None = None
     html_path: str | None = None
     interrupted_requests: int = 0
+    refused: bool = False
 
 
 def _read_result(path: Path, exit_code: int | None) -> _ChildResult:
@@ -290,7 +294,7 @@ def _read_result(path: Path, exit_code: int | None) -> _ChildResult:
         data = json.loads(path.read_text(encoding="utf-8"))
         if data.get("setup_error"):
             # The child refused before any load (no host, workers that did not come): that is all.
-            return _ChildResult(error=str(data["setup_error"]))
+            return _ChildResult(error=str(data["setup_error"]), refused=True)
         return _ChildResult(
             record=Record.from_json(data["record"], f"{path}: record"),
             abort_reason=data.get("abort_reason"),

@@ -164,7 +164,9 @@ def test_missing_workers_fail_within_the_wait_and_nothing_is_stored(
         "no:cacheprovider",
     )
     result.assert_outcomes(failed=1)
-    result.stdout.fnmatch_lines([f"*Locust run failed: {missing_workers_message(2, 1, 3)}*"])
+    # Refused before any load: the reason alone, not a "Locust run failed" crash report.
+    result.stdout.fnmatch_lines([f"FAILED suites.yaml::*{missing_workers_message(2, 1, 3)}*"])
+    assert "Locust run failed" not in result.stdout.str()
     assert stored_records(pytester.path) == []
     assert wait_for_exit(came) == 0  # the master told the worker that did come to quit
 
