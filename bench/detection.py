@@ -45,6 +45,7 @@ from pytest_bfd_locust.histogram import (  # noqa: E402
 )
 from pytest_bfd_locust.noise import log_spread  # noqa: E402
 from pytest_bfd_locust.record import EntryHistogram, Record, TaskStats  # noqa: E402
+from tests.record_factory import locust_bucket  # noqa: E402
 
 DATA = ROOT / "bench" / "data" / "runs"
 SEED_THRESHOLDS = ROOT / "bench" / "thresholds" / "seed_production.json"
@@ -69,17 +70,6 @@ def load_runs(directory: Path) -> dict[str, list[Record]]:
     for records in runs.values():
         records.sort(key=lambda r: (r.metadata.timestamp, r.run_id or ""))
     return dict(runs)
-
-
-def locust_bucket(ms: float) -> int:
-    """Locust's `bucket_response_time`."""
-    if ms < 100:
-        return round(ms)
-    if ms < 1000:
-        return int(round(ms, -1))
-    if ms < 10000:
-        return int(round(ms, -2))
-    return int(round(ms, -3))
 
 
 def _stats_from_histogram(

@@ -22,17 +22,7 @@ from pytest_bfd_locust.significance import (
     quantile_rank_interval,
     stat_kind,
 )
-
-
-def locust_bucket(ms: float) -> int:
-    """Locust's `bucket_response_time`, written out again as the reference."""
-    if ms < 100:
-        return round(ms)
-    if ms < 1000:
-        return int(round(ms, -1))
-    if ms < 10000:
-        return int(round(ms, -2))
-    return int(round(ms, -3))
+from tests.record_factory import locust_bucket
 
 
 def histogram_of(values: np.ndarray) -> dict[int, int]:
