@@ -18,9 +18,11 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from pytest_bfd_locust.baseline import BaselineQuery, average_baseline, previous_baseline
-from pytest_bfd_locust.compare import Evidence, compare, default_thresholds_path, read_threshold_file
 from pytest_bfd_locust.histogram import PERCENTILE_KEYS
+from pytest_bfd_locust.judge.baseline import BaselineQuery, average_baseline, previous_baseline
+from pytest_bfd_locust.judge.compare import compare
+from pytest_bfd_locust.judge.comparison import Evidence
+from pytest_bfd_locust.judge.thresholds import default_thresholds_path, read_threshold_file
 from pytest_bfd_locust.record import (
     TOTALS_NAME,
     EntryHistogram,

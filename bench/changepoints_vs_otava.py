@@ -1,4 +1,4 @@
-"""Our E-divisive change points (pytest_bfd_locust/changepoints.py) against Apache Otava's, by hand.
+"""Our E-divisive change points (pytest_bfd_locust/judge/changepoints.py) against Apache Otava's, by hand.
 
 Otava is not a dependency (ARCHITECTURE.md says why); install it beside the venv without its
 dependencies, which this script does not need (it calls only `otava.analysis`):
@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from detection import DATA, load_runs  # noqa: E402
 
-from pytest_bfd_locust.changepoints import KEY_STATISTICS, change_points  # noqa: E402
+from pytest_bfd_locust.judge.changepoints import KEY_STATISTICS, change_points  # noqa: E402
 
 try:
     from otava.analysis import compute_change_points

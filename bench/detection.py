@@ -35,15 +35,17 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from pytest_bfd_locust import compare as compare_module  # noqa: E402
-from pytest_bfd_locust.baseline import BaselineKind, build_baseline  # noqa: E402
-from pytest_bfd_locust.compare import Evidence, ThresholdSet, compare, read_threshold_file  # noqa: E402
 from pytest_bfd_locust.histogram import (  # noqa: E402
     Histogram,
     median_from_histogram,
     percentiles_from_histogram,
 )
-from pytest_bfd_locust.noise import log_spread  # noqa: E402
+from pytest_bfd_locust.judge import rule as compare_module  # noqa: E402
+from pytest_bfd_locust.judge.baseline import BaselineKind, build_baseline  # noqa: E402
+from pytest_bfd_locust.judge.compare import compare  # noqa: E402
+from pytest_bfd_locust.judge.comparison import Evidence  # noqa: E402
+from pytest_bfd_locust.judge.noise import log_spread  # noqa: E402
+from pytest_bfd_locust.judge.thresholds import ThresholdSet, read_threshold_file  # noqa: E402
 from pytest_bfd_locust.record import EntryHistogram, Record, TaskStats  # noqa: E402
 from tests.record_factory import locust_bucket  # noqa: E402
 
@@ -52,7 +54,7 @@ SEED_THRESHOLDS = ROOT / "bench" / "thresholds" / "seed_production.json"
 """The seed's production threshold file (a copy of reference/regression_suites_compare_meta.json)."""
 BEFORE_THE_JUDGE = ROOT / "bench" / "thresholds" / "packaged_before_judge.json"
 """The packaged default before the judge: the production ratios with min_delta on response times."""
-DEFAULT_RULES = ROOT / "pytest_bfd_locust" / "default_compare_meta.json"
+DEFAULT_RULES = ROOT / "pytest_bfd_locust" / "judge" / "default_compare_meta.json"
 SLOWED_SUITE = "claims"
 SLOWED_ENDPOINT = ("/v2/fhir/ExplanationOfBenefit search", "GET")
 SLOWDOWNS = (1.1, 1.2, 1.3, 1.5)

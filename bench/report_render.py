@@ -17,7 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from pytest_bfd_locust.html_report import render_report  # noqa: E402
+from pytest_bfd_locust.reports.html import render_report  # noqa: E402
 from tests.report_factory import compared_suite  # noqa: E402
 
 BUDGET = 2 * 1024 * 1024

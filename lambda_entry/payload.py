@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from pytest_bfd_locust.baseline import BaselineKind
 from pytest_bfd_locust.hosts import is_http_url
+from pytest_bfd_locust.judge.baseline import BaselineKind
 from pytest_bfd_locust.settings import DEFAULT_MAX_SPAWN_RATE, DEFAULT_MAX_USERS, load_limit_errors
 from pytest_bfd_locust.tags import TAG_PATTERN
 from pytest_bfd_locust.timespan import TimespanError, parse_timespan

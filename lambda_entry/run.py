@@ -37,8 +37,8 @@ from lambda_entry.secrets import (
     secret_environment,
 )
 from lambda_entry.stderr_tee import stderr_tee
-from pytest_bfd_locust.baseline import BaselineKind
 from pytest_bfd_locust.hosts import host_without_credentials
+from pytest_bfd_locust.judge.baseline import BaselineKind
 from pytest_bfd_locust.run.runner import STOP_GRACE_S, spawn_rate_arg
 from pytest_bfd_locust.run_dirs import redact_files
 from pytest_bfd_locust.settings import BfdSettings

@@ -18,12 +18,13 @@ from pathlib import Path
 from botocore.exceptions import BotoCoreError, ClientError
 
 from pytest_bfd_locust.aws_clients import AwsClients, describe_aws_error
-from pytest_bfd_locust.compare import ThresholdError, compare, default_thresholds_path, read_threshold_file
-from pytest_bfd_locust.history import format_history_table, history_change_points, history_rows
-from pytest_bfd_locust.html_report import render_report
 from pytest_bfd_locust.ini_file import IniFileError, find_ini_file
+from pytest_bfd_locust.judge.compare import compare
+from pytest_bfd_locust.judge.thresholds import ThresholdError, default_thresholds_path, read_threshold_file
 from pytest_bfd_locust.record import Record, RecordError
-from pytest_bfd_locust.report_model import HISTORY_RUNS, history_runs, report_from_records
+from pytest_bfd_locust.reports.history import format_history_table, history_change_points, history_rows
+from pytest_bfd_locust.reports.html import render_report
+from pytest_bfd_locust.reports.model import HISTORY_RUNS, history_runs, report_from_records
 from pytest_bfd_locust.settings import BfdSettings, SettingsError, positive_int, resolve, store_uri, tag
 from pytest_bfd_locust.stores import StoreError, StoreUriError, open_store
 from pytest_bfd_locust.stores.protocol import HistoryQuery, HistoryStore

@@ -19,21 +19,21 @@ from typing import Any
 import pytest
 
 from pytest_bfd_locust import BfdLocustWarning
-from pytest_bfd_locust.compare import (
+from pytest_bfd_locust.hosts import host_without_credentials
+from pytest_bfd_locust.interrupts import describe_interrupt, termination_signals_interrupt
+from pytest_bfd_locust.judge.thresholds import (
     ThresholdError,
     ThresholdSet,
     default_thresholds_path,
     read_threshold_file,
 )
-from pytest_bfd_locust.hosts import host_without_credentials
-from pytest_bfd_locust.interrupts import describe_interrupt, termination_signals_interrupt
 from pytest_bfd_locust.record import Record
-from pytest_bfd_locust.report import fit_to_width, format_level_shifts, format_summary_lines
-from pytest_bfd_locust.report_model import SuiteReport
+from pytest_bfd_locust.reports.model import SuiteReport
+from pytest_bfd_locust.reports.session import suite_report, write_session_reports
+from pytest_bfd_locust.reports.terminal import fit_to_width, format_level_shifts, format_summary_lines
 from pytest_bfd_locust.run.progress import Progress, format_progress
 from pytest_bfd_locust.run_dirs import point_link, prune_run_dirs, run_stamp
 from pytest_bfd_locust.secret_values import redact_text
-from pytest_bfd_locust.session_report import suite_report, write_session_reports
 from pytest_bfd_locust.settings import (
     OPTIONS,
     BfdSettings,
@@ -259,7 +259,9 @@ class BfdSession:
             self.reports_written.extend(written)
             self.report_errors.extend(errors)
         if self.settings.junit_detail is not None:
-            from pytest_bfd_locust.junit_detail import write_junit_detail  # junit-xml only when asked for
+            from pytest_bfd_locust.reports.junit_detail import (
+                write_junit_detail,  # junit-xml only when asked for
+            )
 
             path = self.settings.junit_detail
             try:

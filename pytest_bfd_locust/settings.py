@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pytest_bfd_locust.baseline import BaselineKind
 from pytest_bfd_locust.hosts import is_http_url
+from pytest_bfd_locust.judge.baseline import BaselineKind
 from pytest_bfd_locust.secret_values import secret_forms
 from pytest_bfd_locust.tags import TAG_PATTERN
 from pytest_bfd_locust.timespan import TimespanError, parse_timespan

@@ -16,13 +16,25 @@ from pathlib import Path
 
 from pytest_bfd_locust import BfdLocustWarning
 from pytest_bfd_locust.atomic_file import write_atomically
-from pytest_bfd_locust.baseline import Baseline, BaselineKind, BaselineQuery, build_baseline
-from pytest_bfd_locust.changepoints import ChangePoint, current_segments
-from pytest_bfd_locust.compare import Comparison, Evidence, ThresholdSet
-from pytest_bfd_locust.compare import compare as compare_records
 from pytest_bfd_locust.figures import format_change, stat_label
+from pytest_bfd_locust.judge.baseline import Baseline, BaselineKind, BaselineQuery, build_baseline
+from pytest_bfd_locust.judge.changepoints import ChangePoint, current_segments
+from pytest_bfd_locust.judge.compare import compare as compare_records
+from pytest_bfd_locust.judge.comparison import Comparison, Evidence
+from pytest_bfd_locust.judge.thresholds import ThresholdSet
+from pytest_bfd_locust.judge.validation import (
+    SLA_PERCENTILES,
+    ValidationFailure,
+    ValidationRules,
+    validate,
+    validation_status,
+)
 from pytest_bfd_locust.record import Record, ResultStatus
-from pytest_bfd_locust.report import format_comparison_table, format_endpoint_changes, format_summary_line
+from pytest_bfd_locust.reports.terminal import (
+    format_comparison_table,
+    format_endpoint_changes,
+    format_summary_line,
+)
 from pytest_bfd_locust.run.progress import Progress
 from pytest_bfd_locust.run.runner import RunOutcome, RunRequest, run_suite
 from pytest_bfd_locust.run.target import RunningTarget, TargetError, start_target
@@ -31,13 +43,6 @@ from pytest_bfd_locust.secret_values import redact_record, redact_text
 from pytest_bfd_locust.settings import BfdSettings, load_limit_errors
 from pytest_bfd_locust.stores import Store, StoreError
 from pytest_bfd_locust.suites import Suite
-from pytest_bfd_locust.validation import (
-    SLA_PERCENTILES,
-    ValidationFailure,
-    ValidationRules,
-    validate,
-    validation_status,
-)
 from pytest_bfd_locust.workers import Workers
 
 

@@ -4,17 +4,13 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from pytest_bfd_locust.compare import (
-    Evidence,
-    compare,
-    default_thresholds_path,
-    read_threshold_file,
-    record_view,
-)
 from pytest_bfd_locust.figures import stat_label
 from pytest_bfd_locust.histogram import PERCENTILE_KEYS
+from pytest_bfd_locust.judge.compare import compare
+from pytest_bfd_locust.judge.comparison import Evidence, record_view
+from pytest_bfd_locust.judge.thresholds import default_thresholds_path, read_threshold_file
 from pytest_bfd_locust.record import ErrorCount, Record
-from pytest_bfd_locust.report_model import Outcome, SuiteReport, history_runs
+from pytest_bfd_locust.reports.model import Outcome, SuiteReport, history_runs
 from pytest_bfd_locust.timeline import Timeline, TimelineSample
 from tests.record_factory import make_record, make_task, make_totals
 

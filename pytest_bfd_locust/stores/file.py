@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from pytest_bfd_locust.atomic_file import write_temporary
-from pytest_bfd_locust.baseline import BaselineQuery, LoadedBaselines, select_eligible
+from pytest_bfd_locust.judge.baseline import BaselineQuery, LoadedBaselines, select_eligible
 from pytest_bfd_locust.record import Record, RecordError
 from pytest_bfd_locust.record_checks import implausible
 from pytest_bfd_locust.stores.listing import UnreadableRecord, load_history

@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import TypeVar
 
-from pytest_bfd_locust.baseline import newest_first_key
+from pytest_bfd_locust.judge.baseline import newest_first_key
 from pytest_bfd_locust.record import Record, RecordError
 from pytest_bfd_locust.record_checks import implausible
 from pytest_bfd_locust.stores.protocol import HistoryQuery, LoadedHistory

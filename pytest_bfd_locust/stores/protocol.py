@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
-from pytest_bfd_locust.baseline import BaselineQuery, LoadedBaselines
+from pytest_bfd_locust.judge.baseline import BaselineQuery, LoadedBaselines
 from pytest_bfd_locust.record import Record
 
 

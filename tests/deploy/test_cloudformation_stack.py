@@ -33,7 +33,7 @@ from lambda_entry.dedup import MARKER_PREFIX
 from lambda_entry.partition_handler import partition_handler
 from lambda_entry.secrets import parameter_names
 from pytest_bfd_locust.aws_clients import AwsClients
-from pytest_bfd_locust.baseline import BaselineQuery
+from pytest_bfd_locust.judge.baseline import BaselineQuery
 from pytest_bfd_locust.record import ResultStatus
 from pytest_bfd_locust.stores.s3 import OPTIONAL_COLUMNS, S3Store, S3StoreConfig
 from tests.deploy.conftest import (

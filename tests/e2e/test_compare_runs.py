@@ -163,7 +163,7 @@ def test_detail_junit_has_one_testcase_per_statistic(
     assert set(suites) == {"api", "other"}
     api_cases = [case.get("name") for case in suites["api"].iter("testcase")]
     thresholds = json.loads(
-        (Path(__file__).parents[2] / "pytest_bfd_locust" / "default_compare_meta.json").read_text()
+        (Path(__file__).parents[2] / "pytest_bfd_locust" / "judge" / "default_compare_meta.json").read_text()
     )
     # totals rules + tasks rules for each of the two endpoints
     assert len(api_cases) == len(thresholds["totals"]) + 2 * len(thresholds["tasks"])

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from pytest_bfd_locust.baseline import BaselineQuery
+from pytest_bfd_locust.judge.baseline import BaselineQuery
 from pytest_bfd_locust.record import Record, ResultStatus
 from pytest_bfd_locust.record_checks import MAX_CLOCK_SKEW_S, implausible
 from pytest_bfd_locust.stores.file import FileStore

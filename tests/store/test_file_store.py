@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from pytest_bfd_locust.baseline import BaselineQuery
+from pytest_bfd_locust.judge.baseline import BaselineQuery
 from pytest_bfd_locust.record import Record, ResultStatus
 from pytest_bfd_locust.stores import (
     StoreError,

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from pytest_bfd_locust.aws_clients import AwsClients
-from pytest_bfd_locust.baseline import BaselineQuery
+from pytest_bfd_locust.judge.baseline import BaselineQuery
 from pytest_bfd_locust.record import Record, ResultStatus
 from pytest_bfd_locust.record_checks import MAX_CLOCK_SKEW_S
 from pytest_bfd_locust.stores import StoreError, StoreUriError, open_store

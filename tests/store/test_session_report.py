@@ -5,11 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from pytest_bfd_locust.baseline import previous_baseline
-from pytest_bfd_locust.compare import Evidence, compare, default_thresholds_path, read_threshold_file
+from pytest_bfd_locust.judge.baseline import previous_baseline
+from pytest_bfd_locust.judge.compare import compare
+from pytest_bfd_locust.judge.comparison import Evidence
+from pytest_bfd_locust.judge.thresholds import default_thresholds_path, read_threshold_file
 from pytest_bfd_locust.record import Record
-from pytest_bfd_locust.report_model import Outcome
-from pytest_bfd_locust.session_report import suite_report, write_session_reports
+from pytest_bfd_locust.reports.model import Outcome
+from pytest_bfd_locust.reports.session import suite_report, write_session_reports
 from pytest_bfd_locust.stores import StoreError
 from pytest_bfd_locust.stores.file import FileStore
 from pytest_bfd_locust.suite_run import SuiteResult

@@ -5,7 +5,7 @@ from typing import Any
 
 import pytest
 
-from pytest_bfd_locust.baseline import (
+from pytest_bfd_locust.judge.baseline import (
     BaselineKind,
     BaselineQuery,
     average_baseline,
@@ -14,7 +14,10 @@ from pytest_bfd_locust.baseline import (
     previous_baseline,
     select_eligible,
 )
-from pytest_bfd_locust.compare import BetterIf, Threshold, ThresholdSet, Verdict, compare, record_view
+from pytest_bfd_locust.judge.compare import compare
+from pytest_bfd_locust.judge.comparison import record_view
+from pytest_bfd_locust.judge.thresholds import BetterIf, Threshold, ThresholdSet
+from pytest_bfd_locust.judge.verdict import Verdict
 from pytest_bfd_locust.record import TOTALS_NAME, ResultStatus, TaskStats
 from tests.record_factory import DEFAULT_HASH, make_record, make_task, make_totals
 

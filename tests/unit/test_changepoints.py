@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from pytest_bfd_locust.changepoints import (
+from pytest_bfd_locust.judge.changepoints import (
     ChangePoint,
     HistoryPoint,
     _Energy,

@@ -7,19 +7,17 @@ from typing import Any
 
 import pytest
 
-from pytest_bfd_locust.compare import (
+from pytest_bfd_locust.judge.compare import compare
+from pytest_bfd_locust.judge.comparison import RecordView, StatComparison, record_view
+from pytest_bfd_locust.judge.thresholds import (
     BetterIf,
-    RecordView,
-    StatComparison,
     Threshold,
     ThresholdError,
     ThresholdSet,
-    Verdict,
-    compare,
     load_thresholds,
     read_threshold_file,
-    record_view,
 )
+from pytest_bfd_locust.judge.verdict import Verdict
 from pytest_bfd_locust.record import TOTALS_NAME, ResultStatus
 from tests.record_factory import make_record, make_task, make_totals
 

@@ -7,7 +7,7 @@ import math
 import pytest
 from scipy import stats
 
-from pytest_bfd_locust.distributions import (
+from pytest_bfd_locust.judge.distributions import (
     binomial_cdf,
     binomial_quantile,
     normal_quantile,

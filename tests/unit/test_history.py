@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-from pytest_bfd_locust.changepoints import ChangePoint
-from pytest_bfd_locust.history import format_history_table, history_change_points, history_rows
-from pytest_bfd_locust.report_model import history_runs
+from pytest_bfd_locust.judge.changepoints import ChangePoint
+from pytest_bfd_locust.reports.history import format_history_table, history_change_points, history_rows
+from pytest_bfd_locust.reports.model import history_runs
 from tests.report_factory import START, run_record
 
 

@@ -3,8 +3,8 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from pytest_bfd_locust.changepoints import ChangePoint
-from pytest_bfd_locust.html_report import MAX_ENDPOINT_CHARTS, render_report
+from pytest_bfd_locust.judge.changepoints import ChangePoint
+from pytest_bfd_locust.reports.html import MAX_ENDPOINT_CHARTS, render_report
 from tests.report_factory import compared_suite, crashed_suite, first_run_suite
 
 MAX_REPORT_BYTES = 2 * 1024 * 1024

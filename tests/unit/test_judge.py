@@ -1,4 +1,4 @@
-"""The judge (compare.py): its threshold file, its rule for one statistic, and whole comparisons of
+"""The judge (judge/): its threshold file, its rule for one statistic, and whole comparisons of
 records built from response times, against scipy's quantiles and simulated A/A and A/B runs."""
 
 from __future__ import annotations
@@ -16,27 +16,25 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from pytest_bfd_locust.compare import (
+from pytest_bfd_locust.judge.compare import compare
+from pytest_bfd_locust.judge.comparison import Evidence, NoiseBasis, RecordView
+from pytest_bfd_locust.judge.noise import Spread, SpreadMethod
+from pytest_bfd_locust.judge.rule import fails_above_percent, judge_statistic
+from pytest_bfd_locust.judge.significance import Change
+from pytest_bfd_locust.judge.thresholds import (
     JUDGE_KEYS,
     BetterIf,
-    Evidence,
     JudgeRule,
     JudgeSettings,
-    NoiseBasis,
-    RecordView,
     Threshold,
     ThresholdError,
     ThresholdSet,
-    Verdict,
-    compare,
     default_thresholds_path,
-    judge_statistic,
     load_thresholds,
     read_threshold_file,
 )
-from pytest_bfd_locust.noise import Spread, SpreadMethod
+from pytest_bfd_locust.judge.verdict import Verdict
 from pytest_bfd_locust.record import Record
-from pytest_bfd_locust.significance import Change
 from tests.record_factory import measured_record
 
 S, L = BetterIf.SMALLER, BetterIf.LARGER
@@ -308,6 +306,45 @@ def test_too_little_history_widens_the_runs_own_evidence_by_the_prior() -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("rule", "noise", "se", "m"),
+    [
+        (MEDIAN, spread(12, 3), 0.01, 1),  # the noise band decides
+        (MEDIAN, spread(12, 0.1), 0.001, 1),  # the 10 % floor decides
+        (MEDIAN, spread(12, 1), 0.2, 20),  # the runs' own requests decide
+        (MEDIAN, spread(2, 3), 0.05, 5),  # the assumed noise decides
+        (THROUGHPUT, spread(12, 8), 0.01, 3),  # LARGER is better
+    ],
+)
+def test_fails_above_is_where_the_rule_starts_to_fail(
+    rule: JudgeRule, noise: Spread, se: float, m: int
+) -> None:
+    """Just past the bar the statistic fails, just short of it it does not: the figure the
+    outputs print as "fails above" is the rule's own edge, not a separate estimate."""
+    baseline = 40.0
+    probe = Change(baseline, baseline, 0.0, se)
+    bar = fails_above_percent(rule, probe, noise, baseline_runs=1, statistics=m, settings=SETTINGS)
+    assert bar is not None and bar > 0
+
+    def at(percent: float) -> Verdict:
+        factor = 1 + percent / 100 if rule.better_if is S else 1 / (1 + percent / 100)
+        moved = Change(baseline, baseline * factor, math.log(factor), se)
+        return judge(rule, moved, noise, m=m)[0]
+
+    assert at(bar * 1.01) is Verdict.FAILURE
+    assert at(bar * 0.99) is not Verdict.FAILURE
+
+
+def test_fails_above_is_none_when_nothing_can_fail() -> None:
+    def bar(rule: JudgeRule, probe: Change) -> float | None:
+        return fails_above_percent(
+            rule, probe, spread(12, 3), baseline_runs=1, statistics=1, settings=SETTINGS
+        )
+
+    assert bar(MEDIAN, Change(40, math.nan, math.nan, None)) is None
+    assert bar(JudgeRule("total_reqs_per_second", L, min_delta=50.0), Change(40, 40, 0.0, 0.01)) is None
+
+
 def test_zero_spread_and_zero_values_never_divide_by_zero() -> None:
     flat = Spread(runs=20, center=0.0, log_sigma=0.0, method=SpreadMethod.IDENTICAL)
     assert judge(MEDIAN, change(0, 0, 0.0), flat)[0] is Verdict.PASS
@@ -346,7 +383,7 @@ def run(
 
 
 def judged(current: Record, history: Sequence[Record], rules: ThresholdSet = RULES, kind: str = "previous"):  # type: ignore[no-untyped-def]
-    from pytest_bfd_locust.baseline import BaselineKind, build_baseline
+    from pytest_bfd_locust.judge.baseline import BaselineKind, build_baseline
 
     records = history[:1] if kind == "previous" else history[:5]
     baseline = build_baseline(BaselineKind(kind), records)

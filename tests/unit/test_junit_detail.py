@@ -3,8 +3,10 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from pytest_bfd_locust.compare import BetterIf, Comparison, StatComparison, Threshold, compare_stat
-from pytest_bfd_locust.junit_detail import write_junit_detail
+from pytest_bfd_locust.judge.comparison import Comparison, StatComparison
+from pytest_bfd_locust.judge.fixed_ratios import compare_stat
+from pytest_bfd_locust.judge.thresholds import BetterIf, Threshold
+from pytest_bfd_locust.reports.junit_detail import write_junit_detail
 
 MEDIAN = Threshold("median_response_time", BetterIf.SMALLER, 150, 200)
 REQUESTS = Threshold("num_requests", BetterIf.LARGER, 150, 200)

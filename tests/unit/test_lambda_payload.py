@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from lambda_entry.payload import DEFAULT_LOAD_LIMIT, PayloadError, parse_payload
-from pytest_bfd_locust.baseline import BaselineKind
+from pytest_bfd_locust.judge.baseline import BaselineKind
 
 
 @pytest.fixture

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from pytest_bfd_locust.markdown_summary import SUMMARY_COLUMNS, render_markdown
+from pytest_bfd_locust.reports.markdown import SUMMARY_COLUMNS, render_markdown
 from tests.report_factory import compared_suite, crashed_suite, first_run_suite
 
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from pytest_bfd_locust.noise import (
+from pytest_bfd_locust.judge.noise import (
     MEAN_DEVIATION_TO_SIGMA,
     Spread,
     SpreadMethod,

@@ -5,20 +5,14 @@ from dataclasses import replace
 
 import pytest
 
-from pytest_bfd_locust.changepoints import ChangePoint
-from pytest_bfd_locust.compare import (
-    BetterIf,
-    Comparison,
-    Judgement,
-    JudgeRule,
-    NoiseBasis,
-    StatComparison,
-    Threshold,
-    Verdict,
-    compare_stat,
-)
-from pytest_bfd_locust.noise import Spread, SpreadMethod
-from pytest_bfd_locust.report import (
+from pytest_bfd_locust.judge.changepoints import ChangePoint
+from pytest_bfd_locust.judge.comparison import Comparison, Judgement, NoiseBasis, StatComparison
+from pytest_bfd_locust.judge.fixed_ratios import compare_stat
+from pytest_bfd_locust.judge.noise import Spread, SpreadMethod
+from pytest_bfd_locust.judge.significance import Change
+from pytest_bfd_locust.judge.thresholds import BetterIf, JudgeRule, Threshold
+from pytest_bfd_locust.judge.verdict import Verdict
+from pytest_bfd_locust.reports.terminal import (
     format_change_point,
     format_comparison_table,
     format_endpoint_changes,
@@ -29,7 +23,6 @@ from pytest_bfd_locust.report import (
     format_threshold,
     format_value,
 )
-from pytest_bfd_locust.significance import Change
 
 MEDIAN = Threshold("median_response_time", BetterIf.SMALLER, 150, 200)
 REQUESTS = Threshold("num_requests", BetterIf.LARGER, 150, 200)

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from pytest_bfd_locust.baseline import BaselineKind
+from pytest_bfd_locust.judge.baseline import BaselineKind
 from pytest_bfd_locust.settings import (
     OPTIONS,
     OPTIONS_BY_NAME,

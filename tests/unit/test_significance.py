@@ -10,7 +10,7 @@ import pytest
 from scipy import stats
 
 from pytest_bfd_locust.histogram import bucket_width, mean_and_variance, value_at_rank
-from pytest_bfd_locust.significance import (
+from pytest_bfd_locust.judge.significance import (
     VALUE_FLOOR,
     Change,
     EntryEvidence,

@@ -6,14 +6,14 @@ from collections.abc import Mapping
 
 import pytest
 
-from pytest_bfd_locust.record import Record, ResultStatus
-from pytest_bfd_locust.validation import (
+from pytest_bfd_locust.judge.validation import (
     SLA_PERCENTILES,
     ValidationFailure,
     ValidationRules,
     validate,
     validation_status,
 )
+from pytest_bfd_locust.record import Record, ResultStatus
 from tests.record_factory import make_record, make_totals
 
 

@@ -15,7 +15,8 @@ from typing import Any
 import pytest
 import yaml
 
-from pytest_bfd_locust.compare import default_thresholds_path, read_threshold_file
+from pytest_bfd_locust.judge.thresholds import default_thresholds_path, read_threshold_file
+from pytest_bfd_locust.judge.validation import ValidationRules, validate
 from pytest_bfd_locust.record import Record, WorkerCount
 from pytest_bfd_locust.run.child_control import ChildControl
 from pytest_bfd_locust.run.progress import Progress, format_progress
@@ -24,7 +25,6 @@ from pytest_bfd_locust.run.worker_log import MAX_WORKER_NOTES, worker_warnings
 from pytest_bfd_locust.settings import BfdSettings, SettingsError, master_bind, resolve
 from pytest_bfd_locust.suite_run import effective_suite, execute_suite, validation_rules
 from pytest_bfd_locust.suites import CatalogError, Suite, load_catalog
-from pytest_bfd_locust.validation import ValidationRules, validate
 from pytest_bfd_locust.workers import (
     DEFAULT_MASTER_BIND,
     DEFAULT_WORKER_WAIT,

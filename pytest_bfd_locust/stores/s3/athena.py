@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from pytest_bfd_locust.aws_clients import describe_aws_error
-from pytest_bfd_locust.baseline import TOTAL_RUNTIME_DELTA, BaselineQuery
+from pytest_bfd_locust.judge.baseline import TOTAL_RUNTIME_DELTA, BaselineQuery
 from pytest_bfd_locust.record import Record, RecordError, ResultStatus
 from pytest_bfd_locust.record_checks import MAX_CLOCK_SKEW_S, implausible
 from pytest_bfd_locust.stores.protocol import StoreError

@@ -18,7 +18,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from pytest_bfd_locust import BfdLocustWarning
 from pytest_bfd_locust.aws_clients import AwsClients, aws_error_code, describe_aws_error
-from pytest_bfd_locust.baseline import BaselineQuery, LoadedBaselines, select_eligible
+from pytest_bfd_locust.judge.baseline import BaselineQuery, LoadedBaselines, select_eligible
 from pytest_bfd_locust.record import Record
 from pytest_bfd_locust.stores.listing import UnreadableRecord, load_history
 from pytest_bfd_locust.stores.protocol import HistoryQuery, LoadedHistory, StoreError

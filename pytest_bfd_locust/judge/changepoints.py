@@ -30,8 +30,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from statistics import fmean
 
-from pytest_bfd_locust.distributions import student_t_cdf
 from pytest_bfd_locust.figures import iso_utc
+from pytest_bfd_locust.judge.distributions import student_t_cdf
 from pytest_bfd_locust.record import Record
 
 DEFAULT_MAX_PVALUE = 0.001

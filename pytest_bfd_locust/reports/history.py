@@ -10,10 +10,10 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from pytest_bfd_locust.changepoints import ChangePoint, HistoryPoint, find_change_points
 from pytest_bfd_locust.figures import format_change, iso_utc, stat_label
+from pytest_bfd_locust.judge.changepoints import ChangePoint, HistoryPoint, find_change_points
 from pytest_bfd_locust.record import Record
-from pytest_bfd_locust.report_model import HistoryRun
+from pytest_bfd_locust.reports.model import HistoryRun
 
 HISTORY_STATISTICS = ("0.5", "0.95", "total_reqs_per_second")
 """The totals' statistics whose level shifts the history marks: p50, p95, requests/s."""

@@ -14,12 +14,12 @@ from collections.abc import Mapping, Sequence
 import pygal
 from pygal.style import Style
 
-from pytest_bfd_locust.changepoints import ChangePoint
-from pytest_bfd_locust.compare import TaskKey, task_scope
 from pytest_bfd_locust.figures import iso_utc, stat_label
 from pytest_bfd_locust.histogram import PERCENTILE_KEYS
+from pytest_bfd_locust.judge.changepoints import ChangePoint
+from pytest_bfd_locust.judge.comparison import TaskKey, task_scope
 from pytest_bfd_locust.record import Record
-from pytest_bfd_locust.report_model import HistoryRun
+from pytest_bfd_locust.reports.model import HistoryRun
 from pytest_bfd_locust.timeline import Timeline
 
 CHART_PERCENTILES = tuple(key for key in PERCENTILE_KEYS if key not in ("0.9999", "1.0"))

@@ -10,12 +10,13 @@ import html
 import time
 from collections.abc import Iterable, Sequence
 
-from pytest_bfd_locust import charts
-from pytest_bfd_locust.compare import StatComparison, TaskKey, Verdict, task_scope
 from pytest_bfd_locust.figures import format_change, iso_utc, stat_label
+from pytest_bfd_locust.judge.comparison import StatComparison, TaskKey, task_scope
+from pytest_bfd_locust.judge.verdict import Verdict
 from pytest_bfd_locust.record import TaskStats
-from pytest_bfd_locust.report import format_threshold, format_value
-from pytest_bfd_locust.report_model import Outcome, SuiteReport
+from pytest_bfd_locust.reports import charts
+from pytest_bfd_locust.reports.model import Outcome, SuiteReport
+from pytest_bfd_locust.reports.terminal import format_threshold, format_value
 
 MAX_ENDPOINT_CHARTS = 12
 """Percentile charts per suite beyond the totals' (the endpoints that moved most first)."""

@@ -14,9 +14,14 @@ from pathlib import Path
 
 from junit_xml import TestCase, TestSuite, to_xml_report_string
 
-from pytest_bfd_locust.compare import Comparison, StatComparison, Verdict
 from pytest_bfd_locust.figures import stat_label
-from pytest_bfd_locust.report import format_comparison_table, format_endpoint_changes, format_summary_line
+from pytest_bfd_locust.judge.comparison import Comparison, StatComparison
+from pytest_bfd_locust.judge.verdict import Verdict
+from pytest_bfd_locust.reports.terminal import (
+    format_comparison_table,
+    format_endpoint_changes,
+    format_summary_line,
+)
 
 NO_BASELINE_CASE = "baseline"
 """The name of the skipped testcase of a suite that had no eligible baseline."""

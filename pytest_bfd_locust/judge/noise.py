@@ -20,7 +20,7 @@ Locust, so their spread is never taken below the rounding's own (a bucket of wid
 
 The difference between the current run and a baseline that averages k independent runs has the
 variance `sigma^2 * (1 + 1/k)`: a `previous` baseline (k = 1) is as noisy as the run itself.
-(compare.py measured that a shared machine's runs are not independent enough to credit k.)
+(judge/rule.py measured that a shared machine's runs are not independent enough to credit k.)
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from enum import StrEnum
 from statistics import fmean, median
 
 from pytest_bfd_locust.histogram import bucket_width
-from pytest_bfd_locust.significance import log_value
+from pytest_bfd_locust.judge.significance import log_value
 
 MAD_TO_SIGMA = 1.482602218505602
 """1 / Phi^-1(3/4): the MAD of a normal sample times this estimates its standard deviation."""

@@ -10,17 +10,11 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from pytest_bfd_locust.changepoints import ChangePoint
-from pytest_bfd_locust.compare import (
-    Comparison,
-    Judgement,
-    NoiseBasis,
-    StatComparison,
-    Threshold,
-    Verdict,
-    task_scope,
-)
 from pytest_bfd_locust.figures import format_change, format_value_with_unit, iso_utc, stat_label
+from pytest_bfd_locust.judge.changepoints import ChangePoint
+from pytest_bfd_locust.judge.comparison import Comparison, Judgement, NoiseBasis, StatComparison, task_scope
+from pytest_bfd_locust.judge.thresholds import Threshold
+from pytest_bfd_locust.judge.verdict import Verdict
 
 TABLE_COLUMNS = ("scope", "statistic", "baseline", "current", "change", "ratio", "threshold", "result")
 """The failure table's columns (SPEC §4) with the signed change, plus the verdict of the row."""

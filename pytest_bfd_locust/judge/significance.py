@@ -28,8 +28,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
-from pytest_bfd_locust.distributions import binomial_quantile, normal_quantile
 from pytest_bfd_locust.histogram import Histogram, bucket_width, mean_and_variance, value_at_rank
+from pytest_bfd_locust.judge.distributions import binomial_quantile, normal_quantile
 
 VALUE_FLOOR = 0.5
 """Half of Locust's resolution (1 ms, one request): what a zero or sub-resolution value counts as."""

@@ -1,7 +1,7 @@
 """What a report shows about one suite: the small input model every renderer reads.
 
 Pure. The HTML report, the Markdown summary and `bfd-locust report` all render `SuiteReport`s, built
-from a finished run (`session_report.suite_report`) or from stored records (`bfd-locust report`).
+from a finished run (`reports.session.suite_report`) or from stored records (`bfd-locust report`).
 Renderers read the comparison rows as `StatComparison`s, so columns the comparison gains later
 (a noise band, an interval) reach every renderer from one place.
 """
@@ -12,9 +12,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from pytest_bfd_locust.changepoints import ChangePoint
-from pytest_bfd_locust.compare import Comparison, StatComparison, TaskKey, Verdict, record_view, task_scope
 from pytest_bfd_locust.figures import iso_utc
+from pytest_bfd_locust.judge.changepoints import ChangePoint
+from pytest_bfd_locust.judge.comparison import Comparison, StatComparison, TaskKey, record_view, task_scope
+from pytest_bfd_locust.judge.verdict import Verdict
 from pytest_bfd_locust.record import Record
 
 HISTORY_RUNS = 20

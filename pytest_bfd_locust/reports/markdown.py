@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from pytest_bfd_locust.figures import format_change, stat_label
-from pytest_bfd_locust.report_model import Outcome, SuiteReport
+from pytest_bfd_locust.reports.model import Outcome, SuiteReport
 
 SUMMARY_COLUMNS = (
     "suite",

@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from statistics import fmean
 
-from pytest_bfd_locust.compare import TaskKey, record_view, stat_values
 from pytest_bfd_locust.figures import iso_utc
 from pytest_bfd_locust.histogram import (
     Histogram,
@@ -21,6 +20,7 @@ from pytest_bfd_locust.histogram import (
     merge_histograms,
     percentiles_from_histogram,
 )
+from pytest_bfd_locust.judge.comparison import TaskKey, record_view, stat_values
 from pytest_bfd_locust.record import Record, ResultStatus, TaskStats
 
 TOTAL_RUNTIME_DELTA = 3.0

@@ -16,11 +16,11 @@ from typing import Protocol, runtime_checkable
 
 from pytest_bfd_locust.atomic_file import write_atomically
 from pytest_bfd_locust.figures import format_change, format_value_with_unit, stat_label
-from pytest_bfd_locust.history import history_change_points
-from pytest_bfd_locust.html_report import render_report
-from pytest_bfd_locust.markdown_summary import render_markdown
 from pytest_bfd_locust.record import Record
-from pytest_bfd_locust.report_model import HISTORY_RUNS, Outcome, SuiteReport, history_runs
+from pytest_bfd_locust.reports.history import history_change_points
+from pytest_bfd_locust.reports.html import render_report
+from pytest_bfd_locust.reports.markdown import render_markdown
+from pytest_bfd_locust.reports.model import HISTORY_RUNS, Outcome, SuiteReport, history_runs
 from pytest_bfd_locust.stores import Store, StoreError
 from pytest_bfd_locust.stores.protocol import HistoryQuery, HistoryStore
 from pytest_bfd_locust.suite_run import SuiteResult
