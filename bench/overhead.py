@@ -6,10 +6,15 @@ prints both and their ratios. Plain Locust's `--run-time` counts spawning while 
 runtime starts after it, so the runs differ slightly in length; the fair wall-time figure is the
 overhead around the load: wall time minus the run's own duration (first to last request). Run by hand:
 
-    .venv/bin/python bench/overhead.py [--rounds 5] [--users 10] [--runtime 5] [--workers 2]
-        [--host URL --path /]
+    .venv/bin/python bench/overhead.py [--rounds 5] [--users 10] [--runtime 5] [--breakdown]
+        [--workers 2] [--host URL --path /]
 
 Aim (issue 2): at most 1 s of extra wall time per suite, at least 95 % of plain Locust's requests/s.
+
+`--breakdown` loads bench/phase_timer.py into the plugin's pytest and prints where the plugin's time
+around the load goes: pytest's start and imports, collection, the runner (the child started under
+parent_watch, spawning, stopping) beyond the load itself, the store's baseline read and write, the
+report built and written, the interpreter's exit.
 
 `--workers N` adds, in every round, the same suite through the plugin as Locust's master with N local
 `locust --worker -f -` processes (issue 12), and prints their requests/s against the one-process
@@ -32,6 +37,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -91,23 +97,39 @@ def plain_locust(workdir: Path, host: str, users: int, runtime: int) -> tuple[fl
 
 
 def plugin(
-    workdir: Path, host: str, users: int, runtime: int, extra: tuple[str, ...] = ()
+    workdir: Path,
+    host: str,
+    users: int,
+    runtime: int,
+    extra: tuple[str, ...] = (),
+    phases: list[dict[str, float]] | None = None,
 ) -> tuple[float, float, float]:
-    """Wall seconds, load duration and requests/s of `pytest --bfd-suite` running the same suite."""
+    """Wall seconds, load duration and requests/s of `pytest --bfd-suite` running the same suite: the
+    main job, `--compare previous` against a file store in `workdir` (from round 2 on, with a baseline).
+
+    With `phases`, the run's breakdown (seconds per phase, see `breakdown`) is appended to it."""
     (workdir / "suites.yaml").write_text(
         f"suites:\n  - name: bench\n    locustfile: api.py\n    host: {host}\n"
         f"    users: {users}\n    spawn_rate: {users}\n    spawned_runtime: {runtime}s\n"
     )
     artifacts = workdir / "artifacts"
+    phase_file = workdir / "phases.json"
+    timer = ("-p", "bench.phase_timer") if phases is not None else ()
+    env = {**os.environ, "BFD_PHASE_FILE": str(phase_file), "PYTHONPATH": str(ROOT)}
+    started_at = time.time()
     started = time.monotonic()
     subprocess.run(
         [
             sys.executable,
             "-m",
             "pytest",
+            *timer,
             "--bfd-suite",
             "suites.yaml",
-            "--bfd-no-store",
+            "--bfd-store",
+            f"file://{workdir / 'store'}",
+            "--compare",
+            "previous",
             "-q",
             "--bfd-only-summary",
             "--bfd-artifacts",
@@ -122,11 +144,52 @@ def plugin(
         text=True,
         cwd=workdir,
         check=True,
+        env=env,
     )
+    ended_at = time.time()
     wall = time.monotonic() - started
     newest = next((artifacts / "bench" / "latest").glob("*.stats.json"))
     record = json.loads(newest.read_text())
-    return wall, float(record["metadata"]["total_runtime"]), float(record["totals"]["total_reqs_per_second"])
+    load = float(record["metadata"]["total_runtime"])
+    if phases is not None:
+        phases.append(breakdown(json.loads(phase_file.read_text()), started_at, ended_at, load))
+    return wall, load, float(record["totals"]["total_reqs_per_second"])
+
+
+PHASE_NAMES = (
+    ("start", "pytest's start and imports (to pytest_configure)"),
+    ("collection", "collection (the catalog read)"),
+    ("runner", "the runner beyond the load (child start, spawning, stop)"),
+    ("store.load_baseline", "baseline read (store)"),
+    ("store.save", "record write (store)"),
+    ("store.load_history", "history read for the report (store)"),
+    ("suite_report", "the suite's report built"),
+    ("write_session_reports", "the session's HTML/Markdown written"),
+    ("exit", "pytest's end and the interpreter's exit"),
+    ("other", "the rest (hooks, terminal output, record checks)"),
+)
+
+
+def breakdown(timing: dict[str, Any], started_at: float, ended_at: float, load: float) -> dict[str, float]:
+    """Seconds per phase of one plugin run around its load (bench/phase_timer.py's marks)."""
+    marks, intervals = timing["marks"], timing["phases"]
+
+    def spent(name: str) -> float:
+        return sum(end - start for start, end in intervals.get(name, []))
+
+    parts = {
+        "start": marks["configure"] - started_at,
+        "collection": marks["collected"] - marks["configure"],
+        "runner": spent("run_suite") - load,
+        "store.load_baseline": spent("store.load_baseline"),
+        "store.save": spent("store.save"),
+        "store.load_history": spent("store.load_history"),
+        "suite_report": spent("suite_report") - spent("store.load_history"),
+        "write_session_reports": spent("write_session_reports"),
+        "exit": ended_at - marks["unconfigure"],
+    }
+    parts["other"] = (ended_at - started_at - load) - sum(parts.values())
+    return parts
 
 
 @contextlib.contextmanager
@@ -184,6 +247,9 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=10)
     parser.add_argument("--runtime", type=int, default=5, help="spawned runtime, seconds")
     parser.add_argument("--workers", type=int, default=0, help="also run with N local workers")
+    parser.add_argument(
+        "--breakdown", action="store_true", help="where the plugin's time around the load goes"
+    )
     parser.add_argument("--host", help="a server on 127.0.0.1 to load instead of the demo target")
     parser.add_argument("--path", default="/", help="with --host: the path requested")
     args = parser.parse_args()
@@ -196,9 +262,10 @@ def main() -> None:
         plain_runs: list[tuple[float, float, float]] = []
         plugin_runs: list[tuple[float, float, float]] = []
         worker_runs: list[tuple[float, float, float]] = []
+        phases: list[dict[str, float]] | None = [] if args.breakdown else None
         for round_number in range(1, args.rounds + 1):
             plain_runs.append(plain_locust(workdir, host, args.users, args.runtime))
-            plugin_runs.append(plugin(workdir, host, args.users, args.runtime))
+            plugin_runs.append(plugin(workdir, host, args.users, args.runtime, phases=phases))
             line = (
                 f"round {round_number}: plain {describe(plain_runs[-1])} | plugin {describe(plugin_runs[-1])}"
             )
@@ -224,6 +291,11 @@ def main() -> None:
         f"requests/s:       plain {plain_rps:.0f}   plugin {plugin_rps:.0f}   "
         f"ratio {plugin_rps / plain_rps:.3f}"
     )
+    if phases:
+        print(f"the plugin's {plugin_overhead:.2f} s around the load (medians over {len(phases)} rounds):")
+        for name, label in PHASE_NAMES:
+            print(f"  {statistics.median(p[name] for p in phases):6.3f} s  {label}")
+        print(f"  plain Locust's own start and stop around the load: {plain_overhead:.3f} s")
     if worker_runs:
         workers_rps = median(worker_runs, 2)
         ratios = [w[2] / p[2] for w, p in zip(worker_runs, plugin_runs, strict=True)]
