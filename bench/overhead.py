@@ -115,6 +115,9 @@ def plugin(
     artifacts = workdir / "artifacts"
     phase_file = workdir / "phases.json"
     timer = ("-p", "bench.phase_timer") if phases is not None else ()
+    # hypothesis (the test extra) registers a pytest plugin that imports all of hypothesis at every
+    # session's end: not the plugin's cost, measured apart by `other_plugins_cost`.
+    timer += OTHER_PLUGINS_OFF
     env = {**os.environ, "BFD_PHASE_FILE": str(phase_file), "PYTHONPATH": str(ROOT)}
     started_at = time.time()
     started = time.monotonic()
@@ -154,6 +157,27 @@ def plugin(
     if phases is not None:
         phases.append(breakdown(json.loads(phase_file.read_text()), started_at, ended_at, load))
     return wall, load, float(record["totals"]["total_reqs_per_second"])
+
+
+OTHER_PLUGINS_OFF: tuple[str, ...] = ("-p", "no:hypothesispytest")
+
+
+def other_plugins_cost(workdir: Path, rounds: int = 3) -> float:
+    """Seconds that the plugins switched off by OTHER_PLUGINS_OFF add to a pytest process (median)."""
+    empty = workdir / "empty"
+    empty.mkdir(exist_ok=True)
+
+    def once(extra: tuple[str, ...]) -> float:
+        started = time.monotonic()
+        subprocess.run(
+            [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *extra],
+            capture_output=True,
+            cwd=empty,
+            check=False,
+        )
+        return time.monotonic() - started
+
+    return statistics.median(once(()) - once(OTHER_PLUGINS_OFF) for _ in range(rounds))
 
 
 PHASE_NAMES = (
@@ -273,6 +297,7 @@ def main() -> None:
                 worker_runs.append(distributed(workdir, host, args.users, args.runtime, args.workers))
                 line += f" | {args.workers} workers {describe(worker_runs[-1])}"
             print(line, flush=True)
+        other_cost = other_plugins_cost(workdir) if args.breakdown else 0.0
 
     def median(runs: list[tuple[float, float, float]], index: int) -> float:
         return statistics.median(run[index] for run in runs)
@@ -296,6 +321,10 @@ def main() -> None:
         for name, label in PHASE_NAMES:
             print(f"  {statistics.median(p[name] for p in phases):6.3f} s  {label}")
         print(f"  plain Locust's own start and stop around the load: {plain_overhead:.3f} s")
+        print(
+            f"  not counted: hypothesis's pytest plugin (test extra) adds {other_cost:.2f} s"
+            " to every pytest process"
+        )
     if worker_runs:
         workers_rps = median(worker_runs, 2)
         ratios = [w[2] / p[2] for w, p in zip(worker_runs, plugin_runs, strict=True)]
