@@ -9,6 +9,11 @@ from typing import Any
 import pytest
 
 from deploy.cfn import TemplateValues, load_template
+from lambda_entry.package import RUNTIME_GLIBC
+
+LAMBDA_PYTHONS = tuple(sorted(RUNTIME_GLIBC))
+"""The Lambda Pythons the package command builds for (one import of the package command for the
+image and template checks)."""
 
 ENVIRONMENT = "test"
 REGION = "us-east-1"
