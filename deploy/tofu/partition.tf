@@ -53,7 +53,7 @@ resource "aws_lambda_function" "partition" {
   #checkov:skip=CKV_AWS_116:A lost event loses nothing: the S3 store registers a record's partition itself when it saves the record; this function is the second path.
   #checkov:skip=CKV_AWS_117:It only calls Glue and writes its logs; inside a VPC it would need a NAT or Glue and Logs endpoints for no gain.
   #checkov:skip=CKV_AWS_115:Reserved concurrency is taken from the account's pool for every other function; S3 invokes it once per new record.
-  #checkov:skip=CKV_AWS_173:The environment holds the region only.
+  #checkov:skip=CKV_AWS_173:The environment holds the region's name only (AWS_CURRENT_REGION); nothing in it is secret.
   #checkov:skip=CKV_AWS_272:Code signing needs a signing profile and a signed zip or image the build does not make; the code comes from the operator's own bucket or ECR repository.
   #checkov:skip=CKV_AWS_50:X-Ray tracing is not enabled by the template either; the function makes one or two Glue calls.
 
