@@ -134,7 +134,7 @@ class TemplateValues:
     def broken_rules(self) -> list[str]:
         """The template's Rules these parameters break, as CloudFormation states them: each
         failed assertion's description (CloudFormation refuses such a stack before creating it)."""
-        broken = []
+        broken: list[str] = []
         for name, rule in self.template.get("Rules", {}).items():
             if "RuleCondition" in rule and not self.resolve(rule["RuleCondition"]):
                 continue
