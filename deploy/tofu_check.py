@@ -517,17 +517,43 @@ def _outputs(cfn: TemplateValues, tofu: TofuValues, same: Same) -> list[str]:
     return missing
 
 
+_ZIP = {
+    "Environment": "test",
+    "CodeS3Bucket": "bfd-test-artifacts",
+    "CodeS3Key": "run-locust.zip",
+    "StatsBucketName": "bfd-test-locust-stats",
+    "StatsDatabaseName": "bfd_test_locust_stats",
+    "ReaderEndpoint": "reader.db.example",
+}
+_IN_VPC = {
+    **_ZIP,
+    "KmsKeyArn": "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+    "VpcId": "vpc-0a1b2c3d4e5f60718",
+    "SubnetIds": "subnet-0a1b2c3d,subnet-4e5f6a7b",
+    "DatabaseSecurityGroupId": "sg-0db0db0db0db0db0d",
+}
+
 PARAMETER_SETS: dict[str, dict[str, str]] = {
-    "zip, no VPC": {
-        "Environment": "test",
-        "CodeS3Bucket": "bfd-test-artifacts",
-        "CodeS3Key": "run-locust.zip",
-        "StatsBucketName": "bfd-test-locust-stats",
-        "StatsDatabaseName": "bfd_test_locust_stats",
-        "ReaderEndpoint": "reader.db.example",
+    "zip outside a VPC": _ZIP,
+    "in the VPC with the database and a key": _IN_VPC,
+    "another target port and more groups": {
+        **_IN_VPC,
+        "TargetPort": "8443",
+        "EgressCidr": "10.8.0.0/16",
+        "SecurityGroupIds": "sg-0123abcd,sg-4567ef01",
+        "DatabasePort": "5433",
+    },
+    "the seed's existing store": {**_ZIP, "CreateStatsStore": "false"},
+    "image, arm64, Python 3.11": {
+        **{key: value for key, value in _ZIP.items() if not key.startswith("CodeS3")},
+        "PackageType": "Image",
+        "ImageUri": "123456789012.dkr.ecr.us-east-1.amazonaws.com/bfd-platform-run-locust:1.0.0",
+        "Architecture": "arm64",
+        "Runtime": "python3.11",
     },
 }
-"""The stack `python -m deploy.tofu_check` compares (the tests compare several more)."""
+"""The kinds of stack compared, between them creating every resource of both: `python -m
+deploy.tofu_check` in CI and tests/deploy/test_tofu_module.py."""
 
 
 def main() -> int:
@@ -537,7 +563,8 @@ def main() -> int:
     for label, parameters in PARAMETER_SETS.items():
         cfn = TemplateValues(template, parameters)
         tofu = TofuValues(module, tofu_variables(template, parameters))
-        for line in differences(cfn, tofu):
+        broken = cfn.broken_rules()
+        for line in broken or differences(cfn, tofu):
             failed = True
             print(f"{label}: {line}")
     return 1 if failed else 0

@@ -14,22 +14,15 @@ import pytest
 
 from deploy.cfn import TEMPLATE_PATH, TemplateValues, load_template
 from deploy.hcl import TOFU_DIR, HclError, TofuModule, TofuValues
-from deploy.tofu_check import CORRESPONDENCE, differences, snake_case, tofu_default, tofu_variables
-from tests.deploy.conftest import ACCOUNT, AS_IMAGE, REGION, STACK_PARAMETERS, WITH_KMS_AND_VPC
-
-PARAMETER_SETS = {
-    "zip outside a VPC": STACK_PARAMETERS,
-    "in the VPC with the database and a key": WITH_KMS_AND_VPC,
-    "another target port and more groups": {
-        **WITH_KMS_AND_VPC,
-        "TargetPort": "8443",
-        "EgressCidr": "10.8.0.0/16",
-        "SecurityGroupIds": "sg-0123abcd,sg-4567ef01",
-        "DatabasePort": "5433",
-    },
-    "the seed's existing store": {**STACK_PARAMETERS, "CreateStatsStore": "false"},
-    "image, arm64, Python 3.11": {**AS_IMAGE, "Architecture": "arm64", "Runtime": "python3.11"},
-}
+from deploy.tofu_check import (
+    CORRESPONDENCE,
+    PARAMETER_SETS,
+    differences,
+    snake_case,
+    tofu_default,
+    tofu_variables,
+)
+from tests.deploy.conftest import ACCOUNT, REGION, STACK_PARAMETERS, WITH_KMS_AND_VPC
 
 
 def cross_check(template: dict[str, Any], module: TofuModule, parameters: dict[str, str]) -> list[str]:
@@ -53,9 +46,15 @@ def test_the_module_is_the_template(
 
 def test_every_resource_on_both_sides_is_compared(template: dict[str, Any], module: TofuModule) -> None:
     assert set(CORRESPONDENCE) == set(template["Resources"])
-    # the VPC stack creates every resource but the target's egress rule; the next set creates that one
     values = TemplateValues(template, PARAMETER_SETS["another target port and more groups"])
     assert [logical_id for logical_id in CORRESPONDENCE if not values.created(logical_id)] == []
+    assert {"Image", "Zip"} == {p.get("PackageType", "Zip") for p in PARAMETER_SETS.values()}
+    assert {"true", "false"} == {p.get("CreateStatsStore", "true") for p in PARAMETER_SETS.values()}
+
+
+def test_the_sets_compared_are_the_tests_stacks() -> None:
+    assert PARAMETER_SETS["zip outside a VPC"] == STACK_PARAMETERS
+    assert PARAMETER_SETS["in the VPC with the database and a key"] == WITH_KMS_AND_VPC
 
 
 def test_variables_are_the_parameters_with_their_defaults(
