@@ -430,3 +430,13 @@ def test_rules_refuse_a_stack_missing_its_code_or_subnets(
     failures = template_values(template, parameters).broken_rules()
     assert [failure.split(":", 1)[0] for failure in failures] == broken
     assert all(len(failure.split(":", 1)[1].strip()) > 20 for failure in failures)  # a sentence, not an id
+
+
+def test_log_groups_use_the_key_only_when_given(template: dict[str, Any]) -> None:
+    with_key = template_values(template, WITH_KMS_AND_VPC)
+    without = template_values(template, STACK_PARAMETERS)
+    for logical_id in ("RunLocustLogGroup", "PartitionLogGroup"):
+        assert (
+            with_key.properties(logical_id)["KmsKeyId"] == KMS_KEY_ARN
+        )  # as the seed's, the environment's key
+        assert "KmsKeyId" not in without.properties(logical_id)
