@@ -37,6 +37,13 @@ _NAME_PROPERTIES: dict[str, tuple[str, ...]] = {
 }
 """Where each resource type the template uses keeps its name: what `Ref` returns for it."""
 
+_ID_RESOURCES: dict[str, tuple[str, ...]] = {
+    "AWS::EC2::SecurityGroup": ("GroupName",),
+}
+"""Resource types whose `Ref` is an id AWS assigns (`sg-...`), not their name: `Ref` gives the id
+passed in `resource_ids`, or `<LogicalId>` before the stack exists; the name is still
+`physical_name`."""
+
 
 class TemplateError(ValueError):
     """The template uses something this reader does not evaluate; the message names it."""
@@ -92,8 +99,10 @@ class TemplateValues:
         region: str = "us-east-1",
         account: str = "123456789012",
         partition: str = "aws",
+        resource_ids: Mapping[str, str] | None = None,
     ) -> None:
         self.template = template
+        self.resource_ids = dict(resource_ids or {})
         self.pseudo = {"AWS::Region": region, "AWS::AccountId": account, "AWS::Partition": partition}
         declared: Mapping[str, Any] = template.get("Parameters", {})
         unknown = sorted(set(parameters) - set(declared))
@@ -122,6 +131,20 @@ class TemplateValues:
             raise TemplateError(f"unknown condition {name}") from None
         return bool(self.resolve(expression))
 
+    def broken_rules(self) -> list[str]:
+        """The template's Rules these parameters break, as CloudFormation states them: each
+        failed assertion's description (CloudFormation refuses such a stack before creating it)."""
+        broken: list[str] = []
+        for name, rule in self.template.get("Rules", {}).items():
+            if "RuleCondition" in rule and not self.resolve(rule["RuleCondition"]):
+                continue
+            broken.extend(
+                f"{name}: {assertion.get('AssertDescription', 'assertion failed')}"
+                for assertion in rule["Assertions"]
+                if not self.resolve(assertion["Assert"])
+            )
+        return broken
+
     def created(self, logical_id: str) -> bool:
         """Whether the resource is created for these parameters (its Condition holds)."""
         condition = self.resources[logical_id].get("Condition")
@@ -138,12 +161,14 @@ class TemplateValues:
         if name in self.pseudo:
             return self.pseudo[name]
         if name in self.resources:
+            if self.resources[name]["Type"] in _ID_RESOURCES:
+                return self.resource_ids.get(name, f"<{name}>")
             return self.physical_name(name)
         raise TemplateError(f"Ref {name}: neither a parameter, a pseudo parameter nor a resource")
 
     def physical_name(self, logical_id: str) -> str:
         resource = self.resources[logical_id]
-        path = _NAME_PROPERTIES.get(resource["Type"])
+        path = _NAME_PROPERTIES.get(resource["Type"]) or _ID_RESOURCES.get(resource["Type"])
         if path is None:
             raise TemplateError(f"Ref {logical_id}: the name of a {resource['Type']} is not known here")
         value: Any = resource.get("Properties", {})
@@ -161,6 +186,8 @@ class TemplateValues:
             return f"arn:{partition}:iam::{account}:role/{name}"
         if (kind, attribute) == ("AWS::Lambda::Function", "Arn"):
             return f"arn:{partition}:lambda:{region}:{account}:function:{name}"
+        if (kind, attribute) == ("AWS::EC2::SecurityGroup", "GroupId"):
+            return str(self.ref(logical_id))
         raise TemplateError(f"GetAtt {logical_id}.{attribute} ({kind}) is not evaluated here")
 
     def resolve(self, node: Any) -> Any:
@@ -203,6 +230,12 @@ class TemplateValues:
             return all(self.resolve(item) for item in argument)
         if name == "Fn::Or":
             return any(self.resolve(item) for item in argument)
+        if name == "Fn::Split":
+            separator, joined = argument
+            return str(self.resolve(joined)).split(separator)
+        if name == "Fn::EachMemberEquals":
+            members, value = (self.resolve(item) for item in argument)
+            return all(member == value for member in members)
         raise TemplateError(f"{name} is not evaluated here")
 
     def _sub(self, argument: Any) -> str:

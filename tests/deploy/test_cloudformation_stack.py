@@ -1,13 +1,15 @@
 """The template deployed into moto's CloudFormation (`create_stack`), then used as the code uses it.
 
 moto creates the bucket (with its encryption), both roles with their inline policies, both
-functions, their log groups and the invoke permission. It does not create AWS::S3::BucketPolicy,
-AWS::Athena::WorkGroup, AWS::Glue::Database or AWS::Glue::Table (it warns and skips them);
-`test_moto_skips_only_what_it_does_not_support` pins that list. Those four are created here
-through the AWS API from the template's own evaluated properties (botocore checks their shapes
-against the API's), and their settings are checked in test_cloudformation_template.py. moto's
-roles also ignore ManagedPolicyArns: the one managed policy (AWS's VPC access policy, attached
-only with subnets) is checked there too.
+functions, their log groups and the invoke permission, and in a VPC run-locust's security group
+and the ingress rule on the database's group. It does not create AWS::S3::BucketPolicy,
+AWS::Athena::WorkGroup, AWS::Glue::Database, AWS::Glue::Table or AWS::EC2::SecurityGroupEgress
+(it warns and skips them); `test_moto_skips_only_what_it_does_not_support` pins that list. Those
+are created here through the AWS API from the template's own evaluated properties (botocore checks
+their shapes against the API's), and their settings are checked in test_cloudformation_template.py.
+moto's roles also ignore ManagedPolicyArns, its security groups their inline egress rules, and
+its functions PackageType and ImageConfig: those are checked on the template's evaluated
+properties (here for the image variant, in test_cloudformation_template.py for the rest).
 """
 
 from __future__ import annotations
@@ -38,11 +40,12 @@ from pytest_bfd_locust.record import ResultStatus
 from pytest_bfd_locust.stores.s3 import OPTIONAL_COLUMNS, S3Store, S3StoreConfig
 from tests.deploy.conftest import (
     ACCOUNT,
+    AS_IMAGE,
     ENVIRONMENT,
+    IMAGE_URI,
     REGION,
     STACK_PARAMETERS,
     WITH_KMS_AND_VPC,
-    template_values,
 )
 from tests.record_factory import make_record
 from tests.store.conftest import queue_results, result_row
@@ -52,7 +55,13 @@ pytestmark = pytest.mark.filterwarnings("ignore:Tried to parse AWS.*not supporte
 
 STACK_NAME = "bfd-test-locust"
 MOTO_SKIPS = frozenset(
-    {"AWS::S3::BucketPolicy", "AWS::Athena::WorkGroup", "AWS::Glue::Database", "AWS::Glue::Table"}
+    {
+        "AWS::S3::BucketPolicy",
+        "AWS::Athena::WorkGroup",
+        "AWS::Glue::Database",
+        "AWS::Glue::Table",
+        "AWS::EC2::SecurityGroupEgress",
+    }
 )
 
 
@@ -62,6 +71,7 @@ class DeployedStack:
     cfn: Any
     iam: Any
     awslambda: Any
+    ec2: Any
     values: TemplateValues
     """The template's values for the parameters the stack was created with."""
     outputs: dict[str, str]
@@ -71,18 +81,31 @@ class DeployedStack:
 
 
 def deploy(template: Mapping[str, Any], parameters: Mapping[str, str]) -> DeployedStack:
-    """Create the stack in the current moto account; complete what moto's CloudFormation skips."""
+    """Create the stack in the current moto account; complete what moto's CloudFormation skips.
+
+    A VpcId and DatabaseSecurityGroupId given are replaced by a VPC and a database group created
+    in moto first, as the seed's network and database stacks would have made them.
+    """
     clients = AwsClients.create(REGION)
+    ec2 = boto3.client("ec2", region_name=REGION)
     kms = boto3.client("kms", region_name=REGION)
     key_arn = kms.create_key(Description="the environment's key")["KeyMetadata"]["Arn"]
     parameters = {**parameters, "KmsKeyArn": key_arn} if "KmsKeyArn" in parameters else dict(parameters)
-    code = io.BytesIO()
-    with zipfile.ZipFile(code, "w") as archive:
-        archive.writestr("lambda_entry/__init__.py", "")  # moto stores the code; it never runs it here
-    clients.s3.create_bucket(Bucket=parameters["CodeS3Bucket"])
-    clients.s3.put_object(
-        Bucket=parameters["CodeS3Bucket"], Key=parameters["CodeS3Key"], Body=code.getvalue()
-    )
+    if parameters.get("VpcId"):
+        vpc_id = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+        parameters["VpcId"] = vpc_id
+        if parameters.get("DatabaseSecurityGroupId"):
+            parameters["DatabaseSecurityGroupId"] = ec2.create_security_group(
+                GroupName="bfd-test-aurora-cluster", Description="the database cluster", VpcId=vpc_id
+            )["GroupId"]
+    if parameters.get("PackageType", "Zip") == "Zip":
+        code = io.BytesIO()
+        with zipfile.ZipFile(code, "w") as archive:
+            archive.writestr("lambda_entry/__init__.py", "")  # moto stores the code; it never runs it here
+        clients.s3.create_bucket(Bucket=parameters["CodeS3Bucket"])
+        clients.s3.put_object(
+            Bucket=parameters["CodeS3Bucket"], Key=parameters["CodeS3Key"], Body=code.getvalue()
+        )
     cfn = boto3.client("cloudformation", region_name=REGION)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -100,14 +123,19 @@ def deploy(template: Mapping[str, Any], parameters: Mapping[str, str]) -> Deploy
     )
     [stack] = cfn.describe_stacks(StackName=STACK_NAME)["Stacks"]
     assert stack["StackStatus"] == "CREATE_COMPLETE", stack.get("StackStatusReason")
-    values = template_values(template, parameters)
-    _create_what_moto_skips(clients, values)
     summaries = cfn.list_stack_resources(StackName=STACK_NAME)["StackResourceSummaries"]
+    ids = {s["LogicalResourceId"]: s["PhysicalResourceId"] for s in summaries if s["LogicalResourceId"]}
+    values = TemplateValues(
+        template, parameters, region=REGION, account=ACCOUNT, resource_ids=_security_group_ids(ec2, ids)
+    )
+    assert values.broken_rules() == []
+    _create_what_moto_skips(clients, ec2, values)
     return DeployedStack(
         clients=clients,
         cfn=cfn,
         iam=boto3.client("iam", region_name=REGION),
         awslambda=boto3.client("lambda", region_name=REGION),
+        ec2=ec2,
         values=values,
         outputs={output["OutputKey"]: output["OutputValue"] for output in stack["Outputs"]},
         # moto lists the resources it skipped with empty ids
@@ -122,7 +150,23 @@ def _template_text() -> str:
     return TEMPLATE_PATH.read_text()
 
 
-def _create_what_moto_skips(clients: AwsClients, values: TemplateValues) -> None:
+def _security_group_ids(ec2: Any, physical_ids: Mapping[str, str]) -> dict[str, str]:
+    """The group id of each security group moto created (moto names the resource by its group name)."""
+    found = {}
+    for logical_id in ("RunLocustSecurityGroup",):
+        if logical_id in physical_ids:
+            name = physical_ids[logical_id]
+            if name.startswith("sg-"):
+                found[logical_id] = name
+            else:
+                [group] = ec2.describe_security_groups(Filters=[{"Name": "group-name", "Values": [name]}])[
+                    "SecurityGroups"
+                ]
+                found[logical_id] = group["GroupId"]
+    return found
+
+
+def _create_what_moto_skips(clients: AwsClients, ec2: Any, values: TemplateValues) -> None:
     if values.created("StatsDatabase"):
         database = values.properties("StatsDatabase")
         clients.glue.create_database(CatalogId=database["CatalogId"], DatabaseInput=database["DatabaseInput"])
@@ -138,6 +182,25 @@ def _create_what_moto_skips(clients: AwsClients, values: TemplateValues) -> None
             Description=workgroup["Description"],
             Configuration=workgroup["WorkGroupConfiguration"],
         )
+    for logical_id in ("RunLocustTargetEgress", "RunLocustDatabaseEgress"):
+        if values.created(logical_id):
+            rule = values.properties(logical_id)
+            target = (
+                {"UserIdGroupPairs": [{"GroupId": rule["DestinationSecurityGroupId"]}]}
+                if "DestinationSecurityGroupId" in rule
+                else {"IpRanges": [{"CidrIp": rule["CidrIp"], "Description": rule["Description"]}]}
+            )
+            ec2.authorize_security_group_egress(
+                GroupId=rule["GroupId"],
+                IpPermissions=[
+                    {
+                        "IpProtocol": rule["IpProtocol"],
+                        "FromPort": int(rule["FromPort"]),
+                        "ToPort": int(rule["ToPort"]),
+                        **target,
+                    }
+                ],
+            )
 
 
 @pytest.fixture
@@ -180,7 +243,9 @@ def test_outputs_name_the_stack_resources(stack: DeployedStack) -> None:
         "StoreUri": "s3://bfd-test-locust-stats?database=bfd_test_locust_stats&table=data"
         f"&workgroup=bfd-test-locust-stats&region={REGION}",
         "SecretsPath": "/bfd/test/locust/sensitive/",
+        "RunLocustSecurityGroupId": stack.values.ref("RunLocustSecurityGroup"),
     }
+    assert stack.outputs["RunLocustSecurityGroupId"].startswith("sg-")
     assert S3StoreConfig.from_uri(stack.outputs["StoreUri"]).table == "data"
 
 
@@ -217,7 +282,7 @@ def test_functions_configured(stack: DeployedStack) -> None:
     assert run["Architectures"] == ["x86_64"]
     assert run["Role"] == f"arn:aws:iam::{ACCOUNT}:role/bfd-test-locust-run-locust-role"
     assert run["VpcConfig"]["SubnetIds"] == ["subnet-0a1b2c3d", "subnet-4e5f6a7b"]
-    assert run["VpcConfig"]["SecurityGroupIds"] == ["sg-0123abcd"]
+    assert run["VpcConfig"]["SecurityGroupIds"] == [stack.values.ref("RunLocustSecurityGroup")]
     assert run["Environment"]["Variables"]["STATS_BUCKET_ID"] == "bfd-test-locust-stats"
     partition = stack.awslambda.get_function_configuration(FunctionName="bfd-test-locust-stats-partition")
     assert partition["Handler"] == "lambda_entry.partition_handler"
@@ -234,6 +299,78 @@ def test_only_s3_from_the_stats_bucket_may_invoke_the_partition_function(stack: 
         "ArnLike": {"AWS:SourceArn": "arn:aws:s3:::bfd-test-locust-stats"},
         "StringEquals": {"AWS:SourceAccount": ACCOUNT},
     }
+
+
+# --- the network: the seed's security group and the rule on the database's group ----------------------
+
+
+def describe_group(stack: DeployedStack, group_id: str) -> dict[str, Any]:
+    [group] = stack.ec2.describe_security_groups(GroupIds=[group_id])["SecurityGroups"]
+    return dict(group)
+
+
+def test_run_locust_gets_its_group_in_the_vpc_and_the_database_lets_it_in(stack: DeployedStack) -> None:
+    group_id = stack.values.ref("RunLocustSecurityGroup")
+    group = describe_group(stack, group_id)
+    assert group["GroupName"] == "bfd-test-locust-run-locust-sg"  # the seed's name
+    assert group["VpcId"] == stack.values.ref("VpcId")
+    assert {"Key": "Name", "Value": "bfd-test-locust-run-locust-sg"} in group["Tags"]
+    run = stack.awslambda.get_function_configuration(FunctionName="bfd-test-locust-run-locust")
+    assert run["VpcConfig"]["SecurityGroupIds"] == [group_id]
+
+    database = describe_group(stack, stack.values.ref("DatabaseSecurityGroupId"))
+    [ingress] = database["IpPermissions"]
+    assert (ingress["IpProtocol"], ingress["FromPort"], ingress["ToPort"]) == ("tcp", 5432, 5432)
+    assert [pair["GroupId"] for pair in ingress["UserIdGroupPairs"]] == [group_id]
+    assert ingress["IpRanges"] == []  # from run-locust's group only, no address range
+    to_database = [rule for rule in group["IpPermissionsEgress"] if rule["UserIdGroupPairs"]]
+    assert [
+        (rule["FromPort"], [pair["GroupId"] for pair in rule["UserIdGroupPairs"]]) for rule in to_database
+    ] == [(5432, [database["GroupId"]])]
+
+
+def test_without_a_vpc_neither_group_nor_rule(moto_account: None, template: dict[str, Any]) -> None:
+    stack = deploy(template, STACK_PARAMETERS)
+    network = {
+        logical_id for logical_id, r in stack.values.resources.items() if r["Type"].startswith("AWS::EC2::")
+    }
+    assert network == {
+        "RunLocustSecurityGroup",
+        "RunLocustTargetEgress",
+        "RunLocustDatabaseEgress",
+        "DatabaseIngressFromRunLocust",
+    }
+    assert not network & set(stack.resources)
+    names = {group["GroupName"] for group in stack.ec2.describe_security_groups()["SecurityGroups"]}
+    assert names == {"default"}
+    run = stack.awslambda.get_function_configuration(FunctionName="bfd-test-locust-run-locust")
+    assert not run.get("VpcConfig", {}).get("SubnetIds") and not run.get("VpcConfig", {}).get(
+        "SecurityGroupIds"
+    )
+    assert "RunLocustSecurityGroupId" not in stack.outputs
+    assert "ManagedPolicyArns" not in stack.values.properties("RunLocustRole")
+
+
+def test_the_image_variant_runs_both_functions_from_the_image(
+    moto_account: None, template: dict[str, Any]
+) -> None:
+    stack = deploy(template, AS_IMAGE)
+    assert not stack.clients.s3.list_buckets()["Buckets"][1:]  # the stats bucket only: no code bucket
+    for logical_id, name, image_config in (
+        ("RunLocustFunction", "bfd-test-locust-run-locust", None),
+        (
+            "PartitionFunction",
+            "bfd-test-locust-stats-partition",
+            {"Command": ["lambda_entry.partition_handler"]},
+        ),
+    ):
+        function = stack.awslambda.get_function(FunctionName=name)
+        assert function["Code"]["ImageUri"] == IMAGE_URI
+        # the image's CMD is the handler, its base image the runtime
+        assert not function["Configuration"].get("Handler") and not function["Configuration"].get("Runtime")
+        properties = stack.values.properties(logical_id)  # what moto's CloudFormation does not pass on
+        assert (properties["PackageType"], properties.get("ImageConfig")) == ("Image", image_config)
+        assert properties["Code"] == {"ImageUri": IMAGE_URI}
 
 
 # --- least privilege: the deployed role policies, statement by statement -------------------------------

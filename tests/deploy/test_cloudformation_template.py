@@ -30,11 +30,27 @@ from pytest_bfd_locust.stores.s3 import (
     parse_stats_key,
 )
 from pytest_bfd_locust.stores.s3.layout import PARTITION_KEY
-from tests.deploy.conftest import KMS_KEY_ARN, STACK_PARAMETERS, WITH_KMS_AND_VPC, template_values
+from tests.deploy.conftest import (
+    AS_IMAGE,
+    DATABASE_SECURITY_GROUP_ID,
+    IMAGE_URI,
+    KMS_KEY_ARN,
+    STACK_PARAMETERS,
+    VPC_ID,
+    WITH_KMS_AND_VPC,
+    template_values,
+)
 from tests.deploy.hive_types import mismatches, parse_type
 from tests.record_factory import make_record
 
 STORE_RESOURCES = ("StatsBucket", "StatsBucketPolicy", "StatsWorkGroup", "StatsDatabase", "StatsTable")
+NETWORK_RESOURCES = (
+    "RunLocustSecurityGroup",
+    "RunLocustTargetEgress",
+    "RunLocustDatabaseEgress",
+    "DatabaseIngressFromRunLocust",
+)
+"""Created only in a VPC (VpcId); the rules, only with the target's port or the database's group."""
 
 
 def cfn_lint(path: Path) -> subprocess.CompletedProcess[str]:
@@ -57,9 +73,11 @@ def test_cfn_lint_would_catch_a_broken_template(tmp_path: Path) -> None:
 
 def test_names_are_the_seeds(template: dict[str, Any]) -> None:
     values = template_values(template, STACK_PARAMETERS)
+    unnamed = ("StatsBucketPolicy", "PartitionFunctionPermission", *NETWORK_RESOURCES[1:])
     names = {logical_id: values.physical_name(logical_id) for logical_id in values.resources
-             if logical_id not in ("StatsBucketPolicy", "PartitionFunctionPermission")}  # fmt: skip
+             if logical_id not in unnamed}  # fmt: skip
     assert names == {
+        "RunLocustSecurityGroup": "bfd-test-locust-run-locust-sg",
         "StatsBucket": "bfd-test-locust-stats",
         "StatsWorkGroup": "bfd-test-locust-stats",
         "StatsDatabase": "bfd_test_locust_stats",
@@ -294,8 +312,12 @@ def test_vpc_subnets_and_security_groups_from_parameters(template: dict[str, Any
     values = template_values(template, WITH_KMS_AND_VPC)
     assert values.properties("RunLocustFunction")["VpcConfig"] == {
         "SubnetIds": ["subnet-0a1b2c3d", "subnet-4e5f6a7b"],
-        "SecurityGroupIds": ["sg-0123abcd"],
+        "SecurityGroupIds": ["<RunLocustSecurityGroup>"],  # the group the stack creates
     }
+    more = template_values(template, {**WITH_KMS_AND_VPC, "SecurityGroupIds": "sg-0123abcd,sg-4567ef01"})
+    assert more.properties("RunLocustFunction")["VpcConfig"]["SecurityGroupIds"] == [
+        "<RunLocustSecurityGroup>", "sg-0123abcd", "sg-4567ef01",
+    ]  # fmt: skip
     vpc_access = ["arn:aws:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole"]
     assert values.properties("RunLocustRole")["ManagedPolicyArns"] == vpc_access
     # The only managed policy anywhere, and only in a VPC: everything else is the inline policies.
@@ -307,9 +329,114 @@ def test_existing_store_is_used_not_created(template: dict[str, Any]) -> None:
     values = template_values(template, {**STACK_PARAMETERS, "CreateStatsStore": "false"})
     assert [logical_id for logical_id in STORE_RESOURCES if values.created(logical_id)] == []
     assert all(
-        values.created(logical_id) for logical_id in values.resources if logical_id not in STORE_RESOURCES
+        values.created(logical_id)
+        for logical_id in values.resources
+        if logical_id not in (*STORE_RESOURCES, *NETWORK_RESOURCES)
     )
     variables = values.properties("RunLocustFunction")["Environment"]["Variables"]
     assert variables["STATS_BUCKET_ID"] == variables["STATS_ATHENA_WORKGROUP"] == "bfd-test-locust-stats"
     created = template_values(template, STACK_PARAMETERS)
-    assert all(created.created(logical_id) for logical_id in created.resources)
+    assert all(
+        created.created(logical_id) for logical_id in created.resources if logical_id not in NETWORK_RESOURCES
+    )
+
+
+# --- the network: the seed's security group and the database's ingress rule -------------------------
+
+
+@pytest.mark.parametrize(
+    ("parameters", "created"),
+    [
+        (STACK_PARAMETERS, []),  # outside any VPC: neither group nor rule
+        ({**STACK_PARAMETERS, "VpcId": VPC_ID, "SubnetIds": "subnet-0a1b2c3d"}, ["RunLocustSecurityGroup"]),
+        (
+            WITH_KMS_AND_VPC,
+            ["RunLocustSecurityGroup", "RunLocustDatabaseEgress", "DatabaseIngressFromRunLocust"],
+        ),
+        ({**WITH_KMS_AND_VPC, "TargetPort": "8443"}, list(NETWORK_RESOURCES)),
+    ],
+)
+def test_network_resources_only_where_a_parameter_asks(
+    template: dict[str, Any], parameters: dict[str, str], created: list[str]
+) -> None:
+    values = template_values(template, parameters)
+    assert [logical_id for logical_id in NETWORK_RESOURCES if values.created(logical_id)] == created
+
+
+def test_egress_to_https_the_target_and_the_database_only(template: dict[str, Any]) -> None:
+    values = template_values(
+        template, {**WITH_KMS_AND_VPC, "TargetPort": "8443", "EgressCidr": "10.8.0.0/16"}
+    )
+    group = values.properties("RunLocustSecurityGroup")
+    assert group["VpcId"] == VPC_ID and group["GroupName"] == "bfd-test-locust-run-locust-sg"
+    # Inline egress: CloudFormation then drops the allow-all rule a new group starts with.
+    assert group["SecurityGroupEgress"] == [
+        {"Description": "HTTPS to the target and to S3, Glue, Athena and SSM", "IpProtocol": "tcp",
+         "FromPort": 443, "ToPort": 443, "CidrIp": "10.8.0.0/16"},
+    ]  # fmt: skip
+    target = values.properties("RunLocustTargetEgress")
+    assert (target["GroupId"], target["FromPort"], target["ToPort"], target["CidrIp"]) == (
+        "<RunLocustSecurityGroup>", "8443", "8443", "10.8.0.0/16",
+    )  # fmt: skip
+    database = values.properties("RunLocustDatabaseEgress")
+    assert database["DestinationSecurityGroupId"] == DATABASE_SECURITY_GROUP_ID
+    assert (database["FromPort"], database["ToPort"], database["IpProtocol"]) == ("5432", "5432", "tcp")
+
+
+def test_database_ingress_is_the_seeds_rule(template: dict[str, Any]) -> None:
+    ingress = template_values(template, WITH_KMS_AND_VPC).properties("DatabaseIngressFromRunLocust")
+    assert ingress == {
+        "GroupId": DATABASE_SECURITY_GROUP_ID,
+        "Description": "Grants bfd-test-locust-run-locust Lambda access to the test database",
+        "IpProtocol": "tcp",
+        "FromPort": "5432",
+        "ToPort": "5432",
+        "SourceSecurityGroupId": "<RunLocustSecurityGroup>",
+    }
+
+
+# --- zip or image, and the rules CloudFormation checks before it creates anything --------------------
+
+
+def test_image_variant_has_no_handler_or_runtime_and_one_image_for_both(template: dict[str, Any]) -> None:
+    values = template_values(template, AS_IMAGE)
+    run, partition = values.properties("RunLocustFunction"), values.properties("PartitionFunction")
+    for function in (run, partition):
+        assert function["PackageType"] == "Image" and function["Code"] == {"ImageUri": IMAGE_URI}
+        assert "Handler" not in function and "Runtime" not in function
+    assert "ImageConfig" not in run  # the image's CMD: lambda_entry.handler
+    assert partition["ImageConfig"] == {"Command": ["lambda_entry.partition_handler"]}
+    zipped = template_values(template, STACK_PARAMETERS).properties("PartitionFunction")
+    assert zipped["PackageType"] == "Zip" and "ImageConfig" not in zipped
+    assert zipped["Code"] == {"S3Bucket": "bfd-test-artifacts", "S3Key": "run-locust.zip"}
+
+
+@pytest.mark.parametrize(
+    ("parameters", "broken"),
+    [
+        (STACK_PARAMETERS, []),
+        (WITH_KMS_AND_VPC, []),
+        (AS_IMAGE, []),
+        ({**AS_IMAGE, "ImageUri": ""}, ["ImageNeedsTheImage"]),
+        ({**STACK_PARAMETERS, "CodeS3Key": ""}, ["ZipNeedsTheZip"]),
+        ({**WITH_KMS_AND_VPC, "SubnetIds": ""}, ["VpcNeedsSubnets"]),
+        ({**STACK_PARAMETERS, "SubnetIds": "subnet-0a1b2c3d"}, ["SubnetsNeedTheVpc"]),
+        ({**STACK_PARAMETERS, "DatabaseSecurityGroupId": DATABASE_SECURITY_GROUP_ID}, ["SubnetsNeedTheVpc"]),
+    ],
+)
+def test_rules_refuse_a_stack_missing_its_code_or_subnets(
+    template: dict[str, Any], parameters: dict[str, str], broken: list[str]
+) -> None:
+    failures = template_values(template, parameters).broken_rules()
+    assert [failure.split(":", 1)[0] for failure in failures] == broken
+    assert all(len(failure.split(":", 1)[1].strip()) > 20 for failure in failures)  # a sentence, not an id
+
+
+def test_log_groups_use_the_key_only_when_given(template: dict[str, Any]) -> None:
+    with_key = template_values(template, WITH_KMS_AND_VPC)
+    without = template_values(template, STACK_PARAMETERS)
+    for logical_id in ("RunLocustLogGroup", "PartitionLogGroup"):
+        assert (
+            with_key.properties(logical_id)["KmsKeyId"] == KMS_KEY_ARN
+        )  # as the seed's, the environment's key
+        assert "KmsKeyId" not in without.properties(logical_id)

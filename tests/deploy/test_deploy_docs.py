@@ -1,6 +1,8 @@
-"""The deploy commands shown in README.md and docs/lambda.md fit the template and the package
-command as they are: every parameter override is a template parameter and every required one is
-given; every package option exists; the SSM names are the handler's."""
+"""The deploy commands shown in README.md and docs/lambda.md fit the template, the package command,
+the Dockerfile and the OpenTofu module as they are: every parameter override is a template
+parameter, matches its pattern, every required one is given and the template's Rules hold; every
+package option exists; every build argument is an ARG; every imported address is in the module;
+the SSM names are the handler's."""
 
 from __future__ import annotations
 
@@ -11,6 +13,9 @@ from typing import Any
 
 import pytest
 
+from deploy.cfn import TemplateValues
+from deploy.hcl import TofuModule
+from deploy.lambda_image import DOCKERFILE, build_arguments, parse
 from lambda_entry.package import PLATFORMS, RUNTIME_GLIBC
 from lambda_entry.secrets import parameter_names
 
@@ -68,6 +73,31 @@ def test_stack_deploy_commands_fit_the_template(document: str, template: dict[st
         assert names <= set(declared), names - set(declared)
         assert required <= names, required - names
         assert "CAPABILITY_NAMED_IAM" in command and "deploy/cloudformation.yaml" in command
+        given = dict(override.split("=", 1) for override in overrides if "=" in override)
+        for name, value in given.items():
+            pattern = declared[name].get("AllowedPattern")
+            if pattern and not value.startswith("$"):
+                assert re.fullmatch(pattern, value), (name, value, pattern)
+        assert TemplateValues(template, given).broken_rules() == []
+
+
+def test_image_builds_use_the_dockerfile_and_its_arguments() -> None:
+    builds = commands_of(["docker", "build"])
+    arguments = build_arguments(parse())
+    for _, command in builds:
+        assert command[command.index("-f") + 1] == str(DOCKERFILE.relative_to(ROOT))
+        given = [command[i + 1].split("=", 1)[0] for i, word in enumerate(command) if word == "--build-arg"]
+        assert given and set(given) <= set(arguments), set(given) - set(arguments)
+
+
+def test_tofu_imports_name_the_modules_resources() -> None:
+    module = TofuModule.load()
+    imports = commands_of(["tofu", "import"])
+    assert len(imports) >= 5
+    for _, command in imports:
+        words = [word for word in command[2:] if not word.startswith("-")]
+        address = words[0].replace("[0]", "")
+        assert address in module.resources, address
 
 
 def test_package_commands_use_existing_options() -> None:

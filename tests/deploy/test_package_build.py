@@ -7,6 +7,10 @@ an empty folder and a fresh interpreter, from a venv with nothing installed, sta
 bootstrap does and invokes `lambda_entry.handler`: pytest, the plugin and boto3 all come from the
 zip, and so does the Locust child (its locustfile fails every request otherwise). AWS is moto's
 server in this process (AWS_ENDPOINT_URL); the target is the demo server on 127.0.0.1.
+
+The container image is checked the same way: deploy/lambda-image/Dockerfile is carried out on
+folders (deploy/lambda_image.py) with that zip as its build context, and the handler its CMD
+names runs from the resulting `$LAMBDA_TASK_ROOT`.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -29,6 +34,7 @@ import boto3
 import pytest
 from moto.server import ThreadedMotoServer
 
+from deploy.lambda_image import lay_out
 from examples.demo_target import DemoServer
 from lambda_entry.secrets import parameter_names
 from pytest_bfd_locust.record import Record
@@ -75,7 +81,7 @@ import sys
 # What Lambda's bootstrap does with the function's code folder.
 sys.path.insert(0, os.environ["LAMBDA_TASK_ROOT"])
 
-import lambda_entry
+import importlib
 
 
 class Context:
@@ -87,7 +93,9 @@ class Context:
         return 600_000
 
 
-response = lambda_entry.handler(json.loads(sys.argv[1]), Context())
+module_name, _, function_name = sys.argv[3].rpartition(".")
+handler = getattr(importlib.import_module(module_name), function_name)
+response = handler(json.loads(sys.argv[1]), Context())
 names = ("lambda_entry", "pytest_bfd_locust", "pytest", "boto3", "botocore", "yaml")
 with open(sys.argv[2], "w", encoding="utf-8") as out:
     json.dump(
@@ -229,6 +237,37 @@ def test_the_zip_alone_runs_the_handler(
     task_root = tmp_path / "task"
     with zipfile.ZipFile(built_zip.path) as archive:
         archive.extractall(task_root)
+    run_the_handler_from(task_root, "lambda_entry.handler", tmp_path, moto_server, demo_server, template)
+
+
+def test_the_image_alone_runs_the_handler(
+    built_zip: BuiltZip,
+    tmp_path: Path,
+    moto_server: str,
+    demo_server: DemoServer,
+    template: dict[str, Any],
+) -> None:
+    context = tmp_path / "context"
+    context.mkdir()
+    shutil.copy(built_zip.path, context / "run-locust.zip")
+    image = lay_out(context, tmp_path / "image", {"PYTHON_VERSION": PYTHON})
+    with zipfile.ZipFile(built_zip.path) as archive:
+        shipped = {name for name in archive.namelist() if not name.endswith("/")}
+    laid_out = {p.relative_to(image.task_root).as_posix() for p in image.task_root.rglob("*") if p.is_file()}
+    assert laid_out == shipped  # the zip's selection, nothing added or left out
+    [handler] = image.cmd
+    run_the_handler_from(image.task_root, handler, tmp_path, moto_server, demo_server, template)
+
+
+def run_the_handler_from(
+    task_root: Path,
+    handler: str,
+    tmp_path: Path,
+    moto_server: str,
+    demo_server: DemoServer,
+    template: dict[str, Any],
+) -> None:
+    """`handler` run from `task_root` in a bare interpreter: a stored, compared, partitioned run."""
     python = bare_python(tmp_path / "bare")
     create_stats_store(moto_server, template)
     queue_results([])  # Athena has no baseline yet
@@ -264,7 +303,7 @@ def test_the_zip_alone_runs_the_handler(
     }
     result_path = tmp_path / "result.json"
     run = subprocess.run(
-        [str(python), "-I", "-S", str(tmp_path / "driver.py"), json.dumps(event), str(result_path)],
+        [str(python), "-I", "-S", str(tmp_path / "driver.py"), json.dumps(event), str(result_path), handler],
         env=environment,
         cwd=tmp_path,
         capture_output=True,
