@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from lambda_entry.package import PLATFORMS, RUNTIME_GLIBC
+from deploy.package import PLATFORMS, RUNTIME_GLIBC
 from lambda_entry.secrets import parameter_names
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -71,7 +71,7 @@ def test_stack_deploy_commands_fit_the_template(document: str, template: dict[st
 
 
 def test_package_commands_use_existing_options() -> None:
-    packages = commands_of(["python", "-m", "lambda_entry.package"])
+    packages = commands_of(["python", "-m", "deploy.package"])
     assert {document for document, _ in packages} == set(DOCUMENTS)
     for _, command in packages:
         options = dict(zip(command, command[1:], strict=False))
