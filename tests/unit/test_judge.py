@@ -406,8 +406,8 @@ def test_a_25_percent_slower_endpoint_fails_in_words() -> None:
     assert row.judgement is not None
     assert row.judgement.basis is NoiseBasis.HISTORY
     assert row.judgement.spread.runs == 12
-    low, high = row.judgement.interval_percent  # type: ignore[misc]
-    assert 15 < low < row.change_percent < high < 35
+    low, high = row.judgement.change.interval(row.judgement.confidence)  # type: ignore[misc]
+    assert 15 < (low - 1) * 100 < row.change_percent < (high - 1) * 100 < 35
 
 
 def test_a_25_percent_slower_endpoint_fails_against_an_average_too() -> None:
