@@ -204,10 +204,3 @@ def test_zero_and_not_finite_values_never_divide_by_zero() -> None:
     assert not_finite.interval(0.95) is None
     no_evidence = Change(baseline=1.0, current=2.0, log_ratio=math.log(2), log_se=math.inf)
     assert no_evidence.interval(0.95) == (0.0, math.inf)
-
-
-def test_same_input_same_answer() -> None:
-    histogram = {41: 209, 42: 114, 43: 16, 44: 7, 45: 3, 47: 1, 62: 1, 67: 2}
-    evidence = EntryEvidence(353, 0, histogram)
-    first = compare_statistic("0.95", 44, 44, evidence, evidence, 0.999)
-    assert first == compare_statistic("0.95", 44, 44, evidence, evidence, 0.999)
