@@ -1,6 +1,6 @@
 """The Lambda zip: build time, sizes, and what its byte code saves at every cold start.
 
-Builds the zip for this machine and this Python with `python -m lambda_entry.package` (so with
+Builds the zip for this machine and this Python with `python -m deploy.package` (so with
 byte code), unpacks it twice, removes the byte code from the second copy, and times a fresh
 interpreter (`-I -S -B`: only the unpacked folder and the stdlib, nothing written, as in Lambda's
 read-only code folder) importing what a cold start and a Locust child import. Prints medians of
@@ -50,7 +50,7 @@ def main() -> None:
         output = Path(work) / "run-locust.zip"
         started = time.perf_counter()
         subprocess.run(
-            [sys.executable, "-m", "lambda_entry.package", "--suites", str(suites), "--output", str(output),
+            [sys.executable, "-m", "deploy.package", "--suites", str(suites), "--output", str(output),
              "--platform", machine, "--python", python],
             check=True, cwd=ROOT,
         )  # fmt: skip

@@ -13,13 +13,8 @@ import pytest
 
 from lambda_entry.response import SuiteOutcome
 from pytest_bfd_locust import BfdLocustWarning
+from pytest_bfd_locust import property_names as prop
 
-RECORD_PROPERTIES: tuple[str, ...] = ("bfd_record_location",)
-"""`user_properties` names under which the plugin reports where it stored a suite's record."""
-REPORT_PROPERTY = "bfd_report_location"
-"""`user_properties` name under which the plugin reports where it stored a record's HTML report."""
-RECORD_ARTIFACT_PROPERTY = "bfd_record_artifact"
-"""`user_properties` name of the record file the plugin keeps beside the run's artifacts."""
 MAX_FAILURE_CHARS = 8000
 """A failure text longer than this is cut from the front: the table and the stderr tail end it."""
 
@@ -77,18 +72,17 @@ class OutcomeCollector:
         )
 
     def records(self) -> tuple[str, ...]:
-        return tuple(
-            str(value)
-            for outcome in self.outcomes.values()
-            for name, value in outcome.properties.items()
-            if name in RECORD_PROPERTIES
-        )
+        return self._values_of(prop.RECORD_LOCATION)
 
     def reports(self) -> tuple[str, ...]:
+        return self._values_of(prop.REPORT_LOCATION)
+
+    def _values_of(self, name: str) -> tuple[str, ...]:
+        """The non-empty values of the `user_properties` entry `name`, one per suite that has one."""
         return tuple(
-            str(outcome.properties[REPORT_PROPERTY])
+            str(outcome.properties[name])
             for outcome in self.outcomes.values()
-            if outcome.properties.get(REPORT_PROPERTY)
+            if outcome.properties.get(name)
         )
 
 

@@ -15,10 +15,9 @@ from typing import Any
 
 from lambda_entry.payload import RunPayload
 from pytest_bfd_locust.settings import (
-    DEFAULT_MAX_SPAWN_RATE,
-    DEFAULT_MAX_USERS,
     OPTIONS_BY_NAME,
     SettingsError,
+    option_default,
     resolve_environment_value,
 )
 
@@ -67,9 +66,9 @@ class LambdaConfig:
     tmp_root: Path
     timeout_margin_s: float
     keep_run_dir: bool = False
-    max_users: int = DEFAULT_MAX_USERS
+    max_users: int = option_default("max_users")
     """BFD_LOCUST_MAX_USERS: the plugin's own variable, so the payload check and the run agree."""
-    max_spawn_rate: float = DEFAULT_MAX_SPAWN_RATE
+    max_spawn_rate: float = option_default("max_spawn_rate")
 
     @property
     def store_uri(self) -> str:
@@ -120,17 +119,18 @@ def load_config(environ: Mapping[str, str]) -> LambdaConfig:
         tmp_root=Path(environ.get(TMP_ROOT_VARIABLE) or "/tmp"),
         timeout_margin_s=_seconds(environ, TIMEOUT_MARGIN_VARIABLE, DEFAULT_TIMEOUT_MARGIN_S),
         keep_run_dir=environ.get(KEEP_RUN_DIR_VARIABLE, "").strip().lower() in ("1", "true", "yes"),
-        max_users=_plugin_option(environ, "max_users", DEFAULT_MAX_USERS),
-        max_spawn_rate=_plugin_option(environ, "max_spawn_rate", DEFAULT_MAX_SPAWN_RATE),
+        max_users=_plugin_option(environ, "max_users"),
+        max_spawn_rate=_plugin_option(environ, "max_spawn_rate"),
     )
 
 
-def _plugin_option(environ: Mapping[str, str], name: str, default: float) -> Any:
+def _plugin_option(environ: Mapping[str, str], name: str) -> Any:
+    """The plugin option `name` from its `BFD_LOCUST_*` variable, else its default."""
     try:
         value = resolve_environment_value(OPTIONS_BY_NAME[name], environ)
     except SettingsError as exc:
         raise ConfigError(str(exc)) from None
-    return default if value is None else value
+    return option_default(name) if value is None else value
 
 
 def _seconds(environ: Mapping[str, str], name: str, default: float) -> float:

@@ -15,7 +15,10 @@ from typing import Any
 
 from pytest_bfd_locust.hosts import is_http_url
 from pytest_bfd_locust.judge.baseline import BaselineKind
-from pytest_bfd_locust.settings import DEFAULT_MAX_SPAWN_RATE, DEFAULT_MAX_USERS, load_limit_errors
+from pytest_bfd_locust.settings import (
+    load_limit_errors,
+    option_default,
+)
 from pytest_bfd_locust.tags import TAG_PATTERN
 from pytest_bfd_locust.timespan import TimespanError, parse_timespan
 
@@ -24,8 +27,9 @@ RUN_ID_PATTERN = re.compile(r"[A-Za-z0-9_.-]{1,128}")
 
 SUITE_SUFFIXES: tuple[str, ...] = (".py", ".yaml", ".yml")
 
-DEFAULT_LOAD_LIMIT = 5
-"""The seed's built-in default for `compare.load_limit` when the payload leaves it null."""
+DEFAULT_LOAD_LIMIT: int = option_default("compare_load_limit")
+"""`compare.load_limit` when the payload leaves it null: the plugin's `--compare-load-limit` default
+(the seed's built-in 5)."""
 
 _TOP_LEVEL_KEYS = frozenset(
     {"suite", "host", "spawn_rate", "users", "spawned_runtime", "only_summary", "compare", "store", "run_id"}
@@ -85,8 +89,8 @@ def parse_payload(
     event: Any,
     *,
     suites_root: Path,
-    max_users: int = DEFAULT_MAX_USERS,
-    max_spawn_rate: float = DEFAULT_MAX_SPAWN_RATE,
+    max_users: int = option_default("max_users"),
+    max_spawn_rate: float = option_default("max_spawn_rate"),
 ) -> RunPayload:
     """Validate the seed's run-locust payload; the suite must lie inside `suites_root` and exist.
 

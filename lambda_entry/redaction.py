@@ -18,6 +18,8 @@ import sys
 from collections.abc import Callable, Iterator
 from typing import Any, TextIO
 
+from pytest_bfd_locust import property_names as prop
+
 Redact = Callable[[str], str]
 
 STRUCTURED_KEYS = frozenset(
@@ -28,11 +30,7 @@ STRUCTURED_KEYS = frozenset(
         "unsaved_records",
         "run_id",
         "nodeid",
-        "bfd_suite",
-        "bfd_run_id",
-        "bfd_hash",
-        "bfd_record_location",
-        "bfd_record_artifact",
+        *prop.IDENTIFIERS,
     }
 )
 """Response keys holding identifiers: never rewritten (their values come from AWS or from us)."""

@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from lambda_entry.collector import RECORD_ARTIFACT_PROPERTY, RECORD_PROPERTIES, OutcomeCollector, tail
+from lambda_entry.collector import OutcomeCollector, tail
 from lambda_entry.config import LambdaConfig
 from lambda_entry.payload import RunPayload
 from lambda_entry.redaction import redact_response, redacted_output
@@ -37,11 +37,12 @@ from lambda_entry.secrets import (
     secret_environment,
 )
 from lambda_entry.stderr_tee import stderr_tee
+from pytest_bfd_locust import property_names as prop
 from pytest_bfd_locust.hosts import host_without_credentials
 from pytest_bfd_locust.judge.baseline import BaselineKind
 from pytest_bfd_locust.run.runner import STOP_GRACE_S, spawn_rate_arg
 from pytest_bfd_locust.run_dirs import redact_files
-from pytest_bfd_locust.settings import BfdSettings
+from pytest_bfd_locust.settings import option_default
 
 logger = logging.getLogger(__name__)
 
@@ -72,7 +73,7 @@ def timeout_grace(spare_s: float | None) -> float:
     """The run's `--bfd-timeout-grace`: the plugin's default, cut to what the Lambda has to spare
     (minus the runner's own stop grace), so an overrunning run is stopped, statistics kept, before
     the Lambda's timeout kills everything."""
-    default = BfdSettings().timeout_grace
+    default: float = option_default("timeout_grace")
     if spare_s is None:
         return default
     return max(0.0, min(default, spare_s - STOP_GRACE_S))
@@ -242,8 +243,8 @@ def unsaved_records(suites: Sequence[SuiteOutcome]) -> tuple[dict[str, Any], ...
     """The records of suites that produced one but did not report it stored."""
     unsaved = []
     for suite in suites:
-        artifact = suite.properties.get(RECORD_ARTIFACT_PROPERTY)
-        if artifact and not any(name in suite.properties for name in RECORD_PROPERTIES):
+        artifact = suite.properties.get(prop.RECORD_ARTIFACT)
+        if artifact and prop.RECORD_LOCATION not in suite.properties:
             try:
                 unsaved.append(json.loads(Path(str(artifact)).read_text(encoding="utf-8")))
             except (OSError, ValueError) as exc:

@@ -57,13 +57,6 @@ def iso_utc(timestamp: float) -> str:
     return datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def format_ms(value: float) -> str:
-    """Milliseconds as Locust reports them: whole numbers without decimals, others with one."""
-    if math.isfinite(value) and value == int(value):
-        return f"{int(value)} ms"
-    return f"{value:.1f} ms"
-
-
 def format_value_with_unit(name: str, value: float) -> str:
     """A statistic's value with its unit: `120 ms`, `35.2 req/s`, `4` (requests, failures)."""
     number = str(int(value)) if math.isfinite(value) and value == int(value) else f"{value:.1f}"

@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 
 from pytest_bfd_locust import BfdLocustWarning
+from pytest_bfd_locust import property_names as prop
 from pytest_bfd_locust.hosts import host_without_credentials
 from pytest_bfd_locust.interrupts import describe_interrupt, termination_signals_interrupt
 from pytest_bfd_locust.judge.thresholds import (
@@ -423,7 +424,7 @@ class SuiteItem(pytest.Item):
         result, report, report_warnings = self.config.stash[SESSION_KEY].run(self)
         self.user_properties.extend(user_properties(result))
         if report.report_location:
-            self.user_properties.append(("bfd_report_location", report.report_location))
+            self.user_properties.append((prop.REPORT_LOCATION, report.report_location))
         escalated: list[str] = []
         secrets = self.config.stash[SESSION_KEY].settings.secret_values
         notes = tuple(redact_text(note, secrets) for note in (*result.warnings(), *report_warnings))
@@ -458,49 +459,49 @@ class SuiteItem(pytest.Item):
 def user_properties(result: SuiteResult) -> list[tuple[str, object]]:
     """The key figures of a suite, for `--junitxml` (and the Lambda's response)."""
     properties: list[tuple[str, object]] = [
-        ("bfd_suite", result.suite.name),
-        ("bfd_host", host_without_credentials(result.suite.host) or ""),
-        ("bfd_users", result.suite.users),
-        ("bfd_spawn_rate", result.suite.spawn_rate),
-        ("bfd_spawned_runtime", result.suite.spawned_runtime),
+        (prop.SUITE, result.suite.name),
+        (prop.HOST, host_without_credentials(result.suite.host) or ""),
+        (prop.USERS, result.suite.users),
+        (prop.SPAWN_RATE, result.suite.spawn_rate),
+        (prop.SPAWNED_RUNTIME, result.suite.spawned_runtime),
     ]
     record = result.record
     if record is not None:
         totals = record.totals
         properties += [
-            ("bfd_run_id", record.run_id or ""),
-            ("bfd_hash", record.metadata.hash),
-            ("bfd_num_requests", totals.num_requests),
-            ("bfd_num_failures", totals.num_failures),
-            ("bfd_fail_ratio", round(totals.fail_ratio, 6)),
-            ("bfd_avg_response_time", round(totals.average_response_time, 3)),
-            ("bfd_p50", totals.response_time_percentiles.get("0.5", 0)),
-            ("bfd_p95", totals.response_time_percentiles.get("0.95", 0)),
-            ("bfd_p99", totals.response_time_percentiles.get("0.99", 0)),
-            ("bfd_reqs_per_second", round(totals.total_reqs_per_second, 3)),
-            ("bfd_total_runtime", round(record.metadata.total_runtime, 3)),
-            ("bfd_validation_result", record.metadata.validation_result.value),
-            ("bfd_compare_result", record.metadata.compare_result.value),
+            (prop.RUN_ID, record.run_id or ""),
+            (prop.HASH, record.metadata.hash),
+            (prop.NUM_REQUESTS, totals.num_requests),
+            (prop.NUM_FAILURES, totals.num_failures),
+            (prop.FAIL_RATIO, round(totals.fail_ratio, 6)),
+            (prop.AVG_RESPONSE_TIME, round(totals.average_response_time, 3)),
+            (prop.P50, totals.response_time_percentiles.get("0.5", 0)),
+            (prop.P95, totals.response_time_percentiles.get("0.95", 0)),
+            (prop.P99, totals.response_time_percentiles.get("0.99", 0)),
+            (prop.REQS_PER_SECOND, round(totals.total_reqs_per_second, 3)),
+            (prop.TOTAL_RUNTIME, round(record.metadata.total_runtime, 3)),
+            (prop.VALIDATION_RESULT, record.metadata.validation_result.value),
+            (prop.COMPARE_RESULT, record.metadata.compare_result.value),
         ]
         if record.workers is not None:
             properties += [
-                ("bfd_workers_expected", record.workers.expected),
-                ("bfd_workers_started", record.workers.started),
-                ("bfd_workers_finished", record.workers.finished),
+                (prop.WORKERS_EXPECTED, record.workers.expected),
+                (prop.WORKERS_STARTED, record.workers.started),
+                (prop.WORKERS_FINISHED, record.workers.finished),
             ]
     if result.baseline is not None:
-        properties.append(("bfd_baseline", result.baseline.describe()))
+        properties.append((prop.BASELINE, result.baseline.describe()))
     if result.comparison is not None:
         properties += [
-            ("bfd_compare_failures", ", ".join(f"{r.scope} {r.stat}" for r in result.comparison.failures)),
-            ("bfd_compare_warnings", ", ".join(f"{r.scope} {r.stat}" for r in result.comparison.warnings)),
+            (prop.COMPARE_FAILURES, ", ".join(f"{r.scope} {r.stat}" for r in result.comparison.failures)),
+            (prop.COMPARE_WARNINGS, ", ".join(f"{r.scope} {r.stat}" for r in result.comparison.warnings)),
         ]
     if result.validation:
-        properties.append(("bfd_validation_failures", "; ".join(str(f) for f in result.validation)))
+        properties.append((prop.VALIDATION_FAILURES, "; ".join(str(f) for f in result.validation)))
     if result.stored_at:
-        properties.append(("bfd_record_location", result.stored_at))
+        properties.append((prop.RECORD_LOCATION, result.stored_at))
     if result.record_artifact is not None:
-        properties.append(("bfd_record_artifact", str(result.record_artifact)))
+        properties.append((prop.RECORD_ARTIFACT, str(result.record_artifact)))
     return properties
 
 

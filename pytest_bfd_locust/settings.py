@@ -20,7 +20,7 @@ from pytest_bfd_locust.judge.baseline import BaselineKind
 from pytest_bfd_locust.secret_values import secret_forms
 from pytest_bfd_locust.tags import TAG_PATTERN
 from pytest_bfd_locust.timespan import TimespanError, parse_timespan
-from pytest_bfd_locust.workers import MasterBind, MasterBindError, parse_master_bind
+from pytest_bfd_locust.workers import DEFAULT_WORKER_WAIT, MasterBind, MasterBindError, parse_master_bind
 
 DEFAULT_MAX_USERS = 10_000
 """Beyond this a single machine's Locust runs out of memory long before it measures anything useful."""
@@ -160,6 +160,13 @@ class OptionSpec:
     metavar: str | None = None
     off_flag: str | None = None
     """For a flag: the command-line form that switches it off again (set by the environment or ini)."""
+    default: Any = None
+    """The value when no source gives one: the one place it is declared (`BfdSettings`, the runner,
+    the Lambda take it from here). `{default}` in the help text is replaced by it."""
+
+    def __post_init__(self) -> None:
+        if "{default}" in self.help:
+            object.__setattr__(self, "help", self.help.replace("{default}", _default_text(self.default)))
 
     @property
     def dest(self) -> str:
@@ -174,6 +181,12 @@ class OptionSpec:
         return "bfd_" + self.name
 
 
+def _default_text(value: Any) -> str:
+    if isinstance(value, tuple):
+        return ", ".join(str(item) for item in value)
+    return format(value, "g") if isinstance(value, float) else str(value)
+
+
 OPTIONS: tuple[OptionSpec, ...] = (
     OptionSpec(
         "--bfd-suite",
@@ -181,6 +194,7 @@ OPTIONS: tuple[OptionSpec, ...] = (
         "Suite catalog YAML or locustfile to run (repeatable).",
         kind="list",
         metavar="PATH",
+        default=(),
     ),
     OptionSpec("--bfd-host", "host", "Host to load-test, overriding the catalog.", host_url, metavar="URL"),
     OptionSpec("--bfd-users", "users", "Number of users, overriding the catalog.", positive_int, metavar="N"),
@@ -206,6 +220,7 @@ OPTIONS: tuple[OptionSpec, ...] = (
         boolean,
         kind="flag",
         off_flag="--no-bfd-only-summary",
+        default=False,
     ),
     OptionSpec(
         "--bfd-processes",
@@ -234,7 +249,8 @@ OPTIONS: tuple[OptionSpec, ...] = (
     OptionSpec(
         "--bfd-worker-wait",
         "worker_wait",
-        "Seconds to wait for the expected workers before the suite fails (default 60); "
+        f"Seconds to wait for the expected workers before the suite fails (default {DEFAULT_WORKER_WAIT:g}, "
+        "or the catalog's workers.wait); "
         "counted into the run's deadline.",
         positive_float,
         metavar="SECONDS",
@@ -245,6 +261,7 @@ OPTIONS: tuple[OptionSpec, ...] = (
         "A worker lost mid-run does not fail the suite (the record still says how many finished).",
         boolean,
         kind="flag",
+        default=False,
     ),
     OptionSpec(
         "--bfd-locust-arg",
@@ -252,34 +269,43 @@ OPTIONS: tuple[OptionSpec, ...] = (
         "Extra Locust argument for every suite (repeatable).",
         kind="list",
         metavar="ARG",
+        default=(),
     ),
     OptionSpec(
-        "--bfd-env", "env", "Environment name recorded and hashed (default: local).", env_name, metavar="NAME"
+        "--bfd-env",
+        "env",
+        "Environment name recorded and hashed (default: {default}).",
+        env_name,
+        metavar="NAME",
+        default="local",
     ),
     OptionSpec(
         "--bfd-store",
         "store",
-        "Where records go: file://DIR (default file://.bfd-stats under the rootdir) or "
+        "Where records go: file://DIR (default {default} under the rootdir) or "
         "s3://BUCKET?database=DB&table=TABLE&workgroup=WG&region=R.",
         store_uri,
         metavar="URI",
+        default="file://.bfd-stats",
     ),
     OptionSpec(
         "--bfd-secret-env",
         "secret_env",
         "Environment variable holding a secret (repeatable): its value never reaches a record, a "
-        f"failure text or a warning (default: {DEFAULT_SECRET_ENV[0]}).",
+        "failure text or a warning (default: {default}).",
         env_var_name,
         kind="list",
         metavar="NAME",
+        default=DEFAULT_SECRET_ENV,
     ),
     OptionSpec(
         "--bfd-store-tag",
         "store_tag",
-        "Tag the record is stored under (repeatable; default: default).",
+        "Tag the record is stored under (repeatable; default: {default}).",
         tag,
         kind="list",
         metavar="TAG",
+        default=("default",),
     ),
     OptionSpec(
         "--bfd-no-store",
@@ -288,6 +314,7 @@ OPTIONS: tuple[OptionSpec, ...] = (
         boolean,
         kind="flag",
         off_flag="--bfd-store-records",
+        default=False,
     ),
     OptionSpec(
         "--compare",
@@ -299,16 +326,18 @@ OPTIONS: tuple[OptionSpec, ...] = (
     OptionSpec(
         "--compare-tag",
         "compare_tag",
-        "Tag baselines are looked up under (default: default).",
+        "Tag baselines are looked up under (default: {default}).",
         tag,
         metavar="TAG",
+        default="default",
     ),
     OptionSpec(
         "--compare-load-limit",
         "compare_load_limit",
-        "N for --compare average (default 5).",
+        "N for --compare average (default {default}).",
         positive_int,
         metavar="N",
+        default=5,
     ),
     OptionSpec(
         "--compare-meta",
@@ -319,8 +348,9 @@ OPTIONS: tuple[OptionSpec, ...] = (
     OptionSpec(
         "--bfd-artifacts",
         "artifacts",
-        "Directory for per-suite artifacts (default .bfd-artifacts under the rootdir).",
+        "Directory for per-suite artifacts (default {default} under the rootdir).",
         metavar="DIR",
+        default=".bfd-artifacts",
     ),
     OptionSpec(
         "--bfd-junit-detail",
@@ -345,43 +375,53 @@ OPTIONS: tuple[OptionSpec, ...] = (
     OptionSpec(
         "--bfd-progress",
         "progress",
-        "Seconds between progress lines while a suite runs (0: none; default 3).",
+        "Seconds between progress lines while a suite runs (0: none; default {default}).",
         non_negative_float,
         metavar="SECONDS",
+        default=3.0,
     ),
     OptionSpec(
         "--bfd-timeout-grace",
         "timeout_grace",
-        "Seconds a run may last beyond spawn time + spawned runtime before it is stopped (default 30).",
+        "Seconds a run may last beyond spawn time + spawned runtime before it is stopped "
+        "(default {default}).",
         non_negative_float,
         metavar="SECONDS",
+        default=30.0,
     ),
     OptionSpec(
         "--bfd-max-users",
         "max_users",
-        f"Most users a suite may ask for; more is refused before any load (default {DEFAULT_MAX_USERS}).",
+        "Most users a suite may ask for; more is refused before any load (default {default}).",
         positive_int,
         metavar="N",
+        default=DEFAULT_MAX_USERS,
     ),
     OptionSpec(
         "--bfd-max-spawn-rate",
         "max_spawn_rate",
-        "Highest spawn rate a suite may ask for; more is refused before any load "
-        f"(default {DEFAULT_MAX_SPAWN_RATE:g}).",
+        "Highest spawn rate a suite may ask for; more is refused before any load (default {default}).",
         positive_float,
         metavar="R",
+        default=DEFAULT_MAX_SPAWN_RATE,
     ),
     OptionSpec(
         "--bfd-keep-runs",
         "keep_runs",
-        "Run directories kept per suite under --bfd-artifacts; older ones are removed "
-        f"(default {DEFAULT_KEEP_RUNS}).",
+        "Run directories kept per suite under --bfd-artifacts; older ones are removed (default {default}).",
         positive_int,
         metavar="N",
+        default=DEFAULT_KEEP_RUNS,
     ),
 )
 
 OPTIONS_BY_NAME: Mapping[str, OptionSpec] = {spec.name: spec for spec in OPTIONS}
+
+
+def option_default(name: str) -> Any:
+    """The option's default, as declared in `OPTIONS`: what `BfdSettings`, the runner and the Lambda
+    use when nothing is given."""
+    return OPTIONS_BY_NAME[name].default
 
 
 class SettingsError(ValueError):
@@ -392,39 +432,41 @@ class SettingsError(ValueError):
 class BfdSettings:
     """Resolved options; components receive these plain values, never `config`."""
 
-    suites: tuple[Path, ...] = ()
+    suites: tuple[Path, ...] = option_default("suite")
     host: str | None = None
     users: int | None = None
     spawn_rate: float | None = None
     spawned_runtime: int | None = None
-    only_summary: bool = False
+    only_summary: bool = option_default("only_summary")
     processes: int | None = None
     expect_workers: int | None = None
     master_bind: MasterBind | None = None
     worker_wait: float | None = None
-    allow_worker_loss: bool = False
-    locust_args: tuple[str, ...] = ()
-    environment: str = "local"
-    store: str = "file://.bfd-stats"
-    store_tags: tuple[str, ...] = ("default",)
-    secret_env: tuple[str, ...] = DEFAULT_SECRET_ENV
+    allow_worker_loss: bool = option_default("allow_worker_loss")
+    locust_args: tuple[str, ...] = option_default("locust_arg")
+    environment: str = option_default("env")
+    store: str = option_default("store")
+    """`resolve` makes the default's relative path absolute, under the rootdir."""
+    store_tags: tuple[str, ...] = option_default("store_tag")
+    secret_env: tuple[str, ...] = option_default("secret_env")
     secret_values: tuple[str, ...] = field(default=(), repr=False)
     """Every form of the secret variables' values (`secret_values.secret_forms`), to redact."""
-    no_store: bool = False
+    no_store: bool = option_default("no_store")
     compare: BaselineKind | None = None
-    compare_tag: str = "default"
-    compare_load_limit: int = 5
+    compare_tag: str = option_default("compare_tag")
+    compare_load_limit: int = option_default("compare_load_limit")
     compare_meta: Path | None = None
-    artifacts: Path = Path(".bfd-artifacts")
+    artifacts: Path = Path(option_default("artifacts"))
+    """`resolve` makes the default absolute, under the rootdir."""
     junit_detail: Path | None = None
     report: Path | None = None
     """None: report.html in the artifacts directory (see `report_path`)."""
     markdown: Path | None = None
-    progress_interval: float = 3.0
-    timeout_grace: float = 30.0
-    max_users: int = DEFAULT_MAX_USERS
-    max_spawn_rate: float = DEFAULT_MAX_SPAWN_RATE
-    keep_runs: int = DEFAULT_KEEP_RUNS
+    progress_interval: float = option_default("progress")
+    timeout_grace: float = option_default("timeout_grace")
+    max_users: int = option_default("max_users")
+    max_spawn_rate: float = option_default("max_spawn_rate")
+    keep_runs: int = option_default("keep_runs")
     notices: tuple[str, ...] = ()
     """Options given that have no effect (e.g. --compare-load-limit with --compare previous)."""
 
@@ -467,7 +509,8 @@ def resolve(
 
     Relative paths (a `file://DIR` store included) are taken, as pytest takes its own
     (`--junitxml`, `testpaths`), from the invocation directory when given on the command line or
-    in the environment, and from the rootdir (where the ini file lives) when given in the ini file.
+    in the environment, and from the rootdir (where the ini file lives) when given in the ini file
+    or left at their default.
     """
     values: dict[str, Any] = {}
     from_ini: set[str] = set()
@@ -496,20 +539,25 @@ def resolve(
         )
     cwd = invocation_dir or Path.cwd()
 
-    def absolute(name: str, value: str) -> Path:
-        candidate = Path(value).expanduser()
-        return candidate if candidate.is_absolute() else (rootdir if name in from_ini else cwd) / candidate
+    def value(name: str) -> Any:
+        return values.get(name, option_default(name))
+
+    def absolute(name: str, text: str) -> Path:
+        candidate = Path(text).expanduser()
+        if candidate.is_absolute():
+            return candidate
+        return (rootdir if name in from_ini or name not in values else cwd) / candidate
 
     def path(name: str) -> Path | None:
-        value = values.get(name)
-        return None if value is None else absolute(name, value)
+        text = value(name)
+        return None if text is None else absolute(name, text)
 
-    store = values.get("store", f"file://{rootdir / '.bfd-stats'}")
+    store = value("store")
     scheme, _, store_path = store.partition("://")
     if scheme == "file" and store_path and not store_path.startswith("/"):
         store = f"file://{absolute('store', store_path)}"
     compare = values.get("compare")
-    secret_env = tuple(dict.fromkeys(values.get("secret_env") or DEFAULT_SECRET_ENV))
+    secret_env = tuple(dict.fromkeys(value("secret_env") or option_default("secret_env")))
     notices = []
     if compare is BaselineKind.PREVIOUS and "compare_load_limit" in values:
         notices.append(
@@ -517,37 +565,37 @@ def resolve(
             "(it sets N for --compare average)"
         )
     return BfdSettings(
-        suites=tuple(absolute("suite", value) for value in values.get("suite", [])),
+        suites=tuple(absolute("suite", text) for text in value("suite")),
         host=values.get("host"),
         users=values.get("users"),
         spawn_rate=values.get("spawn_rate"),
         spawned_runtime=values.get("spawned_runtime"),
-        only_summary=bool(values.get("only_summary", False)),
+        only_summary=bool(value("only_summary")),
         processes=values.get("processes"),
         expect_workers=values.get("expect_workers"),
         master_bind=values.get("master_bind"),
         worker_wait=values.get("worker_wait"),
-        allow_worker_loss=bool(values.get("allow_worker_loss", False)),
-        locust_args=tuple(values.get("locust_arg", ())),
-        environment=values.get("env", "local"),
+        allow_worker_loss=bool(value("allow_worker_loss")),
+        locust_args=tuple(value("locust_arg")),
+        environment=value("env"),
         store=store,
-        store_tags=tuple(dict.fromkeys(values.get("store_tag") or ["default"])),
+        store_tags=tuple(dict.fromkeys(value("store_tag") or option_default("store_tag"))),
         secret_env=secret_env,
         secret_values=secret_forms(environ[name] for name in secret_env if environ.get(name)),
-        no_store=bool(values.get("no_store", False)),
+        no_store=bool(value("no_store")),
         compare=compare,
-        compare_tag=values.get("compare_tag", "default"),
-        compare_load_limit=values.get("compare_load_limit", 5),
+        compare_tag=value("compare_tag"),
+        compare_load_limit=value("compare_load_limit"),
         compare_meta=path("compare_meta"),
-        artifacts=path("artifacts") or rootdir / ".bfd-artifacts",
+        artifacts=absolute("artifacts", value("artifacts")),
         junit_detail=path("junit_detail"),
         report=path("report"),
         markdown=path("markdown"),
-        progress_interval=values.get("progress", 3.0),
-        timeout_grace=values.get("timeout_grace", 30.0),
-        max_users=values.get("max_users", DEFAULT_MAX_USERS),
-        max_spawn_rate=values.get("max_spawn_rate", DEFAULT_MAX_SPAWN_RATE),
-        keep_runs=values.get("keep_runs", DEFAULT_KEEP_RUNS),
+        progress_interval=value("progress"),
+        timeout_grace=value("timeout_grace"),
+        max_users=value("max_users"),
+        max_spawn_rate=value("max_spawn_rate"),
+        keep_runs=value("keep_runs"),
         notices=tuple(notices),
     )
 

@@ -431,18 +431,10 @@ def _timespan(value: object, ctx: _SuiteContext) -> int:
     return seconds
 
 
-OVERRIDE_KEYS: tuple[str, ...] = (
-    "host",
-    "users",
-    "spawn_rate",
-    "spawned_runtime",
-    "tags",
-    "sla",
-    "max_fail_ratio",
-    "failsafe_avg_ms",
-    "locust_args",
-    "env",
-)
+FIXED_KEYS: frozenset[str] = frozenset({"name", "locustfile", "compare_meta", "target", "workers"})
+"""What makes a suite that suite (its name and file, how it is judged, started and spread): a
+caller runs another suite rather than override these."""
+OVERRIDE_KEYS: tuple[str, ...] = tuple(key for key in SUITE_KEYS if key not in FIXED_KEYS)
 """Suite fields a caller may override (the `bfd_locust` fixture's keyword arguments)."""
 
 

@@ -12,7 +12,7 @@ variable "environment" {
 
 variable "package_type" {
   type        = string
-  description = "Zip (the zip of python -m lambda_entry.package in code_s3_bucket/code_s3_key) or Image (deploy/lambda-image/Dockerfile's image at image_uri)."
+  description = "Zip (the zip of python -m deploy.package in code_s3_bucket/code_s3_key) or Image (deploy/lambda-image/Dockerfile's image at image_uri)."
   default     = "Zip"
   validation {
     condition     = contains(["Zip", "Image"], var.package_type)

@@ -12,7 +12,7 @@ from pytest_bfd_locust.figures import change_percent
 from pytest_bfd_locust.histogram import PERCENTILE_KEYS
 from pytest_bfd_locust.judge.noise import Spread
 from pytest_bfd_locust.judge.significance import Change
-from pytest_bfd_locust.judge.thresholds import Rule, Threshold
+from pytest_bfd_locust.judge.thresholds import Rule
 from pytest_bfd_locust.judge.verdict import Verdict
 from pytest_bfd_locust.record import COMPARABLE_STATS, Record, ResultStatus, TaskStats
 
@@ -107,14 +107,6 @@ class Judgement:
     """The smallest worsening (percent of the baseline) that would have failed this statistic on
     this run's evidence; None: nothing could have (`rule.fails_above_percent`)."""
 
-    @property
-    def interval_percent(self) -> tuple[float, float] | None:
-        """The `confidence` interval of the change, signed percent; None when the error is unknown."""
-        interval = self.change.interval(self.confidence)
-        if interval is None:
-            return None
-        return (interval[0] - 1.0) * 100.0, (interval[1] - 1.0) * 100.0
-
 
 @dataclass(frozen=True)
 class StatComparison:
@@ -135,27 +127,9 @@ class StatComparison:
     """The judge's evidence (None under fixed ratios)."""
 
     @property
-    def exceeded_percent(self) -> float | None:
-        """The threshold percent this comparison reached: fail_percent, warn_percent, or None (PASS
-        or a judge's rule, which has no fixed percent)."""
-        if not isinstance(self.threshold, Threshold):
-            return None
-        if self.verdict is Verdict.FAILURE:
-            return self.threshold.fail_percent
-        if self.verdict is Verdict.WARNING:
-            return self.threshold.warn_percent
-        return None
-
-    @property
     def change_percent(self) -> float:
         """The signed relative change, current / baseline - 1, in percent (+25: 25 % larger)."""
         return change_percent(self.baseline, self.current)
-
-    @property
-    def within_min_delta(self) -> bool:
-        """Whether the change is within the rule's min_delta (which makes it PASS whatever the ratio)."""
-        min_delta = self.threshold.effective_min_delta
-        return min_delta is not None and abs(self.current - self.baseline) <= min_delta
 
 
 @dataclass(frozen=True)

@@ -26,10 +26,6 @@ def normal_quantile(probability: float) -> float:
     return _STANDARD_NORMAL.inv_cdf(probability)
 
 
-def normal_cdf(x: float) -> float:
-    return _STANDARD_NORMAL.cdf(x)
-
-
 def regularized_beta(a: float, b: float, x: float) -> float:
     """I_x(a, b), the regularized incomplete beta function, for a, b > 0 and 0 <= x <= 1."""
     if not (a > 0 and b > 0):

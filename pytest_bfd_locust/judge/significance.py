@@ -165,16 +165,6 @@ class Change:
         half = normal_quantile(0.5 + confidence / 2.0) * self.log_se
         return math.exp(self.log_ratio - half), math.exp(self.log_ratio + half)
 
-    def z_score(self) -> float | None:
-        """log_ratio in units of its within-run error (0 when there is no evidence; None unknown)."""
-        if self.log_se is None or math.isnan(self.log_ratio):
-            return None
-        if math.isinf(self.log_se):
-            return 0.0
-        if self.log_se == 0.0:
-            return math.copysign(math.inf, self.log_ratio) if self.log_ratio else 0.0
-        return self.log_ratio / self.log_se
-
 
 def compare_statistic(
     name: str,

@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from pytest_bfd_locust.record import Record, ResultStatus
+from pytest_bfd_locust.suites import DEFAULT_FAILSAFE_AVG_MS, DEFAULT_MAX_FAIL_RATIO
 
 SLA_PERCENTILES: Mapping[str, str] = {"p50": "0.5", "p95": "0.95", "p99": "0.99"}
 """SLA names in the catalog -> percentile keys of the record."""
@@ -16,12 +17,12 @@ SLA_PERCENTILES: Mapping[str, str] = {"p50": "0.5", "p95": "0.95", "p99": "0.99"
 
 @dataclass(frozen=True)
 class ValidationRules:
-    """A suite's own limits, as plain values."""
+    """A suite's own limits, as plain values (by default, the catalog's defaults)."""
 
-    max_fail_ratio: float = 0.0
+    max_fail_ratio: float = DEFAULT_MAX_FAIL_RATIO
     sla_ms: Mapping[str, int] = field(default_factory=dict)
     """SLA name (p50, p95, p99) -> limit in ms on the totals."""
-    failsafe_avg_ms: float = 10000.0
+    failsafe_avg_ms: float = DEFAULT_FAILSAFE_AVG_MS
     allow_worker_loss: bool = False
     """A distributed run that lost a worker mid-run still passes (the record says how many finished)."""
 

@@ -14,7 +14,7 @@ from enum import StrEnum
 
 from pytest_bfd_locust.figures import iso_utc
 from pytest_bfd_locust.judge.changepoints import ChangePoint
-from pytest_bfd_locust.judge.comparison import Comparison, StatComparison, TaskKey, record_view, task_scope
+from pytest_bfd_locust.judge.comparison import Comparison, StatComparison, TaskKey, record_view
 from pytest_bfd_locust.judge.verdict import Verdict
 from pytest_bfd_locust.record import Record
 
@@ -63,10 +63,6 @@ class SuiteReport:
     record_location: str | None = None
     log_path: str | None = None
     report_location: str | None = None
-
-    @property
-    def title_date(self) -> str | None:
-        return None if self.record is None else iso_utc(self.record.metadata.timestamp)
 
     def worst_regressions(self, count: int = 3) -> tuple[StatComparison, ...]:
         """The failed, then warned statistics, largest ratio first."""
@@ -134,8 +130,3 @@ def report_from_records(
         ),
         record_location=record_location,
     )
-
-
-def endpoint_label(key: TaskKey) -> str:
-    """`GET /api/orders/[id]` (the method once), or `totals`."""
-    return task_scope(key)

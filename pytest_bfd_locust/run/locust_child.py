@@ -9,11 +9,10 @@ naming a JSON file of `ChildControl` fields. It behaves exactly like the `locust
 - the failsafe: the run is stopped once the running average response time exceeds the limit;
 - progress: one JSON line per interval appended to the progress file, and one timeline sample per
   interval kept for the record (requests/s, failures and response times of the interval);
-- the result: `{"record": <record JSON>, "abort_reason": str | null, "report_error": str | null,
-  "html_path": str | null, "interrupted_requests": int}` written atomically to the result file when
+- the result: a `ChildResult` (run/child_control.py) written atomically to the result file when
   Locust quits, *before* the HTML report: a report that cannot be written (disk full) no longer
   loses the run. Not stdout, not Locust's CSV. A run refused before any load (no host for an HTTP
-  user) writes `{"setup_error": str}` instead.
+  user) answers with its `setup_error` alone.
 - the HTML report (`--html`) is written by us, not Locust, after the result and with the host's
   credentials removed.
 - requests still waiting for an answer when the run ends are counted: a target that accepts
@@ -21,15 +20,37 @@ naming a JSON file of `ChildControl` fields. It behaves exactly like the `locust
 
 Only the master (or local) runner collects; `--processes` workers just run users.
 
+Everything of Locust comes through `locust_api`, which must be imported first (gevent's patching).
+
 As the master of a suite that expects workers (`ChildControl.expect_workers`), it first waits up to
-`worker_wait` seconds for them; when they do not all come, it writes `{"setup_error": "expected N
-workers, M connected after S s"}` and exits. The record says how many workers started
+`worker_wait` seconds for them; when they do not all come, it answers with the `setup_error`
+"expected N workers, M connected after S s" and exits. The record says how many workers started
 the run and how many were still connected at its end (Locust's heartbeats decide which are lost).
 """
 
 from __future__ import annotations
 
-import json
+# isort: off
+# Locust monkey-patches the interpreter with gevent on import; it must come first in this process.
+from pytest_bfd_locust.run.locust_api import (
+    WORKER_REPORT_INTERVAL,
+    Environment,
+    LocustArgumentParser,
+    MasterRunner,
+    StatsEntry,
+    WorkerRunner,
+    events,
+    gevent,
+    html_report,
+    let_later_definitions_win,
+    live_workers,
+    run_locust_main,
+    take_html_file,
+    uses_http,
+    wrap_session_requests,
+)
+
+# isort: on
 import os
 import signal
 import sys
@@ -38,19 +59,6 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-# Locust monkey-patches the interpreter with gevent on import; it must come first in this process.
-import gevent
-import locust.main
-from locust import FastHttpUser, HttpUser, events
-from locust.argument_parser import LocustArgumentParser
-from locust.clients import HttpSession
-from locust.contrib.fasthttp import FastHttpSession
-from locust.env import Environment
-from locust.html import get_html_report, process_html_filename
-from locust.runners import STATE_MISSING, WORKER_REPORT_INTERVAL, MasterRunner, WorkerRunner
-from locust.stats import StatsEntry
-
-from pytest_bfd_locust.atomic_file import write_atomically
 from pytest_bfd_locust.histogram import percentiles_from_histogram
 from pytest_bfd_locust.hosts import host_without_credentials
 from pytest_bfd_locust.record import (
@@ -63,7 +71,8 @@ from pytest_bfd_locust.record import (
     record_hash,
     sort_tasks,
 )
-from pytest_bfd_locust.run.child_control import CONTROL_ENV, ChildControl
+from pytest_bfd_locust.run.child_control import CONTROL_ENV, ChildControl, ChildResult
+from pytest_bfd_locust.run.progress import Progress
 from pytest_bfd_locust.timeline import Timeline, TimelineSample, sample_interval
 from pytest_bfd_locust.timespan import parse_timespan
 from pytest_bfd_locust.workers import missing_workers_message
@@ -100,11 +109,8 @@ class ChildSession:
         events.worker_report.add_listener(self.on_worker_report)
 
     def on_parser(self, parser: LocustArgumentParser, **_: Any) -> None:
-        # A seed suite adds its own --spawned-runtime after us; "resolve" lets its definition win
-        # instead of argparse raising a conflict.
-        # argparse checks conflicts per group, so every group (optionals included) must resolve.
-        for container in (parser, *parser._action_groups):
-            container.conflict_handler = "resolve"
+        # A seed suite adds its own --spawned-runtime after us: its definition wins.
+        let_later_definitions_win(parser)
         parser.add_argument(
             "--spawned-runtime",
             type=_parse_runtime,
@@ -120,7 +126,7 @@ class ChildSession:
         missing_host = [
             cls.__name__
             for cls in environment.user_classes
-            if issubclass(cls, (HttpUser, FastHttpUser)) and not (environment.host or cls.host)
+            if uses_http(cls) and not (environment.host or cls.host)
         ]
         if missing_host:
             # Locust would start the users and log one exception each: "0 requests" and no cause.
@@ -129,13 +135,10 @@ class ChildSession:
                 f"(user class(es) {', '.join(missing_host)} set none either)"
             )
             print(f"pytest-bfd-locust: {message}", file=sys.stderr, flush=True)
-            write_atomically(Path(self.control.result_path), json.dumps({"setup_error": message}))
+            ChildResult(setup_error=message).write(Path(self.control.result_path))
             sys.exit(1)
-        options = environment.parsed_options
-        if options is not None and getattr(options, "html_file", None):
-            # Written by `on_quitting` after the result, never by Locust before it.
-            process_html_filename(options)
-            self.html_file, options.html_file = options.html_file, None
+        # Written by `on_quitting` after the result, never by Locust before it.
+        self.html_file = take_html_file(environment.parsed_options)
         self.count_interrupted_requests()
         gevent.spawn(self.monitor, environment)
         # Locust installs its own SIGTERM handler only after a load shape has finished, so a suite
@@ -154,7 +157,7 @@ class ChildSession:
             waited = time.monotonic() - since
             if waited >= self.control.worker_wait:
                 message = missing_workers_message(expected, connected, waited)
-                write_atomically(Path(self.control.result_path), json.dumps({"setup_error": message}))
+                ChildResult(setup_error=message).write(Path(self.control.result_path))
                 print(f"pytest-bfd-locust: {message}; stopping", file=sys.stderr, flush=True)
                 runner.quit()  # tells the workers that did come to quit
                 sys.exit(1)
@@ -167,19 +170,19 @@ class ChildSession:
 
     def on_test_start(self, environment: Environment, **_: Any) -> None:
         if isinstance(environment.runner, MasterRunner) and self.started_workers is None:
-            self.started_workers = _live_workers(environment.runner)
+            self.started_workers = live_workers(environment.runner)
 
     def on_test_stopping(self, environment: Environment, **_: Any) -> None:
         # Taken when the run stops, before Locust tells its workers to quit (they leave then).
         if isinstance(environment.runner, MasterRunner) and self.finished_workers is None:
-            self.finished_workers = _live_workers(environment.runner)
+            self.finished_workers = live_workers(environment.runner)
 
     def worker_count(self, environment: Environment) -> WorkerCount | None:
         runner = environment.runner
         if not isinstance(runner, MasterRunner) or not self.control.expect_workers:
             return None
         started = self.started_workers or frozenset()
-        finished = self.finished_workers if self.finished_workers is not None else _live_workers(runner)
+        finished = self.finished_workers if self.finished_workers is not None else live_workers(runner)
         return WorkerCount(
             expected=self.control.expect_workers, started=len(started), finished=len(started & finished)
         )
@@ -230,7 +233,7 @@ class ChildSession:
             while True:
                 gevent.sleep(self.control.progress_interval)
                 total = environment.stats.total
-                progress.write(json.dumps(self.progress(environment, total)) + "\n")
+                progress.write(self.progress(environment, total).to_line() + "\n")
                 progress.flush()
                 self.samples.append(self.sample(environment, total))
                 if (
@@ -244,20 +247,18 @@ class ChildSession:
                         f"failsafe_avg_ms {self.control.failsafe_avg_ms:g} ms",
                     )
 
-    def progress(self, environment: Environment, total: StatsEntry) -> dict[str, Any]:
+    def progress(self, environment: Environment, total: StatsEntry) -> Progress:
         runner = environment.runner
-        return {
-            "elapsed": round(time.monotonic() - self.started, 2),
-            "spawned_elapsed": None
-            if self.spawned_at is None
-            else round(time.monotonic() - self.spawned_at, 2),
-            "users": runner.user_count if runner is not None else 0,
-            "num_requests": total.num_requests,
-            "num_failures": total.num_failures,
-            "current_rps": round(total.total_rps, 1),
-            "avg_response_time": round(total.avg_response_time, 1),
-            "workers": runner.worker_count if isinstance(runner, MasterRunner) else None,
-        }
+        return Progress(
+            elapsed=round(time.monotonic() - self.started, 2),
+            spawned_elapsed=None if self.spawned_at is None else round(time.monotonic() - self.spawned_at, 2),
+            users=runner.user_count if runner is not None else 0,
+            num_requests=int(total.num_requests),
+            num_failures=int(total.num_failures),
+            current_rps=round(total.total_rps, 1),
+            avg_response_time=round(total.avg_response_time, 1),
+            workers=runner.worker_count if isinstance(runner, MasterRunner) else None,
+        )
 
     def sample(self, environment: Environment, total: StatsEntry) -> TimelineSample:
         """What completed since the previous sample: the difference of Locust's running totals."""
@@ -301,8 +302,7 @@ class ChildSession:
 
             return request
 
-        for cls in (HttpSession, FastHttpSession):
-            cls.request = counting(cls.request)  # type: ignore[method-assign]
+        wrap_session_requests(counting)
 
     def on_quitting(self, environment: Environment, **_: Any) -> None:
         if isinstance(environment.runner, WorkerRunner):
@@ -313,24 +313,24 @@ class ChildSession:
                 record,
                 timeline=Timeline(interval=self.control.progress_interval, samples=tuple(self.samples)),
             )
-        payload: dict[str, Any] = {
-            "record": record.to_json(),
-            "abort_reason": self.abort_reason,
-            "report_error": None,
-            "html_path": self.html_file,
-            "interrupted_requests": self.interrupted_requests,
-        }
+        result = ChildResult(
+            record=record,
+            abort_reason=self.abort_reason,
+            html_path=self.html_file,
+            interrupted_requests=self.interrupted_requests,
+        )
         # The result first: whatever happens to the report, the run is not lost.
-        write_atomically(Path(self.control.result_path), json.dumps(payload))
+        result_path = Path(self.control.result_path)
+        result.write(result_path)
         if self.html_file is None:
             return
         try:
             write_html_report(environment, Path(self.html_file))
         except OSError as error:
-            payload["report_error"] = f"Locust's HTML report {self.html_file} could not be written: {error}"
-            print(f"pytest-bfd-locust: {payload['report_error']}", file=sys.stderr, flush=True)
+            report_error = f"Locust's HTML report {self.html_file} could not be written: {error}"
+            print(f"pytest-bfd-locust: {report_error}", file=sys.stderr, flush=True)
             try:
-                write_atomically(Path(self.control.result_path), json.dumps(payload))
+                replace(result, report_error=report_error).write(result_path)
             except OSError:
                 pass  # the result without the note is still there; the parent sees no report file
 
@@ -342,17 +342,12 @@ def write_html_report(environment: Environment, path: Path) -> None:
     original = environment.host
     environment.host = shown  # the report shows environment.host, or the classes' single host
     try:
-        html = get_html_report(environment, show_download_link=False)
+        html = html_report(environment)
     finally:
         environment.host = original
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "w", encoding="utf-8") as stream:
         stream.write(html)
-
-
-def _live_workers(runner: MasterRunner) -> frozenset[str]:
-    """Workers connected now: Locust marks one that missed its heartbeats missing, or drops it."""
-    return frozenset(node.id for node in runner.clients.all if node.state != STATE_MISSING)
 
 
 def _parse_runtime(text: str) -> int:
@@ -437,8 +432,7 @@ def main() -> None:
     if not control_path:
         sys.exit(f"pytest_bfd_locust.run.locust_child: {CONTROL_ENV} is not set; run suites through pytest")
     ChildSession(ChildControl.read(control_path)).register()
-    sys.argv[0] = "locust"
-    locust.main.main()
+    run_locust_main()
 
 
 if __name__ == "__main__":

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 
 @dataclass(frozen=True)
 class Progress:
-    """One progress report of the child (see `locust_child.ChildSession.progress`)."""
+    """One progress report of the child (`locust_child.ChildSession.progress` writes it with
+    `to_line`, the runner reads it with `from_line`)."""
 
     elapsed: float
     users: int
@@ -20,6 +21,10 @@ class Progress:
     spawned_elapsed: float | None = None
     workers: int | None = None
     """Workers connected to the master; None when the run is not distributed."""
+
+    def to_line(self) -> str:
+        """One line of the progress file (JSON, the field names as keys); `from_line` reads it."""
+        return json.dumps(asdict(self))
 
     @classmethod
     def from_line(cls, line: str) -> Progress | None:

@@ -9,7 +9,6 @@ pytest process (and a warm Lambda) clean and gives `--processes` for free.
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import site
 import subprocess
@@ -21,13 +20,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pytest_bfd_locust.hosts import host_without_credentials
-from pytest_bfd_locust.record import Record, RecordError
-from pytest_bfd_locust.run.child_control import CONTROL_ENV, ChildControl
+from pytest_bfd_locust.record import Record
+from pytest_bfd_locust.run.child_control import CONTROL_ENV, PROGRESS_INTERVAL_S, ChildControl, ChildResult
 from pytest_bfd_locust.run.log_tail import LOG_TAIL_LINES, log_tail
 from pytest_bfd_locust.run.parent_watch import watched_command
 from pytest_bfd_locust.run.process_group import stop_process_group
 from pytest_bfd_locust.run.progress import Progress
 from pytest_bfd_locust.run.worker_log import read_worker_warnings
+from pytest_bfd_locust.settings import option_default
+from pytest_bfd_locust.suites import DEFAULT_FAILSAFE_AVG_MS
 from pytest_bfd_locust.workers import Workers
 
 STOP_GRACE_S = 5.0
@@ -45,16 +46,16 @@ class RunRequest:
     spawn_rate: float
     spawned_runtime: int
     artifacts_dir: Path
-    environment: str = "local"
-    tags: tuple[str, ...] = ("default",)
-    failsafe_avg_ms: float = 10000.0
+    environment: str = option_default("env")
+    tags: tuple[str, ...] = option_default("store_tag")
+    failsafe_avg_ms: float = DEFAULT_FAILSAFE_AVG_MS
     processes: int | None = None
     only_summary: bool = False
     locust_args: tuple[str, ...] = ()
     env: Mapping[str, str] = field(default_factory=dict)
     cwd: Path | None = None
-    grace_seconds: float = 30.0
-    progress_interval: float = 1.0
+    grace_seconds: float = option_default("timeout_grace")
+    progress_interval: float = PROGRESS_INTERVAL_S
     run_id: str | None = None
     """None: a fresh one. The caller passes its own when it names the run directory after it."""
     workers: Workers | None = None
@@ -169,7 +170,7 @@ def child_pythonpath(current: str | None, root: str, site_dirs: frozenset[str]) 
     """PYTHONPATH for the child so that it imports this package (and Locust) from where we did.
 
     Lambda's bootstrap puts its code directory on `sys.path` itself, not in PYTHONPATH, so a child
-    `python -m pytest_bfd_locust.locust_child` would not find the packages of a zip deployment.
+    `python -m pytest_bfd_locust.run.locust_child` would not find the packages of a zip deployment.
     None when nothing needs to change: the root is a site directory or already on the path.
     """
     if root in site_dirs or root in (current or "").split(os.pathsep):
@@ -256,8 +257,7 @@ def run_suite(
             raise
     duration = time.monotonic() - started
     exit_code = child.returncode
-    result = _read_result(result_path, exit_code)
-    error = result.error
+    result, error = _read_result(result_path, exit_code)
     if timed_out:
         # Locust answers SIGTERM by shutting down, which still writes the statistics it has: they
         # are kept (the run fails either way).
@@ -273,40 +273,20 @@ def run_suite(
         report_error=result.report_error,
         interrupted_requests=result.interrupted_requests,
         notes=read_worker_warnings(log_path) if request.workers is not None else (),
-        refused=result.refused and not timed_out,
+        refused=result.setup_error is not None and not timed_out,
     )
 
 
-@dataclass(frozen=True)
-class _ChildResult:
-    """The child's result file (see `locust_child`), or why there is none."""
-
-    record: Record | None = None
-    abort_reason: str | None = None
-    error: str | None = None
-    report_error: str | None = None
-    html_path: str | None = None
-    interrupted_requests: int = 0
-    refused: bool = False
-
-
-def _read_result(path: Path, exit_code: int | None) -> _ChildResult:
+def _read_result(path: Path, exit_code: int | None) -> tuple[ChildResult, str | None]:
+    """The child's answer, and why the run failed to finish (None when it did)."""
     if not path.exists():
-        return _ChildResult(error=f"Locust exited with code {exit_code} before producing statistics")
+        return ChildResult(), f"Locust exited with code {exit_code} before producing statistics"
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        if data.get("setup_error"):
-            # The child refused before any load (no host, workers that did not come): that is all.
-            return _ChildResult(error=str(data["setup_error"]), refused=True)
-        return _ChildResult(
-            record=Record.from_json(data["record"], f"{path}: record"),
-            abort_reason=data.get("abort_reason"),
-            report_error=data.get("report_error"),
-            html_path=data.get("html_path"),
-            interrupted_requests=int(data.get("interrupted_requests") or 0),
-        )
-    except (OSError, ValueError, KeyError, TypeError, RecordError) as exc:
-        return _ChildResult(error=f"could not read the run's result {path}: {exc}")
+        result = ChildResult.read(path)
+    except (OSError, ValueError) as exc:
+        return ChildResult(), f"could not read the run's result: {exc}"
+    # A refusal before any load (no host, workers that did not come) is all the child says.
+    return result, result.setup_error
 
 
 class ProgressTail:

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from deploy.cfn import TemplateValues, load_template
-from lambda_entry.package import RUNTIME_GLIBC
+from deploy.package import RUNTIME_GLIBC
 
 LAMBDA_PYTHONS = tuple(sorted(RUNTIME_GLIBC))
 """The Lambda Pythons the package command builds for (one import of the package command for the

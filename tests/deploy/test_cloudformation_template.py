@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 from deploy.cfn import TEMPLATE_PATH
-from lambda_entry.package import PLATFORMS, RUNTIME_GLIBC
+from deploy.package import PLATFORMS, RUNTIME_GLIBC
 from pytest_bfd_locust.record import ErrorCount
 from pytest_bfd_locust.stores.s3 import (
     OPTIONAL_COLUMNS,

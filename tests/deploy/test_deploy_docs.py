@@ -16,7 +16,7 @@ import pytest
 from deploy.cfn import TemplateValues
 from deploy.hcl import TofuModule
 from deploy.lambda_image import DOCKERFILE, build_arguments, parse
-from lambda_entry.package import PLATFORMS, RUNTIME_GLIBC
+from deploy.package import PLATFORMS, RUNTIME_GLIBC
 from lambda_entry.secrets import parameter_names
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -101,7 +101,7 @@ def test_tofu_imports_name_the_modules_resources() -> None:
 
 
 def test_package_commands_use_existing_options() -> None:
-    packages = commands_of(["python", "-m", "lambda_entry.package"])
+    packages = commands_of(["python", "-m", "deploy.package"])
     assert {document for document, _ in packages} == set(DOCUMENTS)
     for _, command in packages:
         options = dict(zip(command, command[1:], strict=False))

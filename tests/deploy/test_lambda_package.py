@@ -10,8 +10,7 @@ from pathlib import Path, PurePosixPath
 
 import pytest
 
-from lambda_entry.config import load_config
-from lambda_entry.package import (
+from deploy.package import (
     LAMBDA_UNZIPPED_LIMIT,
     SUITES_DIRECTORY,
     PackagedFile,
@@ -28,6 +27,7 @@ from lambda_entry.package import (
     validate,
     write_zip,
 )
+from lambda_entry.config import load_config
 
 
 @pytest.mark.parametrize(
@@ -212,6 +212,7 @@ def test_two_files_for_one_place_are_refused(tmp_path: Path) -> None:
 def test_project_copy_has_the_packages_and_no_caches(tmp_path: Path) -> None:
     copy = copy_project(default_project(), tmp_path / "source")
     assert (copy / "setup.cfg").is_file() and (copy / "LICENSE").is_file()
-    assert (copy / "lambda_entry" / "package.py").is_file()
+    assert (copy / "lambda_entry" / "__init__.py").is_file()
+    assert not (copy / "deploy").exists()  # the build tool builds the zip; it is not in it
     assert (copy / "pytest_bfd_locust" / "plugin.py").is_file()
     assert not list(copy.rglob("__pycache__")) and not (copy / "tests").exists()

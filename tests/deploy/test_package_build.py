@@ -1,6 +1,6 @@
 """The package command builds a real zip, and the zip alone runs the handler.
 
-`python -m lambda_entry.package` builds for this machine's architecture and Python (pip downloads
+`python -m deploy.package` builds for this machine's architecture and Python (pip downloads
 the wheels; pip's own cache under ~/.cache/pip keeps them between runs). The zip is unpacked into
 an empty folder and a fresh interpreter, from a venv with nothing installed, started with `-I -S`
 (no site-packages, no PYTHON* variables), puts that folder on `sys.path` the way Lambda's
@@ -35,6 +35,7 @@ import pytest
 from moto.server import ThreadedMotoServer
 
 from deploy.lambda_image import lay_out
+from deploy.package import default_project
 from examples.demo_target import DemoServer
 from lambda_entry.secrets import parameter_names
 from pytest_bfd_locust.record import Record
@@ -144,10 +145,13 @@ def built_zip(tmp_path_factory: pytest.TempPathFactory) -> BuiltZip:
     (suites / "v2" / "api.py").write_text(ZIP_CHECKING_LOCUSTFILE)
     output = root / "run-locust.zip"
     command = [
-        sys.executable, "-m", "lambda_entry.package", "--suites", str(suites), "--output", str(output),
+        sys.executable, "-m", "deploy.package", "--suites", str(suites), "--output", str(output),
         "--platform", target_platform, "--python", PYTHON,
     ]  # fmt: skip
-    result = subprocess.run(command, capture_output=True, text=True, timeout=800, check=False)
+    # deploy/ is not installed: the command runs from the checkout's root.
+    result = subprocess.run(
+        command, capture_output=True, text=True, timeout=800, check=False, cwd=default_project()
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     return BuiltZip(output, result.stdout)
 

@@ -133,12 +133,6 @@ def test_not_finite_values_are_refused_by_the_algorithm_and_left_out_by_the_wrap
     assert point.when == "2023-11-16T02:00:00Z"
 
 
-def test_same_series_same_answer() -> None:
-    rng = random.Random(8)
-    series = [rng.gauss(10, 1) for _ in range(25)] + [rng.gauss(14, 1) for _ in range(25)]
-    assert change_points(series) == change_points(list(series))
-
-
 def test_current_segments_say_since_which_run_each_key_statistic_holds() -> None:
     from tests.record_factory import measured_record
 

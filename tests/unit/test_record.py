@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
-import json
 import re
-import subprocess
-import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -157,7 +154,6 @@ def test_seed_record_has_exactly_the_spec_keys_and_types() -> None:
 
 def test_percentile_keys_are_locusts_percentiles_stringified() -> None:
     assert list(PERCENTILE_KEYS) == SPEC_PERCENTILE_KEYS
-    assert TOTALS_NAME == "Aggregated"
 
 
 def test_float_fields_loaded_from_whole_numbers_are_written_as_floats() -> None:
@@ -453,50 +449,7 @@ def test_where_prefixes_the_field_path() -> None:
         Record.from_json(data, "s3://b/k.json")
 
 
-def test_record_error_is_a_value_error() -> None:
-    assert issubclass(RecordError, ValueError)
-
-
-# --- percentiles_from_histogram against Locust ---------------------------------------------------
-
-HISTOGRAMS: list[tuple[str, dict[int, int]]] = [
-    ("single", {42: 1}),
-    ("one-bucket", {100: 1000}),
-    ("two-buckets", {10: 99, 2000: 1}),
-    ("spread", {1: 5, 2: 5, 3: 5, 10: 20, 50: 30, 100: 20, 500: 10, 1000: 4, 9000: 1}),
-    ("rounded", {90: 13, 110: 7, 120: 3, 130: 1, 1100: 2, 1200: 1, 15000: 1}),
-    ("zero-ms", {0: 50, 1: 50}),
-    ("uneven", {7: 3, 8: 1, 9: 2, 41: 9999, 42: 1}),
-]
-
-
-LOCUST_ORACLE = """
-import json, sys
-from locust.stats import PERCENTILES_TO_REPORT, calculate_response_time_percentile
-out = []
-for histogram in json.load(sys.stdin):
-    histogram = {int(ms): count for ms, count in histogram.items()}
-    total = sum(histogram.values())
-    out.append({str(p): calculate_response_time_percentile(histogram, total, p)
-                for p in PERCENTILES_TO_REPORT})
-print(json.dumps(out))
-"""
-
-
-def test_percentiles_from_histogram_match_locust() -> None:
-    # Locust is the oracle, asked in a child process: importing it here would monkey-patch this
-    # pytest process with gevent (and break every later test that touches ssl or threads).
-    histograms = [h for _, h in HISTOGRAMS]
-    done = subprocess.run(
-        [sys.executable, "-c", LOCUST_ORACLE],
-        input=json.dumps([{str(ms): n for ms, n in h.items()} for h in histograms]),
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    expected = json.loads(done.stdout)
-    for (label, histogram), locust_says in zip(HISTOGRAMS, expected, strict=True):
-        assert percentiles_from_histogram(histogram, sum(histogram.values())) == locust_says, label
+# --- percentiles_from_histogram (against Locust itself: tests/process/test_locust_oracle.py) ------
 
 
 def test_percentiles_from_histogram_spread_pinned() -> None:

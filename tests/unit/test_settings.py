@@ -425,10 +425,6 @@ def test_a_good_cli_value_hides_a_bad_environment_value() -> None:
     assert _resolve({"bfd_users": 3}, {"BFD_LOCUST_USERS": "bad"}).users == 3
 
 
-def test_settings_error_is_a_value_error() -> None:
-    assert issubclass(SettingsError, ValueError)
-
-
 @pytest.mark.parametrize(
     ("source", "field", "given", "expected"),
     [

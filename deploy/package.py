@@ -1,4 +1,4 @@
-"""`python -m lambda_entry.package`: the Lambda deployment zip, built by one command.
+"""`python -m deploy.package`: the Lambda deployment zip, built by one command.
 
 The zip holds this project and its dependencies as wheels for the Lambda platform (pip's
 `--platform/--only-binary` install into a staging folder, never the build machine's own
@@ -156,7 +156,7 @@ def largest_parts(files: Sequence[PackagedFile]) -> list[tuple[str, int]]:
 def parse_args(argv: Sequence[str] | None = None) -> PackageRequest:
     """The command line; a bad value is a usage error (exit 2) naming the option."""
     parser = argparse.ArgumentParser(
-        prog="python -m lambda_entry.package",
+        prog="python -m deploy.package",
         description="Build the Lambda deployment zip: this project, its dependencies for the Lambda "
         "platform, and the suites under app/.",
     )
