@@ -47,7 +47,7 @@ background:#374151}
 nav a.failed{background:var(--bad)}nav a.passed{background:var(--ok)}
 main{padding:18px 28px;max-width:1400px}
 section.suite{background:#fff;border:1px solid var(--line);border-radius:8px;padding:18px 22px;
-margin:0 0 22px}
+margin:0 0 22px;overflow-x:auto}
 h2{margin:0 0 6px;font-size:20px;display:flex;align-items:center;gap:10px}
 h3{margin:22px 0 8px;font-size:15px;color:#374151}
 .badge{font-size:12px;font-weight:700;letter-spacing:.04em;padding:2px 9px;border-radius:10px;color:#fff}
@@ -64,7 +64,7 @@ td.num{text-align:right;font-variant-numeric:tabular-nums}
 tr.FAILURE td{background:#fef2f2}tr.WARNING td{background:#fffbeb}
 td.FAILURE{color:var(--bad);font-weight:700}td.WARNING{color:var(--warn);font-weight:700}td.PASS{color:var(--ok)}
 td.PASS.unsure{color:var(--warn);font-weight:700}tr.unsure td{background:#fffbeb}
-td.why{white-space:normal;min-width:260px;max-width:460px;color:#374151}
+td.why{white-space:normal;min-width:220px;max-width:380px;color:#374151}
 details{margin-top:8px}summary{cursor:pointer;color:#374151;font-size:13px}
 .charts{display:flex;flex-wrap:wrap;gap:14px}
 figure.chart{margin:0;border:1px solid var(--line);border-radius:6px;padding:4px;background:#fff}

@@ -505,3 +505,15 @@ def test_a_level_shift_of_this_run_beside_a_pass_says_why_it_passed() -> None:
     seed = _row("totals", MEDIAN, 42, 60)
     [line] = format_level_shifts([here], Comparison(stats=(seed,)), current_run_id="now")
     assert line.endswith("; passes: ratio 142.9% within warn 150% fail 200% min_delta 1")
+
+
+def test_a_level_shift_beside_an_unsure_pass_gives_the_reason_once() -> None:
+    unsure = short_run_row()
+    here = ChangePoint("now", 1_700_000_000, "0.95", "totals", 5.0, 95.0, 1e-9)
+    comparison = Comparison(stats=(unsure,))
+    [line] = format_level_shifts([here], comparison, current_run_id="now")
+    assert line.endswith(
+        "; passes: not significant on the runs' own requests (cannot fail on this run's evidence)"
+    )
+    # the runs' size is said on the row's own line, listed without -v
+    assert sum("the runs are too small to be sure" in note for note in format_suite_notes(comparison)) == 1
