@@ -31,7 +31,7 @@ from pytest_bfd_locust.judge.thresholds import (
 from pytest_bfd_locust.record import Record
 from pytest_bfd_locust.reports.model import SuiteReport
 from pytest_bfd_locust.reports.session import suite_report, write_session_reports
-from pytest_bfd_locust.reports.terminal import fit_to_width, format_level_shifts, format_summary_lines
+from pytest_bfd_locust.reports.terminal import fit_to_width, format_level_shifts, format_suite_notes
 from pytest_bfd_locust.run.progress import Progress, format_progress
 from pytest_bfd_locust.run_dirs import point_link, prune_run_dirs, run_stamp
 from pytest_bfd_locust.secret_values import redact_text
@@ -224,9 +224,10 @@ class BfdSession:
         for nodeid, result in self.results:
             terminalreporter.write_line(summary_line(nodeid, result, failed=nodeid in self.failed_nodeids))
             # Failed and warned statistics are in the failure texts and the warnings summary
-            # already; every row is listed only on request.
-            if result.comparison is not None and verbose:
-                for line in format_summary_lines(result.comparison, verbose=True):
+            # already; every row is listed only on request. Said always: a history too short to
+            # measure the noise, and large worsenings that passed for want of requests.
+            if result.comparison is not None:
+                for line in format_suite_notes(result.comparison, verbose=verbose):
                     terminalreporter.write_line("    " + line)
             current_run = result.record.run_id if result.record is not None else None
             for line in format_level_shifts(result.change_points, result.comparison, current_run):

@@ -7,12 +7,18 @@ from dataclasses import replace
 from pytest_bfd_locust.figures import stat_label
 from pytest_bfd_locust.histogram import PERCENTILE_KEYS
 from pytest_bfd_locust.judge.compare import compare
-from pytest_bfd_locust.judge.comparison import Evidence, record_view
-from pytest_bfd_locust.judge.thresholds import default_thresholds_path, read_threshold_file
+from pytest_bfd_locust.judge.comparison import Comparison, Evidence, record_view
+from pytest_bfd_locust.judge.thresholds import (
+    BetterIf,
+    Threshold,
+    ThresholdSet,
+    default_thresholds_path,
+    read_threshold_file,
+)
 from pytest_bfd_locust.record import ErrorCount, Record
 from pytest_bfd_locust.reports.model import Outcome, SuiteReport, history_runs
 from pytest_bfd_locust.timeline import Timeline, TimelineSample
-from tests.record_factory import make_record, make_task, make_totals
+from tests.record_factory import make_record, make_task, make_totals, measured_record
 
 START = 1_790_000_000
 
@@ -71,17 +77,38 @@ def run_record(
     )
 
 
+SEED_RULES = ThresholdSet(
+    totals=(
+        Threshold("median_response_time", BetterIf.SMALLER, 150, 200),
+        Threshold("0.95", BetterIf.SMALLER, 150, 200),
+        Threshold("total_reqs_per_second", BetterIf.LARGER, 150, 200),
+    ),
+    tasks=(Threshold("0.95", BetterIf.SMALLER, 150, 200),),
+    source="seed.json",
+)
+"""Fixed ratios as the seed's threshold files have them (no `judge` section)."""
+
+
 def compared_suite(
-    name: str = "api", *, endpoints: int = 2, slower: float = 6.0, runs: int = 15
+    name: str = "api",
+    *,
+    endpoints: int = 2,
+    slower: float = 6.0,
+    runs: int = 15,
+    thresholds: ThresholdSet | None = None,
 ) -> SuiteReport:
-    """A suite whose last run is `slower` times its baseline (the previous run), with its history."""
-    history = [
-        run_record(i, 10 + (5 if i > runs // 2 else 0), endpoints=endpoints, suite=name) for i in range(runs)
-    ]
-    current = run_record(runs, 15 * slower, endpoints=endpoints, suite=name)
-    thresholds = read_threshold_file(default_thresholds_path())
+    """A suite whose last run is `slower` times its baseline (the previous run), with its history of
+    `runs` earlier runs; judged by the packaged threshold file unless `thresholds` are given."""
+    levels = [10 + (5 if i > runs // 2 else 0) for i in range(runs)]
+    history = [run_record(i, level, endpoints=endpoints, suite=name) for i, level in enumerate(levels)]
+    current = run_record(runs, levels[-1] * slower, endpoints=endpoints, suite=name)
+    rules = read_threshold_file(default_thresholds_path()) if thresholds is None else thresholds
     # The judge's evidence: the previous run as baseline, the runs before as its noise history.
-    comparison = compare(current, history[-1], thresholds, Evidence(current, (history[-1],), history[::-1]))
+    comparison = compare(current, history[-1], rules, Evidence(current, (history[-1],), history[::-1]))
+    return _report(name, current, history, comparison)
+
+
+def _report(name: str, current: Record, history: list[Record], comparison: Comparison) -> SuiteReport:
     baseline = record_view(history[-1])
     return SuiteReport(
         suite=name,
@@ -97,6 +124,28 @@ def compared_suite(
         record_location=f"/stats/hash={'a' * 64}/{current.metadata.timestamp}-{current.run_id}.stats.json",
         log_path="/artifacts/api/locust.log",
     )
+
+
+def short_run_suite(name: str = "short", *, runs: int = 8) -> SuiteReport:
+    """A suite of short runs (140 requests of 5 ms), measured as Locust would with histograms, whose
+    last run has its 3 slowest requests at 95 ms: the p99 goes from 5 to 95 ms (+1800 %) on 3
+    requests, more than one run's noise and far less than such small runs can be sure of."""
+    steady = [5.0] * 140
+    history = [
+        replace(
+            measured_record({"/api/orders": steady}, timestamp=START + i * 3600, run_id=f"run{i:03d}"),
+            suite=name,
+        )
+        for i in range(runs)
+    ]
+    slow_tail = [5.0] * 137 + [95.0] * 3
+    current = replace(
+        measured_record({"/api/orders": slow_tail}, timestamp=START + runs * 3600, run_id=f"run{runs:03d}"),
+        suite=name,
+    )
+    rules = read_threshold_file(default_thresholds_path())
+    comparison = compare(current, history[-1], rules, Evidence(current, (history[-1],), history[::-1]))
+    return _report(name, current, history, comparison)
 
 
 def first_run_suite(name: str = "fresh") -> SuiteReport:

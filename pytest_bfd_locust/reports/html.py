@@ -10,13 +10,22 @@ import html
 import time
 from collections.abc import Iterable, Sequence
 
-from pytest_bfd_locust.figures import format_change, iso_utc, stat_label
+from pytest_bfd_locust.figures import format_change, format_value_with_unit, iso_utc, stat_label
 from pytest_bfd_locust.judge.comparison import StatComparison, TaskKey, task_scope
 from pytest_bfd_locust.judge.verdict import Verdict
 from pytest_bfd_locust.record import TaskStats
 from pytest_bfd_locust.reports import charts
 from pytest_bfd_locust.reports.model import Outcome, SuiteReport
-from pytest_bfd_locust.reports.terminal import format_threshold, format_value
+from pytest_bfd_locust.reports.terminal import (
+    format_fails_beyond,
+    format_history_caveat,
+    format_noise,
+    format_reason,
+    format_summary_line,
+    format_threshold,
+    format_value,
+    is_unsure_pass,
+)
 
 MAX_ENDPOINT_CHARTS = 12
 """Percentile charts per suite beyond the totals' (the endpoints that moved most first)."""
@@ -38,7 +47,7 @@ background:#374151}
 nav a.failed{background:var(--bad)}nav a.passed{background:var(--ok)}
 main{padding:18px 28px;max-width:1400px}
 section.suite{background:#fff;border:1px solid var(--line);border-radius:8px;padding:18px 22px;
-margin:0 0 22px}
+margin:0 0 22px;overflow-x:auto}
 h2{margin:0 0 6px;font-size:20px;display:flex;align-items:center;gap:10px}
 h3{margin:22px 0 8px;font-size:15px;color:#374151}
 .badge{font-size:12px;font-weight:700;letter-spacing:.04em;padding:2px 9px;border-radius:10px;color:#fff}
@@ -47,12 +56,15 @@ h3{margin:22px 0 8px;font-size:15px;color:#374151}
 .meta code{color:#374151}
 ul.why{margin:10px 0 0;padding-left:20px}
 ul.why li.reason{color:var(--bad)}ul.why li.note{color:var(--warn)}
+ul.why li.caveat,ul.why li.unsure{color:var(--warn)}
 table{border-collapse:collapse;font-size:13px;margin-top:4px}
 th,td{padding:4px 10px;border-bottom:1px solid var(--line);text-align:left;white-space:nowrap}
 th{background:#f9fafb;font-weight:600}
 td.num{text-align:right;font-variant-numeric:tabular-nums}
 tr.FAILURE td{background:#fef2f2}tr.WARNING td{background:#fffbeb}
 td.FAILURE{color:var(--bad);font-weight:700}td.WARNING{color:var(--warn);font-weight:700}td.PASS{color:var(--ok)}
+td.PASS.unsure{color:var(--warn);font-weight:700}tr.unsure td{background:#fffbeb}
+td.why{white-space:normal;min-width:220px;max-width:380px;color:#374151}
 details{margin-top:8px}summary{cursor:pointer;color:#374151;font-size:13px}
 .charts{display:flex;flex-wrap:wrap;gap:14px}
 figure.chart{margin:0;border:1px solid var(--line);border-radius:6px;padding:4px;background:#fff}
@@ -126,13 +138,49 @@ def _meta(suite: SuiteReport) -> str:
 
 def _why(suite: SuiteReport) -> str:
     items = [f'<li class="reason">{_e(reason)}</li>' for reason in suite.reasons]
+    comparison = suite.comparison
+    caveat = format_history_caveat(comparison)
+    if caveat:
+        items.append(f'<li class="caveat">{_e(caveat)}</li>')
+    if comparison is not None:
+        items += [
+            f'<li class="unsure">{_e(format_summary_line(row))}</li>'
+            for row in comparison.stats
+            if is_unsure_pass(row)
+        ]
     items += [f'<li class="note">{_e(note)}</li>' for note in suite.notes]
     if suite.outcome is Outcome.PASSED and not suite.reasons:
-        verdict = (
-            "every compared statistic within its thresholds" if suite.comparison else "validation passed"
-        )
+        if comparison is None:
+            verdict = "validation passed"
+        elif _judged(comparison.stats):
+            verdict = "every compared statistic passed; the table says what change would have failed each"
+        else:
+            verdict = "every compared statistic within its thresholds"
         items.insert(0, f"<li>{verdict}</li>")
     return f'<ul class="why">{"".join(items)}</ul>' if items else ""
+
+
+JUDGE_COLUMNS = (
+    "scope",
+    "statistic",
+    "baseline",
+    "this run",
+    "change",
+    "fails beyond",
+    "noise of one run",
+    "result",
+    "why",
+)
+"""The comparison table's columns under the judge: "fails beyond" is the smallest change that would
+have failed the statistic on this run's evidence, "noise of one run" the run-to-run spread it was
+built from (measured or assumed), "why" the judge's reason."""
+
+FIXED_RATIO_COLUMNS = ("scope", "statistic", "baseline", "this run", "change", "threshold", "result")
+"""The comparison table's columns under the seed's fixed ratios."""
+
+
+def _judged(rows: Sequence[StatComparison]) -> bool:
+    return bool(rows) and all(row.judgement is not None for row in rows)
 
 
 def _comparison_table(suite: SuiteReport) -> str:
@@ -142,16 +190,18 @@ def _comparison_table(suite: SuiteReport) -> str:
     if comparison is None:
         return "<h3>This run</h3>" + _figures_table([record.totals, *record.tasks])
     key_rows = [
-        row for row in comparison.stats if row.verdict is not Verdict.PASS or row.stat in KEY_STATISTICS
+        row
+        for row in comparison.stats
+        if row.verdict is not Verdict.PASS or row.stat in KEY_STATISTICS or is_unsure_pass(row)
     ]
-    header = (
-        "<tr><th>scope</th><th>statistic</th><th>baseline</th><th>this run</th><th>change</th>"
-        "<th>threshold</th><th>result</th></tr>"
-    )
-    table = f"<table>{header}{''.join(_row(row) for row in key_rows)}</table>"
+    judged = _judged(comparison.stats)
+    columns = JUDGE_COLUMNS if judged else FIXED_RATIO_COLUMNS
+    header = "<tr>" + "".join(f"<th>{_e(column)}</th>" for column in columns) + "</tr>"
+    render = _judged_row if judged else _row
+    table = f"<table>{header}{''.join(render(row) for row in key_rows)}</table>"
     everything = (
         f"<details><summary>all {len(comparison.stats)} compared statistics</summary>"
-        f"<table>{header}{''.join(_row(row) for row in comparison.stats)}</table></details>"
+        f"<table>{header}{''.join(render(row) for row in comparison.stats)}</table></details>"
     )
     return "<h3>This run against the baseline</h3>" + table + everything
 
@@ -163,6 +213,25 @@ def _row(row: StatComparison) -> str:
         f'<td class="num">{format_change(row.baseline, row.current)}</td>'
         f"<td>{_e(format_threshold(row))}</td>"
         f'<td class="{row.verdict.value}">{row.verdict.value}</td></tr>'
+    )
+
+
+def _judged_row(row: StatComparison) -> str:
+    """A judged statistic: its bar, the noise it rests on and the judge's reason beside the verdict;
+    a large worsening that passed for want of requests is marked unsure, never a plain green PASS."""
+    judgement = row.judgement
+    assert judgement is not None
+    verdict = row.verdict.value
+    result_class = f"{verdict} unsure" if is_unsure_pass(row) else verdict
+    return (
+        f'<tr class="{result_class}"><td>{_e(row.scope)}</td><td>{_e(stat_label(row.stat))}</td>'
+        f'<td class="num">{_e(format_value_with_unit(row.stat, row.baseline))}</td>'
+        f'<td class="num">{_e(format_value_with_unit(row.stat, row.current))}</td>'
+        f'<td class="num">{format_change(row.baseline, row.current)}</td>'
+        f'<td class="num">{_e(format_fails_beyond(row))}</td>'
+        f"<td>{_e(format_noise(judgement))}</td>"
+        f'<td class="{result_class}">{verdict}</td>'
+        f'<td class="why">{_e(format_reason(row, judgement))}</td></tr>'
     )
 
 

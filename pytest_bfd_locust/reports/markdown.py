@@ -1,15 +1,26 @@
 """The CI summary: a session's suites as Markdown (GitHub's step summary, `--bfd-markdown FILE`).
 
 Pure. One table per session: suite, outcome, requests, failures, p50/p95, the change against the
-baseline, the worst regressions; then where the HTML report is.
+baseline, the worst regressions; then, per suite, what its verdict cannot yet see (a history too
+short to measure the noise, large worsenings that passed for want of requests) and, folded, every
+compared statistic with the change that would have failed it; then where the HTML report is.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from pytest_bfd_locust.figures import format_change, stat_label
+from pytest_bfd_locust.figures import format_change, format_value_with_unit, stat_label
+from pytest_bfd_locust.judge.comparison import Comparison, StatComparison
 from pytest_bfd_locust.reports.model import Outcome, SuiteReport
+from pytest_bfd_locust.reports.terminal import (
+    format_fails_beyond,
+    format_history_caveat,
+    format_reason,
+    format_summary_line,
+    format_threshold,
+    is_unsure_pass,
+)
 
 SUMMARY_COLUMNS = (
     "suite",
@@ -20,6 +31,13 @@ SUMMARY_COLUMNS = (
     "p95 vs baseline",
     "worst regressions",
 )
+
+STATISTIC_COLUMNS = ("scope", "statistic", "baseline", "current", "change", "fails beyond", "result", "why")
+"""The folded table of a judged suite's compared statistics ("fails beyond": the smallest change that
+would have failed it on this run's evidence)."""
+
+FIXED_RATIO_STATISTIC_COLUMNS = ("scope", "statistic", "baseline", "current", "change", "threshold", "result")
+"""The folded table of a suite compared by the seed's fixed ratios."""
 
 _OUTCOME_MARK = {
     Outcome.PASSED: "✅ passed",
@@ -41,6 +59,11 @@ def render_markdown(suites: Sequence[SuiteReport], *, report_path: str | None) -
     ]
     lines += ["| " + " | ".join(_cells(suite)) + " |" for suite in suites]
     lines.append("")
+    for suite in suites:
+        lines += _suite_notes(suite)
+    for suite in suites:
+        if suite.comparison is not None and suite.comparison.stats:
+            lines += _statistics(suite.suite, suite.comparison)
     if report_path:
         lines.append(f"HTML report: `{report_path}`")
         lines.append("")
@@ -57,10 +80,7 @@ def _cells(suite: SuiteReport) -> list[str]:
     change = "no baseline"
     if suite.baseline is not None and "0.95" in suite.baseline:
         change = format_change(suite.baseline["0.95"], float(percentiles.get("0.95", 0)))
-    worst = [
-        f"{row.scope} {stat_label(row.stat)} {format_change(row.baseline, row.current)} ({row.verdict.value})"
-        for row in suite.worst_regressions()
-    ]
+    worst = [_worst(row) for row in suite.worst_regressions()]
     if not worst and suite.outcome is not Outcome.PASSED:
         worst = list(suite.reasons[:2])
     return [
@@ -72,6 +92,58 @@ def _cells(suite: SuiteReport) -> list[str]:
         change,
         _cell("; ".join(worst)) if worst else "-",
     ]
+
+
+def _worst(row: StatComparison) -> str:
+    """ "totals p95 +300 % (FAILURE, fails beyond +41 %)"; the seed's rows name no bar."""
+    change = format_change(row.baseline, row.current)
+    text = f"{row.scope} {stat_label(row.stat)} {change} ({row.verdict.value}"
+    if row.judgement is not None:
+        text += f", fails beyond {format_fails_beyond(row)}"
+    return text + ")"
+
+
+def _suite_notes(suite: SuiteReport) -> list[str]:
+    """One bullet per caveat of a suite: its history too short to measure the noise, and each large
+    worsening that passed because the runs were too small to be sure."""
+    comparison = suite.comparison
+    if comparison is None:
+        return []
+    caveat = format_history_caveat(comparison)
+    notes = ([caveat] if caveat else []) + [
+        format_summary_line(row) for row in comparison.stats if is_unsure_pass(row)
+    ]
+    lines = [f"- **{_cell(suite.suite)}**: {_cell(note)}" for note in notes]
+    return lines + [""] if lines else []
+
+
+def _statistics(suite: str, comparison: Comparison) -> list[str]:
+    """Every compared statistic of a suite, folded (GitHub renders `<details>`)."""
+    judged = all(row.judgement is not None for row in comparison.stats)
+    columns = STATISTIC_COLUMNS if judged else FIXED_RATIO_STATISTIC_COLUMNS
+    lines = [
+        f"<details><summary>{_cell(suite)}: {len(comparison.stats)} compared statistics</summary>",
+        "",
+        "| " + " | ".join(columns) + " |",
+        "|" + "|".join("---:" if name in _NUMERIC else "---" for name in columns) + "|",
+    ]
+    for row in comparison.stats:
+        cells = [
+            _cell(row.scope),
+            stat_label(row.stat),
+            format_value_with_unit(row.stat, row.baseline),
+            format_value_with_unit(row.stat, row.current),
+            format_change(row.baseline, row.current),
+        ]
+        if row.judgement is not None and judged:
+            cells += [format_fails_beyond(row), row.verdict.value, _cell(format_reason(row, row.judgement))]
+        else:
+            cells += [_cell(format_threshold(row)), row.verdict.value]
+        lines.append("| " + " | ".join(cells) + " |")
+    return lines + ["", "</details>", ""]
+
+
+_NUMERIC = frozenset({"baseline", "current", "change", "fails beyond"})
 
 
 def _cell(text: str) -> str:

@@ -17,6 +17,7 @@ from pytest_bfd_locust.judge.changepoints import ChangePoint
 from pytest_bfd_locust.judge.comparison import Comparison, StatComparison, TaskKey, record_view
 from pytest_bfd_locust.judge.verdict import Verdict
 from pytest_bfd_locust.record import Record
+from pytest_bfd_locust.reports.terminal import format_failed_statistic
 
 HISTORY_RUNS = 20
 """How many runs of a hash the report's history charts show (the newest, this run included)."""
@@ -106,7 +107,7 @@ def report_from_records(
     if metadata.validation_result.value == "FAILED":
         reasons.append("validation failed when the run was judged (stored validation_result FAILED)")
     if comparison is not None and comparison.failed:
-        reasons.extend(f"{row.scope} {row.stat} exceeded its fail threshold" for row in comparison.failures)
+        reasons.extend(f"failed: {format_failed_statistic(row)}" for row in comparison.failures)
     elif metadata.compare_result.value == "FAILED":
         reasons.append("the comparison failed when the run was judged (stored compare_result FAILED)")
     baseline_view = None if baseline is None else record_view(baseline)

@@ -15,12 +15,12 @@ from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 from pytest_bfd_locust.atomic_file import write_atomically
-from pytest_bfd_locust.figures import format_change, format_value_with_unit, stat_label
 from pytest_bfd_locust.record import Record
 from pytest_bfd_locust.reports.history import history_change_points
 from pytest_bfd_locust.reports.html import render_report
 from pytest_bfd_locust.reports.markdown import render_markdown
 from pytest_bfd_locust.reports.model import HISTORY_RUNS, Outcome, SuiteReport, history_runs
+from pytest_bfd_locust.reports.terminal import format_failures_reason
 from pytest_bfd_locust.stores import Store, StoreError
 from pytest_bfd_locust.stores.protocol import HistoryQuery, HistoryStore
 from pytest_bfd_locust.suite_run import SuiteResult
@@ -99,13 +99,7 @@ def failure_reasons(result: SuiteResult, worst: int = 3) -> tuple[str, ...]:
         failures = sorted(
             result.comparison.failures, key=lambda row: (math.isfinite(row.ratio), row.ratio), reverse=True
         )
-        shown = [
-            f"{row.scope} {stat_label(row.stat)} {format_value_with_unit(row.stat, row.baseline)} -> "
-            f"{format_value_with_unit(row.stat, row.current)} ({format_change(row.baseline, row.current)})"
-            for row in failures[:worst]
-        ]
-        count = f"{len(failures)} statistic{'s' if len(failures) != 1 else ''}"
-        reasons.append(f"{count} at or beyond their fail threshold; worst: {'; '.join(shown)}")
+        reasons.append(format_failures_reason(failures, worst))
     return tuple(reasons)
 
 

@@ -2,7 +2,9 @@
 
 Pure: no pytest, boto3, locust or gevent; every function returns strings. Under fixed ratios a row
 reads as the seed's (ratio and threshold); under the judge it reads in words: the signed change,
-its interval and the run-to-run noise it was held against ("-22 %" for a throughput drop).
+what it would have taken to fail (`fails above +18 %`, `-15 %` for a throughput drop), and the
+run-to-run noise of one run the judge measured or assumed. Each column is named for what it holds:
+the noise of one run is not the band a change had to beat; "fails beyond" is that bar.
 """
 
 from __future__ import annotations
@@ -13,16 +15,32 @@ from collections.abc import Sequence
 from pytest_bfd_locust.figures import format_change, format_value_with_unit, iso_utc, stat_label
 from pytest_bfd_locust.judge.changepoints import ChangePoint
 from pytest_bfd_locust.judge.comparison import Comparison, Judgement, NoiseBasis, StatComparison, task_scope
-from pytest_bfd_locust.judge.thresholds import Threshold
+from pytest_bfd_locust.judge.distributions import normal_quantile
+from pytest_bfd_locust.judge.significance import StatKind, stat_kind
+from pytest_bfd_locust.judge.thresholds import RESPONSE_TIME_STATS, BetterIf, Threshold
 from pytest_bfd_locust.judge.verdict import Verdict
 
 TABLE_COLUMNS = ("scope", "statistic", "baseline", "current", "change", "ratio", "threshold", "result")
 """The failure table's columns (SPEC §4) with the signed change, plus the verdict of the row."""
 
-JUDGE_TABLE_COLUMNS = ("scope", "statistic", "baseline", "current", "change", "interval", "noise", "result")
-"""The failure table's columns under the judge ("interval" is headed with its confidence)."""
+JUDGE_TABLE_COLUMNS = (
+    "scope",
+    "statistic",
+    "baseline",
+    "current",
+    "change",
+    "fails beyond",
+    "noise of one run",
+    "result",
+)
+"""The failure table's columns under the judge: "fails beyond" is the smallest change that would have
+failed the statistic on this run's evidence (`format_fails_beyond`); "noise of one run" is the
+run-to-run spread of one run, measured or assumed (`format_noise`), which that bar is built from."""
 
-_RIGHT_ALIGNED = frozenset({"baseline", "current", "change", "ratio", "interval"})
+_RIGHT_ALIGNED = frozenset({"baseline", "current", "change", "ratio", "fails beyond"})
+
+CANNOT_FAIL = "cannot fail"
+"""The "fails beyond" cell of a statistic nothing could have failed on this run's evidence."""
 
 
 def format_value(value: float) -> str:
@@ -50,27 +68,142 @@ def format_threshold(row: StatComparison) -> str:
     return text
 
 
-def format_interval(judgement: Judgement) -> str:
-    """The change's interval: "+23..+27 %"; "none: no histograms"; "none: too few requests"."""
-    interval = judgement.change.interval(judgement.confidence)
-    if interval is None:
-        return "none: no histograms"
-    low, high = interval
-    if math.isinf(high):
-        return "none: too few requests"
-    return f"{format_change(1.0, low).removesuffix(' %')}..{format_change(1.0, high)}"
+def signed_percent(percent: float) -> str:
+    """A signed percentage in whole percent, or two significant figures below 10: `+18 %`, `-4.9 %`,
+    `+0.52 %`, `0 %`."""
+    if percent == 0 or not math.isfinite(percent):
+        return "0 %" if percent == 0 else ("+inf %" if percent > 0 else "-inf %")
+    if abs(percent) >= 9.95:
+        return f"{percent:+.0f} %"
+    digits = max(1 - math.floor(math.log10(abs(percent))), 0)
+    return f"{percent:+.{digits}f} %"
+
+
+def fails_beyond_percent(row: StatComparison) -> float | None:
+    """The judge's failure bar as the signed change of the value itself: `fails_above_percent` for a
+    statistic where smaller is better (+18: 18 % slower fails), the matching drop where larger is
+    better (a worsening of 18 % on the log scale is a throughput of 1 / 1.18, -15 %).
+
+    None: nothing could have failed it on this run's evidence (or it was not judged); inf: the run
+    holds no evidence that could bound it (too few requests).
+    """
+    judgement = row.judgement
+    if judgement is None or judgement.fails_above_percent is None:
+        return None
+    above = judgement.fails_above_percent
+    if not isinstance(row.threshold, Threshold) and row.threshold.better_if is BetterIf.LARGER:
+        return -math.inf if math.isinf(above) else (1.0 / (1.0 + above / 100.0) - 1.0) * 100.0
+    return above
+
+
+def format_fails_beyond(row: StatComparison) -> str:
+    """The "fails beyond" cell: `+18 %`, `-15 %`, or "cannot fail"."""
+    bar = fails_beyond_percent(row)
+    if bar is None or math.isinf(bar):
+        return CANNOT_FAIL
+    return signed_percent(bar)
+
+
+def _fails_phrase(row: StatComparison) -> str:
+    """ "fails above +18 %", "fails below -15 %", or "cannot fail on this run's evidence"."""
+    bar = fails_beyond_percent(row)
+    if bar is None or math.isinf(bar):
+        return "cannot fail on this run's evidence"
+    return f"fails {'below' if bar < 0 else 'above'} {signed_percent(bar)}"
 
 
 def _percent(value: float) -> str:
     return f"{value:.1f}" if value < 10 else f"{value:.0f}"
 
 
+def _runs(count: int) -> str:
+    return f"{count} run{'s' if count != 1 else ''}"
+
+
 def format_noise(judgement: Judgement) -> str:
-    """The noise band in a table cell: "±3.0 % over 12 runs" or "±75 % assumed (2 runs)"."""
+    """The noise of one run in a table cell: "±3.0 % (12 runs)" measured over the history, or
+    "±75 % assumed (2 runs)" with too little history to measure it."""
     runs = judgement.spread.runs
     if judgement.basis is NoiseBasis.PRIOR:
-        return f"±{_percent(judgement.noise_percent)} % assumed ({runs} run{'s' if runs != 1 else ''})"
-    return f"±{_percent(judgement.noise_percent)} % over {runs} runs"
+        return f"±{_percent(judgement.noise_percent)} % assumed ({_runs(runs)})"
+    return f"±{_percent(judgement.noise_percent)} % ({_runs(runs)})"
+
+
+def _noise_words(judgement: Judgement) -> str:
+    """The noise of one run in a sentence, saying whether it was measured or assumed."""
+    runs, noise = judgement.spread.runs, _percent(judgement.noise_percent)
+    if judgement.basis is NoiseBasis.PRIOR:
+        earlier = "no earlier runs" if runs == 0 else f"only {_runs(runs).replace(' run', ' earlier run')}"
+        return f"{earlier}: the noise of one run is assumed, ±{noise} %"
+    return f"noise of one run over the last {runs} runs: ±{noise} %"
+
+
+def _worse(row: StatComparison) -> bool:
+    """Whether the value moved in the worse direction of its rule."""
+    better_if = BetterIf.SMALLER if isinstance(row.threshold, Threshold) else row.threshold.better_if
+    if better_if is BetterIf.LARGER:
+        return row.current < row.baseline
+    return row.current > row.baseline
+
+
+def is_unsure_pass(row: StatComparison) -> bool:
+    """A large worsening that passed because the runs were too small to be sure of it: PASS, worse by
+    more than the noise of one run, and the runs' own requests less certain of the change than the
+    run-to-run noise is (the half-width of the change's interval at the judge's confidence at least
+    the noise of a difference of two runs, sqrt(2) times one run's): the runs' size, not the
+    history, is what kept it from failing."""
+    judgement = row.judgement
+    if judgement is None or row.verdict is not Verdict.PASS or not _worse(row):
+        return False
+    if stat_kind(row.stat) is StatKind.EXTREME:
+        return False  # a minimum or maximum has no interval at any size: not the runs' size
+    log_se = judgement.change.log_se
+    if log_se is None or math.isnan(judgement.change.log_ratio):
+        return False
+    noise = math.log1p(judgement.noise_percent / 100.0)
+    if abs(judgement.change.log_ratio) <= noise:
+        return False
+    half_width = normal_quantile(0.5 + judgement.confidence / 2.0) * log_se
+    return half_width >= noise * math.sqrt(2.0)
+
+
+def _unsure_words(judgement: Judgement) -> str:
+    """What the runs' size allows, for an unsure PASS: the change's interval from their requests."""
+    interval = judgement.change.interval(judgement.confidence)
+    if interval is None or math.isinf(interval[1]):
+        return "the runs are too small to be sure: their requests cannot bound the change"
+    low, high = ((bound - 1.0) * 100.0 for bound in interval)
+    return (
+        "the runs are too small to be sure: their requests leave the change anywhere from "
+        f"{signed_percent(low)} to {signed_percent(high)} ({judgement.confidence * 100:g} %)"
+    )
+
+
+def format_reason(row: StatComparison, judgement: Judgement) -> str:
+    """Why the judge decided what it did about one statistic, in a few words: FAILURE "beyond the
+    +41 % it takes to fail"; WARNING "a warning: short of the +41 % it takes to fail"; PASS the
+    judge's reason ("within the run-to-run noise"), with what the runs' size allows when a large
+    worsening passed for want of requests."""
+    bar = format_fails_beyond(row)
+    if row.verdict is Verdict.FAILURE:
+        return judgement.reason if bar == CANNOT_FAIL else f"beyond the {bar} it takes to fail"
+    if row.verdict is Verdict.WARNING:
+        short_of = judgement.reason if bar == CANNOT_FAIL else f"short of the {bar} it takes to fail"
+        return f"a warning: {short_of}"
+    if is_unsure_pass(row):
+        return f"{judgement.reason}; {_unsure_words(judgement)}"
+    return judgement.reason
+
+
+def format_decision(row: StatComparison, judgement: Judgement) -> str:
+    """What the judge decided about one statistic, in words:
+    FAILURE "worse by +95 %, beyond the +41 % it takes to fail";
+    WARNING "worse by +30 %, a warning: short of the +41 % it takes to fail";
+    PASS "+3.4 %, within the run-to-run noise; fails above +18 %" (the judge's reason, then its bar)."""
+    change = format_change(row.baseline, row.current)
+    if row.verdict is not Verdict.PASS:
+        return f"worse by {change}, {format_reason(row, judgement)}"
+    return f"{change}, {format_reason(row, judgement)}; {_fails_phrase(row)}"
 
 
 def _values(name: str, baseline: float, current: float) -> tuple[str, str]:
@@ -83,41 +216,26 @@ def _values(name: str, baseline: float, current: float) -> tuple[str, str]:
 
 
 def format_judgement(row: StatComparison, judgement: Judgement) -> str:
-    """One judged statistic in words, e.g.
-    "`GET /Claim search` median 40 -> 50 ms (+25 %, 99 % CI +23..+27 %); run-to-run noise of this
-    statistic over the last 12 runs: ±3.0 %"."""
-    interval = format_interval(judgement)
-    if interval.startswith("none: "):
-        evidence = "no interval, " + interval.removeprefix("none: ")
-    else:
-        evidence = f"{judgement.confidence * 100:g} % CI {interval}"
+    """One judged statistic in words: what moved, what the judge decided, the noise it rests on, e.g.
+    "`GET /Claim search` median 40 -> 50 ms: worse by +25 %, beyond the +18 % it takes to fail;
+    noise of one run over the last 12 runs: ±3.0 %"."""
     before, now = _values(row.stat, row.baseline, row.current)
-    change = format_change(row.baseline, row.current)
-    text = f"`{row.scope}` {stat_label(row.stat)} {before} -> {now} ({change}, {evidence})"
-    runs, noise_percent = judgement.spread.runs, _percent(judgement.noise_percent)
-    if judgement.basis is NoiseBasis.PRIOR:
-        earlier = "no earlier runs" if runs == 0 else f"only {runs} earlier run{'s' if runs != 1 else ''}"
-        noise = (
-            f"{earlier}: judged on this run's own evidence, widened by an assumed run-to-run noise"
-            f" of ±{noise_percent} %"
-        )
-    else:
-        noise = f"run-to-run noise of this statistic over the last {runs} runs: ±{noise_percent} %"
-    return f"{text}; {noise}"
+    text = f"`{row.scope}` {stat_label(row.stat)} {before} -> {now}: {format_decision(row, judgement)}"
+    if judgement.change.log_se is None:
+        text += "; no histograms, so the runs' own requests were not weighed"
+    return f"{text}; {_noise_words(judgement)}"
 
 
 def format_comparison_table(comparisons: Sequence[StatComparison]) -> str:
     """An aligned plain-text table, one row per comparison, under a header line.
 
-    The seed's columns under fixed ratios; the judge's (change, interval, noise) when the rows
-    were judged.
+    The seed's columns under fixed ratios; the judge's (change, fails beyond, noise of one run)
+    when the rows were judged.
     """
     judged = [row.judgement for row in comparisons if row.judgement is not None]
     if judged and len(judged) == len(comparisons):
         columns: tuple[str, ...] = JUDGE_TABLE_COLUMNS
-        header = tuple(
-            f"{judged[0].confidence * 100:g} % CI" if column == "interval" else column for column in columns
-        )
+        header = columns
         cells: list[tuple[str, ...]] = [
             (
                 row.scope,
@@ -125,7 +243,7 @@ def format_comparison_table(comparisons: Sequence[StatComparison]) -> str:
                 format_value_with_unit(row.stat, row.baseline),
                 format_value_with_unit(row.stat, row.current),
                 format_change(row.baseline, row.current),
-                format_interval(judgement),
+                format_fails_beyond(row),
                 format_noise(judgement),
                 row.verdict.value,
             )
@@ -165,10 +283,9 @@ def _table(columns: Sequence[str], header: Sequence[str], cells: Sequence[Sequen
 
 def format_summary_line(row: StatComparison) -> str:
     """One comparison on one line: "WARNING GET /a median: 100 -> 160 (+60 %, ratio 160.0%; ...)",
-    or under the judge the statistic in words (`format_judgement`), with the reason of a PASS."""
+    or under the judge the statistic in words (`format_judgement`), the reason of a PASS included."""
     if row.judgement is not None:
-        reason = f" ({row.judgement.reason})" if row.verdict is Verdict.PASS else ""
-        return f"{row.verdict.value}{reason} {format_judgement(row, row.judgement)}"
+        return f"{row.verdict.value} {format_judgement(row, row.judgement)}"
     return (
         f"{row.verdict.value} {row.scope} {stat_label(row.stat)}: {format_value(row.baseline)} -> "
         f"{format_value(row.current)} ({format_change(row.baseline, row.current)}, "
@@ -189,15 +306,89 @@ def format_endpoint_changes(comparison: Comparison) -> list[str]:
 
 
 def format_summary_lines(comparison: Comparison, *, verbose: bool = False) -> list[str]:
-    """Terminal summary of one suite's comparison: the non-PASS rows (every row when `verbose`),
-    then the endpoint changes; a single line saying all passed when there is nothing else to say."""
+    """Terminal summary of one suite's comparison: the non-PASS rows and the passes too small to be
+    sure of (every row when `verbose`), then the endpoint changes; a single line saying all passed
+    when there is nothing else to say."""
     rows = (
-        comparison.stats if verbose else [row for row in comparison.stats if row.verdict is not Verdict.PASS]
+        comparison.stats
+        if verbose
+        else [row for row in comparison.stats if row.verdict is not Verdict.PASS or is_unsure_pass(row)]
     )
     lines = [format_summary_line(row) for row in rows] + format_endpoint_changes(comparison)
     if not lines:
         lines.append(f"all {len(comparison.stats)} compared statistics passed")
     return lines
+
+
+def format_suite_notes(comparison: Comparison, *, verbose: bool = False) -> list[str]:
+    """The lines under a suite's summary line: the history caveat (`format_history_caveat`), then
+    every row in words and the endpoint changes when `verbose`, else only the large worsenings that
+    passed because the runs were too small to be sure (failed and warned rows are in the failure
+    text and the warnings)."""
+    caveat = format_history_caveat(comparison)
+    if verbose:
+        lines = format_summary_lines(comparison, verbose=True)
+    else:
+        lines = [format_summary_line(row) for row in comparison.stats if is_unsure_pass(row)]
+    return ([caveat] if caveat else []) + lines
+
+
+def format_history_caveat(comparison: Comparison | None) -> str | None:
+    """One line when the suite was judged on too little history to measure its noise, even when it
+    passed: "history: 2 earlier runs, noise assumed; slowdowns below +60 % cannot fail yet (lowest
+    bar: `totals` median)". None in the steady state (every statistic's noise measured) and under
+    fixed ratios.
+
+    The figure is the smallest "fails above" of the suite's response-time statistics: below it no
+    slowdown of any endpoint could have failed this run, which is the one claim a single figure can
+    make truly (a per-statistic figure is in the table and the reports). Throughput bars, in the
+    other direction, are left to the rows.
+    """
+    if comparison is None:
+        return None
+    judged = [(row, row.judgement) for row in comparison.stats if row.judgement is not None]
+    if not any(judgement.basis is NoiseBasis.PRIOR for _, judgement in judged):
+        return None
+    runs = max(judgement.spread.runs for _, judgement in judged)
+    head = f"history: {'no earlier runs' if runs == 0 else _runs(runs).replace(' run', ' earlier run')}"
+    head += ", noise assumed"
+    bars = [
+        (bar, row)
+        for row, _ in judged
+        if row.stat in RESPONSE_TIME_STATS and (bar := fails_beyond_percent(row)) is not None
+        if math.isfinite(bar)
+    ]
+    if not bars:
+        return f"{head}; no slowdown can fail yet"
+    bar, row = min(bars, key=lambda item: item[0])
+    return (
+        f"{head}; slowdowns below {signed_percent(bar)} cannot fail yet"
+        f" (lowest bar: `{row.scope}` {stat_label(row.stat)})"
+    )
+
+
+def format_failed_statistic(row: StatComparison) -> str:
+    """A failed statistic for a failure reason: under the judge what it decided, "totals median
+    2 -> 11 ms: worse by +450 %, beyond the +41 % it takes to fail"; under fixed ratios the ratio
+    against the rule's fail_percent, "totals median 2 -> 11 ms (+450 %, ratio 550.0% >= fail_percent
+    200%)"."""
+    label = f"{row.scope} {stat_label(row.stat)}"
+    before, now = _values(row.stat, row.baseline, row.current)
+    if row.judgement is not None:
+        return f"{label} {before} -> {now}: {format_decision(row, row.judgement)}"
+    limit = "" if row.exceeded_percent is None else f" >= fail_percent {format_value(row.exceeded_percent)}%"
+    change = format_change(row.baseline, row.current)
+    return f"{label} {before} -> {now} ({change}, ratio {format_ratio(row.ratio)}{limit})"
+
+
+def format_failures_reason(failures: Sequence[StatComparison], worst: int = 3) -> str:
+    """One line for a suite's failed statistics, the `worst` first (as given): under the judge
+    "2 statistics failed; worst: ..." (the judge has no fail threshold, only each statistic's bar);
+    under fixed ratios "2 statistics at or beyond their fail_percent; worst: ..."."""
+    count = f"{len(failures)} statistic{'s' if len(failures) != 1 else ''}"
+    judged = all(row.judgement is not None for row in failures)
+    verb = "failed" if judged else "at or beyond their fail_percent"
+    return f"{count} {verb}; worst: {'; '.join(format_failed_statistic(row) for row in failures[:worst])}"
 
 
 def fit_to_width(text: str, width: int) -> str:
@@ -229,14 +420,26 @@ def format_level_shifts(
     points: Sequence[ChangePoint], comparison: Comparison | None, current_run_id: str | None
 ) -> list[str]:
     """One "level shift: ..." line per change point, leaving out those that start at this run on a
-    statistic whose FAILURE or WARNING already says the same."""
-    reported = {
-        (row.scope, row.stat)
-        for row in (comparison.stats if comparison is not None else ())
-        if row.verdict is not Verdict.PASS
-    }
-    return [
-        "level shift: " + format_change_point(point, current_run_id)
-        for point in points
-        if not (point.run_id == current_run_id and (point.scope, point.statistic) in reported)
-    ]
+    statistic whose FAILURE or WARNING already says the same; a shift that starts at this run on a
+    statistic that passed says why it passed ("; passes: within the run-to-run noise (fails above
+    +60 %)"), so a level shift and a PASS never stand together unexplained."""
+    rows = {(row.scope, row.stat): row for row in (comparison.stats if comparison is not None else ())}
+    lines = []
+    for point in points:
+        row = rows.get((point.scope, point.statistic))
+        here = current_run_id is not None and point.run_id == current_run_id
+        if here and row is not None and row.verdict is not Verdict.PASS:
+            continue
+        line = "level shift: " + format_change_point(point, current_run_id)
+        if here and row is not None:
+            line += f"; passes: {_pass_reason(row)}"
+        lines.append(line)
+    return lines
+
+
+def _pass_reason(row: StatComparison) -> str:
+    """Why a row passed, with its bar: "within the run-to-run noise (fails above +60 %)". The judge's
+    reason alone: a pass the runs were too small to be sure of has its own line saying so."""
+    if row.judgement is None:
+        return f"ratio {format_ratio(row.ratio)} within {format_threshold(row)}"
+    return f"{row.judgement.reason} ({_fails_phrase(row)})"

@@ -51,7 +51,7 @@ def test_slower_target_fails_and_names_the_statistics(
     result.stdout.fnmatch_lines(
         [
             "*regression against the previous run of *",
-            "*scope*statistic*baseline*current*change*% CI*noise*result*",
+            "*scope*statistic*baseline*current*change*fails beyond*noise of one run*result*",
             "*totals*median*assumed (1 run)*FAILURE*",
         ]
     )
@@ -62,6 +62,13 @@ def test_slower_target_fails_and_names_the_statistics(
     third.assert_outcomes(passed=1)
     first_timestamp = records(pytester.path)[0]["metadata"]["timestamp"]
     third.stdout.fnmatch_lines([f"*vs previous run of {iso_utc(first_timestamp)} *"])
+    # One earlier run: the noise is assumed, and a passing run says what could not fail yet.
+    third.stdout.re_match_lines(
+        [
+            r"    history: 1 earlier run, noise assumed; slowdowns below \+\d+ % cannot fail yet"
+            r" \(lowest bar: `.+` .+\)"
+        ]
+    )
 
 
 def test_unchanged_runs_pass_and_a_slowed_endpoint_fails_in_words(
@@ -80,8 +87,8 @@ def test_unchanged_runs_pass_and_a_slowed_endpoint_fails_in_words(
     result.assert_outcomes(failed=1)
     result.stdout.re_match_lines(
         [
-            r".*FAILURE `GET /v2/fhir/Coverage` median \d+ -> \d+ ms \(\+\d+ %, 99 % CI \+\d+\.\.\+\d+ %\);"
-            r" run-to-run noise of this statistic over the last 6 runs: ±\d+(\.\d)? %",
+            r".*FAILURE `GET /v2/fhir/Coverage` median \d+ -> \d+ ms: worse by \+\d+ %, beyond the \+\d+ %"
+            r" it takes to fail; noise of one run over the last 6 runs: ±\d+(\.\d)? %",
         ]
     )
     # The Patient endpoint's own response times are unchanged (its throughput falls with the
@@ -94,8 +101,12 @@ def test_unchanged_runs_pass_and_a_slowed_endpoint_fails_in_words(
     demo_server.set_control(path_delay_ms={})
     faster = pytester.runpytest(*args)
     faster.assert_outcomes(passed=1)
+    # A level shift of this run beside a PASS says why it passed.
     faster.stdout.fnmatch_lines(
-        ["*level shift: `GET /v2/fhir/Coverage` median * -> * ms (-* %) since this run (change point, p *"]
+        [
+            "*level shift: `GET /v2/fhir/Coverage` median * -> * ms (-* %) since this run"
+            " (change point, p *); passes: not worse (fails above +* %)"
+        ]
     )
     stored = records(pytester.path)
     results = [r["metadata"]["compare_result"] for r in stored]

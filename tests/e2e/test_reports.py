@@ -9,6 +9,7 @@ import pytest
 
 from examples.demo_target import DemoServer
 from tests.browser import chromium, ink, render
+from tests.unit.test_html_report import comparison_tables, parsed
 from tests.unit.test_markdown_summary import parse_table
 
 QUIET = ["-p", "no:cacheprovider"]
@@ -187,3 +188,45 @@ def test_the_browser_checks_catch_a_blank_chart_and_a_network_request(tmp_path: 
     assert ink(rendered.screenshot, blank) == (0, 0)
     not_white, coloured = ink(rendered.screenshot, axes_only)
     assert not_white > 0 and coloured == 0
+
+
+SLOW_PACED = {
+    "paced.py": """\
+        from locust import HttpUser, constant, task
+
+
+        class Paced(HttpUser):
+            wait_time = constant(0.2)
+
+            @task
+            def read(self):
+                self.client.get("/v2/fhir/Coverage?beneficiary=1")
+    """,
+}
+
+
+def test_a_large_change_on_a_short_run_is_never_a_pass_without_its_reason(
+    pytester: pytest.Pytester, write_catalog, demo_server: DemoServer
+) -> None:
+    """About ten requests a run: a p95 a hundred times slower cannot be bounded by so few, so it
+    passes; the terminal says why without -v, and the HTML marks it unsure with the reason."""
+    write_catalog(
+        "- name: paced\n  locustfile: paced.py\n",
+        defaults="users: 1\nspawn_rate: 1\n",
+        locustfiles=SLOW_PACED,
+    )
+    pytester.runpytest("--bfd-suite", "suites.yaml", *QUIET).assert_outcomes(passed=1)
+    demo_server.set_control(delay_ms=100)
+    result = pytester.runpytest("--bfd-suite", "suites.yaml", "--compare", "previous", *QUIET)
+    result.stdout.re_match_lines(
+        [
+            r"    PASS `totals` p95 \d+ -> \d+ ms: \+\d+ %, .*; the runs are too small to be sure: their"
+            r" requests cannot bound the change; cannot fail on this run's evidence; .*"
+        ]
+    )
+    page = parsed((pytester.path / ".bfd-artifacts" / "report.html").read_text())
+    rows = [row for table in comparison_tables(page) for row in table]
+    p95 = next(row for row in rows if row["scope"].text == "totals" and row["statistic"].text == "p95")
+    assert p95["result"].text == "PASS" and "unsure" in p95["result"].classes
+    assert p95["fails beyond"].text == "cannot fail"
+    assert "the runs are too small to be sure" in p95["why"].text

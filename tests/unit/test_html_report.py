@@ -1,11 +1,28 @@
 from __future__ import annotations
 
 import re
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
+from html.parser import HTMLParser
 
 from pytest_bfd_locust.judge.changepoints import ChangePoint
-from pytest_bfd_locust.reports.html import MAX_ENDPOINT_CHARTS, render_report
-from tests.report_factory import compared_suite, crashed_suite, first_run_suite
+from pytest_bfd_locust.judge.compare import compare
+from pytest_bfd_locust.judge.comparison import Evidence
+from pytest_bfd_locust.judge.thresholds import default_thresholds_path, read_threshold_file
+from pytest_bfd_locust.reports.html import (
+    FIXED_RATIO_COLUMNS,
+    JUDGE_COLUMNS,
+    MAX_ENDPOINT_CHARTS,
+    render_report,
+)
+from pytest_bfd_locust.reports.model import report_from_records
+from tests.report_factory import (
+    SEED_RULES,
+    compared_suite,
+    crashed_suite,
+    first_run_suite,
+    run_record,
+    short_run_suite,
+)
 
 MAX_REPORT_BYTES = 2 * 1024 * 1024
 
@@ -77,3 +94,160 @@ def test_names_are_escaped() -> None:
     suite = first_run_suite("<b>x</b>")
     page = render_report([suite])
     assert "<b>x</b>" not in page and "&lt;b&gt;x&lt;/b&gt;" in page
+
+
+# --- the page parsed: what each comparison table holds ------------------------------------------------
+
+
+@dataclass
+class Cell:
+    classes: tuple[str, ...]
+    text: str = ""
+
+
+@dataclass
+class Row:
+    classes: tuple[str, ...]
+    cells: list[Cell] = field(default_factory=list)
+
+
+@dataclass
+class Item:
+    classes: tuple[str, ...]
+    text: str = ""
+
+
+class PageParser(HTMLParser):
+    """The page's tables (outside the charts' SVG) as rows of cells, and its list items, with classes."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tables: list[list[Row]] = []
+        self.items: list[Item] = []
+        self._cell: Cell | None = None
+        self._item: Item | None = None
+        self._svg = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        classes = tuple((dict(attrs).get("class") or "").split())
+        if tag == "svg":
+            self._svg += 1
+        if self._svg:
+            return
+        if tag == "table":
+            self.tables.append([])
+        elif tag == "tr":
+            self.tables[-1].append(Row(classes))
+        elif tag in ("td", "th"):
+            self._cell = Cell(classes)
+            self.tables[-1][-1].cells.append(self._cell)
+        elif tag == "li":
+            self._item = Item(classes)
+            self.items.append(self._item)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "svg":
+            self._svg -= 1
+        elif tag in ("td", "th"):
+            self._cell = None
+        elif tag == "li":
+            self._item = None
+
+    def handle_data(self, data: str) -> None:
+        if self._svg:
+            return
+        if self._cell is not None:
+            self._cell.text += data
+        if self._item is not None:
+            self._item.text += data
+
+
+def parsed(page: str) -> PageParser:
+    parser = PageParser()
+    parser.feed(page)
+    return parser
+
+
+def comparison_tables(page: PageParser) -> list[list[dict[str, Cell]]]:
+    """The comparison tables (those with a "result" column), as dicts by header."""
+    tables = []
+    for table in page.tables:
+        header = [cell.text for cell in table[0].cells]
+        if "result" in header:
+            tables.append([dict(zip(header, row.cells, strict=True)) for row in table[1:]])
+    return tables
+
+
+def test_a_judged_table_names_what_each_column_holds_and_every_row_its_bar() -> None:
+    page = parsed(render_report([compared_suite()]))
+    headers = [[cell.text for cell in table[0].cells] for table in page.tables if len(table[0].cells) > 7]
+    assert headers == [list(JUDGE_COLUMNS)] * 2  # the key statistics, and all of them folded
+    key_rows, every_row = comparison_tables(page)
+    assert len(every_row) == 18 and len(key_rows) < 18
+    for row in every_row:
+        assert re.fullmatch(r"[+-]\d+(\.\d+)? %|cannot fail", row["fails beyond"].text), row
+        assert re.fullmatch(r"±\d+(\.\d)? % (assumed )?\(\d+ runs?\)", row["noise of one run"].text), row
+        assert row["why"].text
+    failed = [row for row in every_row if row["result"].text == "FAILURE"]
+    assert failed and all(
+        row["why"].text == f"beyond the {row['fails beyond'].text} it takes to fail" for row in failed
+    )
+    throughput = [row for row in every_row if row["statistic"].text == "req/s"]
+    assert throughput and all(row["fails beyond"].text.startswith("-") for row in throughput)
+    # no header claims an interval or a band the decision did not use
+    assert not any("CI" in cell.text or "threshold" in cell.text for cell in page.tables[-1][0].cells)
+
+
+def test_a_passing_suite_on_a_short_history_says_so() -> None:
+    cold = compared_suite("cold", runs=2, slower=1.0)
+    page = parsed(render_report([cold]))
+    assert cold.outcome.value == "passed"
+    [caveat] = [item.text for item in page.items if "caveat" in item.classes]
+    assert re.fullmatch(
+        r"history: 2 earlier runs, noise assumed; slowdowns below \+\d+ % cannot fail yet"
+        r" \(lowest bar: `totals` median\)",
+        caveat,
+    )
+    assert any(item.text.startswith("every compared statistic passed") for item in page.items)
+    steady = parsed(render_report([compared_suite()]))
+    assert not [item for item in steady.items if "caveat" in item.classes]
+
+
+def test_a_large_change_passed_on_short_runs_is_never_a_plain_green_pass() -> None:
+    page = parsed(render_report([short_run_suite()]))
+    key_rows, _ = comparison_tables(page)
+    [p99] = [row for row in key_rows if row["scope"].text == "totals" and row["statistic"].text == "p99"]
+    assert p99["change"].text == "+1800 %"
+    assert p99["result"].text == "PASS" and p99["result"].classes == ("PASS", "unsure")
+    assert p99["why"].text == (
+        "not significant on the runs' own requests; the runs are too small to be sure:"
+        " their requests cannot bound the change"
+    )
+    unsure = [item.text for item in page.items if "unsure" in item.classes]
+    assert any(text.startswith("PASS `totals` p99 5 -> 95 ms: +1800 %, ") for text in unsure)
+    # a row that did not move stays a plain PASS
+    p95 = next(row for row in key_rows if row["statistic"].text == "p95")
+    assert p95["change"].text == "0 %" and p95["result"].classes == ("PASS",)
+
+
+def test_fixed_ratio_tables_keep_the_seeds_columns() -> None:
+    page = parsed(render_report([compared_suite("seed", thresholds=SEED_RULES)]))
+    headers = [[cell.text for cell in table[0].cells] for table in page.tables if len(table[0].cells) > 6]
+    assert headers == [list(FIXED_RATIO_COLUMNS)] * 2
+    reasons = [item.text for item in page.items if "reason" in item.classes]
+    assert reasons and not any("caveat" in item.classes for item in page.items)
+
+
+def test_a_stored_records_report_says_what_the_judge_decided() -> None:
+    """`bfd-locust report`: the failed statistics of a stored record, as the judge decided them."""
+    history = [run_record(i, 10) for i in range(8)]
+    current = run_record(8, 60)
+    rules = read_threshold_file(default_thresholds_path())
+    comparison = compare(current, history[-1], rules, Evidence(current, (history[-1],), history[::-1]))
+    report = report_from_records(current, baseline=history[-1], comparison=comparison, history=history)
+    assert comparison.failures and len(report.reasons) == len(comparison.failures)
+    for reason in report.reasons:
+        decided = r"worse by \+\d+ %, beyond the \+\d+ % it takes to fail"
+        assert re.fullmatch(rf"failed: .+ -> .+: {decided}", reason)
+    page = parsed(render_report([report]))
+    assert [item.text for item in page.items if "reason" in item.classes] == list(report.reasons)

@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from pytest_bfd_locust.judge.comparison import Comparison, StatComparison
 from pytest_bfd_locust.judge.fixed_ratios import compare_stat
 from pytest_bfd_locust.judge.thresholds import BetterIf, Threshold
+from pytest_bfd_locust.judge.verdict import Verdict
 from pytest_bfd_locust.reports.junit_detail import write_junit_detail
 
 MEDIAN = Threshold("median_response_time", BetterIf.SMALLER, 150, 200)
@@ -103,7 +105,28 @@ def test_a_judged_failure_carries_the_change_in_words(tmp_path: Path) -> None:
     root = _write(tmp_path, [("claims", Comparison(stats=(row,)))])
     failure = root.find("testsuite/testcase/failure")
     assert failure is not None
-    message = failure.get("message", "")
-    assert message.startswith("FAILURE `GET /Claim search` median 40 -> 50 ms (+25 %, 95 % CI")
-    assert "run-to-run noise of this statistic over the last 12 runs: ±3.0 %" in failure.get("message", "")
-    assert "±3.0 % over 12 runs" in (failure.text or "")
+    assert failure.get("message", "") == (
+        "FAILURE `GET /Claim search` median 40 -> 50 ms: worse by +25 %, beyond the +18 % it takes to fail;"
+        " noise of one run over the last 12 runs: ±3.0 %"
+    )
+    header, _, cells = (failure.text or "").splitlines()
+    assert "fails beyond" in header and "noise of one run" in header and "CI" not in header
+    assert re.split(r"\s{2,}", cells)[4:7] == ["+25 %", "+18 %", "±3.0 % (12 runs)"]
+
+
+def test_every_judged_statistic_carries_what_would_have_failed_it(tmp_path: Path) -> None:
+    from tests.unit.test_report import judged_row, short_run_row
+
+    rows = (
+        judged_row("0.95", 40, 41, verdict=Verdict.PASS, fails_above=23.4),
+        judged_row("total_reqs_per_second", 200, 190, verdict=Verdict.PASS, better_if=BetterIf.LARGER),
+        judged_row("0.99", 40, 52, verdict=Verdict.WARNING, fails_above=41.0),
+        short_run_row(),
+    )
+    root = _write(tmp_path, [("claims", Comparison(stats=rows))])
+    outputs = [case.findtext("system-out") or "" for case in root.iter("testcase")]
+    assert "+2.5 %, within the run-to-run noise; fails above +23 %;" in outputs[0]
+    assert "-5.0 %, within the run-to-run noise; fails below -15 %;" in outputs[1]
+    assert "worse by +30 %, a warning: short of the +41 % it takes to fail;" in outputs[2]
+    assert "not significant on the runs' own requests; the runs are too small to be sure" in outputs[3]
+    assert all("fail threshold" not in output for output in outputs)
