@@ -12,7 +12,7 @@ from pytest_bfd_locust.figures import change_percent
 from pytest_bfd_locust.histogram import PERCENTILE_KEYS
 from pytest_bfd_locust.judge.noise import Spread
 from pytest_bfd_locust.judge.significance import Change
-from pytest_bfd_locust.judge.thresholds import Rule
+from pytest_bfd_locust.judge.thresholds import Rule, Threshold
 from pytest_bfd_locust.judge.verdict import Verdict
 from pytest_bfd_locust.record import COMPARABLE_STATS, Record, ResultStatus, TaskStats
 
@@ -125,6 +125,18 @@ class StatComparison:
     verdict: Verdict
     judgement: Judgement | None = None
     """The judge's evidence (None under fixed ratios)."""
+
+    @property
+    def exceeded_percent(self) -> float | None:
+        """The fixed-ratio percent this comparison reached: fail_percent, warn_percent, or None (PASS
+        or a judge's rule, which has no fixed percent)."""
+        if not isinstance(self.threshold, Threshold):
+            return None
+        if self.verdict is Verdict.FAILURE:
+            return self.threshold.fail_percent
+        if self.verdict is Verdict.WARNING:
+            return self.threshold.warn_percent
+        return None
 
     @property
     def change_percent(self) -> float:
