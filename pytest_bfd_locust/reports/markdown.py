@@ -1,7 +1,8 @@
 """The CI summary: a session's suites as Markdown (GitHub's step summary, `--bfd-markdown FILE`).
 
 Pure. One table per session: suite, outcome, requests, failures, p50/p95, the change against the
-baseline, the worst regressions; then where the HTML report is.
+baseline, the worst regressions; the runs accepted as a new level, with their reasons; then where
+the HTML report is.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from pytest_bfd_locust.figures import format_change, stat_label
-from pytest_bfd_locust.reports.model import Outcome, SuiteReport
+from pytest_bfd_locust.reports.model import Outcome, SuiteReport, acceptance_mark
 
 SUMMARY_COLUMNS = (
     "suite",
@@ -41,6 +42,7 @@ def render_markdown(suites: Sequence[SuiteReport], *, report_path: str | None) -
     ]
     lines += ["| " + " | ".join(_cells(suite)) + " |" for suite in suites]
     lines.append("")
+    lines += _accepted_lines(suites)
     if report_path:
         lines.append(f"HTML report: `{report_path}`")
         lines.append("")
@@ -72,6 +74,26 @@ def _cells(suite: SuiteReport) -> list[str]:
         change,
         _cell("; ".join(worst)) if worst else "-",
     ]
+
+
+def _accepted_lines(suites: Sequence[SuiteReport]) -> list[str]:
+    """One line per suite whose run was accepted as the new level (`--bfd-accept`), with its reason;
+    one per suite whose baseline is an accepted run. Followed by a blank line when there are any."""
+    lines = []
+    for suite in suites:
+        if suite.acceptances:
+            tags = ", ".join(acceptance.tag for acceptance in suite.acceptances)
+            lines.append(
+                f"- **{_cell(suite.suite)}**: accepted as the new level under tag {tags}: "
+                f"{_cell(suite.acceptances[0].reason)}"
+            )
+        lines.extend(
+            f"- **{_cell(suite.suite)}**: compared against run {run.record.run_id}, "
+            f"{_cell(acceptance_mark(run.acceptances[0]))}"
+            for run in suite.history
+            if run.is_baseline and run.acceptances and not run.is_current
+        )
+    return [*lines, ""] if lines else []
 
 
 def _cell(text: str) -> str:
