@@ -119,8 +119,9 @@ class Acceptance:
         tag = _string(data, "tag")
         if not TAG_PATTERN.fullmatch(tag):
             raise AcceptanceError(f"acceptance.tag: {tag!r} must match [a-z0-9_]+")
+        raw_reason = _string(data, "reason")
         try:
-            reason = check_reason(_string(data, "reason"))
+            reason = check_reason(raw_reason)
         except AcceptanceError as error:
             raise AcceptanceError(f"acceptance.reason: {error}") from None
         return cls(
