@@ -171,9 +171,6 @@ class S3Store:
         checked_limit(query.limit)
         if query.limit == 0:
             return LoadedBaselines(())
-        loaded_acceptances = self.load_acceptances(query.hash, query.tag)
-        acceptances = loaded_acceptances.acceptances
-        accepted = current_acceptance(acceptances, query)
         c = self.config
         table = read_stats_table(self.clients.glue, database=c.database, table=c.table, where=self.describe())
         if table is None:
@@ -181,7 +178,10 @@ class S3Store:
                 f"{self.describe()}: Glue table {c.database}.{c.table} does not "
                 "exist yet, so there is no baseline (the Glue crawler creates it from stored records)"
             )
-            return LoadedBaselines((), (message, *loaded_acceptances.warnings))
+            return LoadedBaselines((), (message,))
+        loaded_acceptances = self.load_acceptances(query.hash, query.tag)
+        acceptances = loaded_acceptances.acceptances
+        accepted = current_acceptance(acceptances, query)
         notes: list[str] = list(loaded_acceptances.warnings)
         if not table.partitioned:
             notes.append(
@@ -283,6 +283,9 @@ class S3Store:
                     if item["Key"].endswith(ACCEPTANCE_SUFFIX)
                 ]
         except (ClientError, BotoCoreError) as error:
+            if aws_error_code(error) == "NoSuchBucket":
+                # No bucket, no acceptance in it: the lookup says what is missing on its own terms.
+                return LoadedAcceptances(())
             raise StoreError(f"s3://{c.bucket}/{prefix}: cannot list: {describe_aws_error(error)}") from error
         return read_acceptances(sorted(keys), self._read_acceptance, self._uri, record_hash=record_hash)
 
