@@ -27,6 +27,7 @@ from pytest_bfd_locust.judge.baseline import (
 )
 from pytest_bfd_locust.record import Record, ResultStatus
 from pytest_bfd_locust.reports.history import history_rows
+from pytest_bfd_locust.reports.html import render_report
 from pytest_bfd_locust.reports.markdown import render_markdown
 from pytest_bfd_locust.reports.model import Outcome, SuiteReport, history_runs, report_from_records
 from pytest_bfd_locust.settings import SettingsError, accept_reason, resolve
@@ -299,3 +300,34 @@ def test_the_markdown_summary_says_what_was_accepted_and_why() -> None:
         "- **api**: compared against run run3, accepted (tag default, 2026-09-21T14:13:20Z by octocat): "
         "new cache layer"
     ) in render_markdown([later], report_path=None)
+
+
+def test_the_html_report_shows_the_acceptance_its_reason_and_marks_the_chart() -> None:
+    history = _history()
+    acceptance = _accept(history[3])
+    current = _record(6, 150)
+    runs = history_runs(history, current=current, baseline_records=[history[3]], acceptances=[acceptance])
+    later = SuiteReport(suite="api", outcome=Outcome.PASSED, record=current, history=runs)
+    page = render_report([later])
+    assert (
+        "<li>run <code>run3</code> of 2026-09-20T13:26:40Z accepted (tag default, 2026-09-21T14:13:20Z by "
+        "octocat): new cache layer</li>"
+    ) in page
+    assert "accepted as new level" in page  # the history chart's series
+    accepted_now = SuiteReport(
+        suite="api", outcome=Outcome.PASSED, record=history[3], acceptances=(acceptance,), history=runs
+    )
+    assert (
+        '<li class="accepted">accepted as the new level under tag default: new cache layer; '
+        "later runs are compared against it</li>"
+    ) in render_report([accepted_now])
+    assert "accepted as new level" not in render_report(
+        [
+            SuiteReport(
+                suite="api",
+                outcome=Outcome.PASSED,
+                record=current,
+                history=history_runs(history, current=current),
+            )
+        ]
+    )
