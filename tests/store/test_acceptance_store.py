@@ -11,11 +11,19 @@ from typing import Any
 import pytest
 
 from pytest_bfd_locust.acceptance import Acceptance, accept_run
-from pytest_bfd_locust.judge.baseline import BaselineQuery
+from pytest_bfd_locust.judge.baseline import BaselineQuery, previous_baseline
+from pytest_bfd_locust.judge.compare import compare
+from pytest_bfd_locust.judge.comparison import Evidence
+from pytest_bfd_locust.judge.thresholds import default_thresholds_path, read_threshold_file
+from pytest_bfd_locust.plugin import summary_line, user_properties
 from pytest_bfd_locust.record import Record, ResultStatus
+from pytest_bfd_locust.reports.model import Outcome
+from pytest_bfd_locust.reports.session import suite_report
 from pytest_bfd_locust.stores.file import FileStore
 from pytest_bfd_locust.stores.protocol import AlreadyAccepted, HistoryQuery, StoreError
 from pytest_bfd_locust.stores.s3 import S3Store
+from pytest_bfd_locust.suite_run import SuiteResult
+from pytest_bfd_locust.suites import Suite
 from tests.report_factory import run_record
 from tests.store.conftest import (
     BUCKET,
@@ -278,3 +286,50 @@ def _read(store: FileStore | S3Store, location: str) -> bytes:
         return Path(location).read_bytes()
     key = location.removeprefix(f"s3://{BUCKET}/")
     return bytes(store.clients.s3.get_object(Bucket=BUCKET, Key=key)["Body"].read())
+
+
+# --- a failed run accepted by --bfd-accept: the verdict, the report, the summary line -------------------
+
+
+def test_an_accepted_failed_comparison_passes_and_every_output_says_why(tmp_path: Path) -> None:
+    store = FileStore(tmp_path / "stats")
+    history = [run_record(i, 10, hash=HASH_A) for i in range(6)]
+    for record in history:
+        store.save(record)
+    current = run_record(6, 60, hash=HASH_A)
+    baseline = previous_baseline([history[-1]])
+    assert baseline is not None
+    thresholds = read_threshold_file(default_thresholds_path())
+    comparison = compare(current, baseline, thresholds, Evidence(current, baseline.records, history[::-1]))
+    assert comparison.failed
+    current = current.with_results(compare=comparison.result, validation=ResultStatus.PASSED)
+    stored_at = store.save(current)
+    acceptance = _accept(current, "six times slower on purpose")
+    store.save_acceptance(acceptance)
+    suite = Suite(name="api", catalog=tmp_path / "suites.yaml", locustfile=tmp_path / "api.py", host=None)
+    result = SuiteResult(
+        suite=suite,
+        run=None,
+        record=current,
+        comparison=comparison,
+        baseline=baseline,
+        stored_at=stored_at,
+        acceptances=(acceptance,),
+    )
+
+    assert not result.failed
+    line = summary_line("suites.yaml::api", result)
+    assert line.startswith("suites.yaml::api: passed: ")
+    regressed = len(comparison.failures)
+    assert line.endswith(
+        f"; accepted as the new level under tag default (six times slower on purpose); its comparison "
+        f"failed ({regressed} statistics regressed against the {baseline.describe()}) and is overruled: "
+        "later runs are compared against it"
+    )
+    assert ("bfd_accepted", "six times slower on purpose") in user_properties(result)
+    report = suite_report(result, store).report
+    assert report.outcome is Outcome.PASSED and report.reasons == ()
+    assert report.acceptances == (acceptance,)
+    assert report.history[-1].acceptances == (acceptance,)
+    # Without the acceptance the same result fails.
+    assert replace(result, acceptances=()).failed
