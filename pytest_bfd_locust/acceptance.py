@@ -28,7 +28,7 @@ from typing import Any
 
 from pytest_bfd_locust.figures import iso_utc
 from pytest_bfd_locust.record import Record, ResultStatus
-from pytest_bfd_locust.record_checks import MAX_CLOCK_SKEW_S
+from pytest_bfd_locust.record_checks import MAX_CLOCK_SKEW_S, implausible
 from pytest_bfd_locust.tags import TAG_PATTERN
 
 ACCEPTANCE_SUFFIX = ".accept.json"
@@ -182,6 +182,9 @@ def accept_run(
         raise AcceptanceError(
             f"{label} failed validation (fail ratio, SLA or a crash): it can never be a baseline"
         )
+    problem = implausible(record, now=now)
+    if problem is not None:
+        raise AcceptanceError(f"{label} can never be a baseline: {problem}")
     return Acceptance(
         accepted_at=int(now),
         run_id=record.run_id,

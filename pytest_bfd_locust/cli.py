@@ -185,11 +185,10 @@ def accept(
     except AcceptanceError as exc:
         raise CommandError(f"--reason: {exc}") from None
     store = context.open_store()
-    if not isinstance(store, AcceptanceStore) or not isinstance(store, HistoryStore):
+    if not isinstance(store, AcceptanceStore):
         raise CommandError(f"{context.settings.store}: this store cannot keep acceptances")
     try:
         record = _run_to_accept(store, suite=suite, run_id=run_id, record_hash=record_hash, tag=tag)
-        assert record.run_id is not None  # found by its id, or refused by accept_run below
         for existing in store.load_acceptances(record.metadata.hash, tag).acceptances:
             if existing.run_id == record.run_id:
                 raise CommandError(already_accepted_message(existing))
@@ -203,10 +202,9 @@ def accept(
 
 
 def _run_to_accept(
-    store: HistoryStore, *, suite: str, run_id: str | None, record_hash: str | None, tag: str
+    store: AcceptanceStore, *, suite: str, run_id: str | None, record_hash: str | None, tag: str
 ) -> Record:
     """The stored record to accept; CommandError naming what does not exist."""
-    assert isinstance(store, AcceptanceStore)
     where = store.describe()
     if run_id is None:
         loaded = store.load_history(HistoryQuery(suite=suite, hash=record_hash, tag=tag, limit=1))

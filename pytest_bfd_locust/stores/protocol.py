@@ -71,8 +71,9 @@ class HistoryStore(Protocol):
 
 
 @runtime_checkable
-class AcceptanceStore(Protocol):
-    """A store that keeps acceptances beside its records (`stores.acceptances`): both stores."""
+class AcceptanceStore(HistoryStore, Protocol):
+    """A store that lists its runs and keeps acceptances beside its records (`stores.acceptances`):
+    both stores."""
 
     def save_acceptance(self, acceptance: Acceptance) -> str:
         """Store the acceptance once; StoreError when that run is accepted under that tag already
@@ -86,8 +87,6 @@ class AcceptanceStore(Protocol):
     def load_run(self, record_hash: str, run_id: str) -> Record | None:
         """The stored record of one run of a hash, found by its name; None when there is none."""
         ...
-
-    def describe(self) -> str: ...
 
 
 class AlreadyAccepted(StoreError):

@@ -139,6 +139,9 @@ def test_runs_that_cannot_be_accepted_are_refused() -> None:
     broken = replace(_record(1), metadata=replace(_record(1).metadata, validation_result=ResultStatus.FAILED))
     with pytest.raises(AcceptanceError, match="run run1 failed validation"):
         _accept(broken)
+    future = replace(_record(1), metadata=replace(_record(1).metadata, timestamp=NOW + 86_400))
+    with pytest.raises(AcceptanceError, match="run1 can never be a baseline: metadata.timestamp .* future"):
+        _accept(future)
     with pytest.raises(AcceptanceError, match="seed record"):
         _accept(replace(_record(1), run_id=None))
     with pytest.raises(AcceptanceError, match="must not be empty"):
