@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from pytest_bfd_locust import cli
 from pytest_bfd_locust.acceptance import Acceptance, accept_run
 from pytest_bfd_locust.judge.baseline import BaselineQuery, previous_baseline
 from pytest_bfd_locust.judge.compare import compare
@@ -333,3 +334,41 @@ def test_an_accepted_failed_comparison_passes_and_every_output_says_why(tmp_path
     assert report.history[-1].acceptances == (acceptance,)
     # Without the acceptance the same result fails.
     assert replace(result, acceptances=()).failed
+
+
+# --- bfd-locust accept against moto S3 (in process: moto patches this interpreter) ----------------------
+
+
+def test_bfd_locust_accept_and_history_against_s3(
+    aws: Any, bucket: str, stats_table: str, workgroup: str, tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+) -> None:  # fmt: skip
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("GITHUB_ACTOR", "octocat")
+    store = S3Store.from_uri(STORE_URI, clients=aws)
+    history = _history()
+    for record in history:
+        store.save(record)
+
+    accept = ["accept", "--suite", "api", "--run", "run003", "--store", STORE_URI]
+    assert cli.main([*accept, "--reason", "new level"]) == 0
+    out = capsys.readouterr().out
+    key = f"databases/{DATABASE}/{TABLE}/{ACCEPTANCE_DIR}/{history[3].metadata.timestamp}-run003.accept.json"
+    assert out.splitlines()[1].endswith(f"stored at s3://{BUCKET}/{key}")
+
+    assert cli.main(["history", "--suite", "api", "--store", STORE_URI]) == 0
+    [row] = [line for line in capsys.readouterr().out.splitlines() if " run003 " in line]
+    assert row.endswith(" by octocat): new level")
+
+    # The baseline lookup honours it: Athena is asked for the accepted level, the rows re-checked.
+    queue_results([result_row(r, _source(r)) for r in reversed(history)])
+    loaded = store.load_baseline(_query())
+    assert [r.run_id for r in loaded.records] == ["run003"]
+    assert loaded.accepted is not None and loaded.accepted.reason == "new level"
+
+    assert cli.main([*accept, "--reason", "again"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("bfd-locust accept: run run003 is already accepted under tag 'default' (accepted ")
+    assert err.endswith(" by octocat: new level)\n")
+    listed = aws.s3.list_objects_v2(Bucket=BUCKET, Prefix=f"databases/{DATABASE}/{TABLE}/_acceptances/")
+    assert [item["Key"] for item in listed["Contents"]] == [key]
