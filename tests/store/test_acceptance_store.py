@@ -29,6 +29,7 @@ from tests.report_factory import run_record
 from tests.store.conftest import (
     BUCKET,
     DATABASE,
+    STORE_URI,
     TABLE,
     WORKGROUP,
     create_stats_table,
