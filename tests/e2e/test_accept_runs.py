@@ -81,28 +81,32 @@ def test_after_an_accepted_change_the_new_level_passes_and_a_further_change_fail
 def test_an_average_baseline_reads_only_runs_from_the_accepted_level_on(
     pytester: pytest.Pytester, write_catalog, demo_server: DemoServer
 ) -> None:
+    """Accepted afterwards with `bfd-locust accept` (the newest run by default), real records."""
     write_catalog(SUITE)
     demo_server.set_control(delay_ms=BASE_DELAY_MS)
     for _ in range(2):
         pytester.runpytest("--bfd-suite", "suites.yaml", *QUIET).assert_outcomes(passed=1)
     demo_server.set_control(delay_ms=int(BASE_DELAY_MS * 1.5))
-    pytester.runpytest("--bfd-suite", "suites.yaml", "--bfd-accept", "new level", *QUIET).assert_outcomes(
-        passed=1
-    )
-    [acceptance] = acceptances(pytester.path)
+    pytester.runpytest("--bfd-suite", "suites.yaml", "--compare", "previous", *QUIET)
+    newest = records(pytester.path)[-1]["run_id"]
+    store = f"--store=file://{pytester.path / '.bfd-stats'}"
+    accepted = bfd_locust(pytester.path, "accept", "--suite", "api", "--reason", "new level", store)
+    assert accepted.returncode == 0, accepted.stderr
+    assert accepted.stdout.startswith(f"accepted run {newest} of suite api ")
 
     result = pytester.runpytest("--bfd-suite", "suites.yaml", "--compare", "average", *QUIET)
 
     result.assert_outcomes(passed=1)
-    result.stdout.fnmatch_lines([f"*vs average of 1 run since the accepted run {acceptance['run_id']}:*"])
+    result.stdout.fnmatch_lines([f"*vs average of 1 run since the accepted run {newest}:*"])
     markdown = pytester.path / "summary.md"
     report = pytester.runpytest(
         "--bfd-suite", "suites.yaml", "--compare", "average", "--bfd-markdown", str(markdown), *QUIET
     )
     report.assert_outcomes(passed=1)
-    report.stdout.fnmatch_lines(["*vs average of 2 runs since the accepted run *"])
+    report.stdout.fnmatch_lines([f"*vs average of 2 runs since the accepted run {newest}:*"])
     html = (pytester.path / ".bfd-artifacts" / "report.html").read_text()
     assert "accepted (tag default, " in html and "new level" in html
+    assert f"- **api**: compared against run {newest}, accepted (tag default, " in markdown.read_text()
 
 
 def test_a_run_that_fails_validation_is_not_accepted(
