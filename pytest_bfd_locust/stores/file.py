@@ -205,8 +205,8 @@ class FileStore:
         return read_acceptances(paths, _read_acceptance, str, record_hash=record_hash)
 
     def load_run(self, record_hash: str, run_id: str) -> Record | None:
-        """The record of one run of a hash, by the run id its file name ends with (RecordError,
-        StoreError when that file is not a readable record)."""
+        """The record of one run of a hash, by the run id its file name ends with; None when no file
+        has it, StoreError naming the file when it is not a readable record."""
         _safe(run_id, "run_id")
         for _timestamp, path in self._candidate_files(record_hash):
             if path.name.endswith(f"-{run_id}{SUFFIX}"):
