@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from pytest_bfd_locust.acceptance import AcceptanceError, check_reason
 from pytest_bfd_locust.hosts import is_http_url
 from pytest_bfd_locust.judge.baseline import BaselineKind
 from pytest_bfd_locust.settings import (
@@ -35,7 +36,7 @@ _TOP_LEVEL_KEYS = frozenset(
     {"suite", "host", "spawn_rate", "users", "spawned_runtime", "only_summary", "compare", "store", "run_id"}
 )
 _COMPARE_KEYS = frozenset({"type", "tag", "load_limit"})
-_STORE_KEYS = frozenset({"tags"})
+_STORE_KEYS = frozenset({"tags", "accept"})
 
 
 class PayloadError(ValueError):
@@ -58,6 +59,8 @@ class ComparePayload:
 @dataclass(frozen=True)
 class StorePayload:
     tags: tuple[str, ...]
+    accept: str | None = None
+    """`store.accept`: a re-baseline run, stored as accepted with this reason (`--bfd-accept`)."""
 
 
 @dataclass(frozen=True)
@@ -192,7 +195,18 @@ def _store(value: Any) -> StorePayload | None:
     if not isinstance(tags, list) or not tags:
         raise PayloadError(f"store.tags: expected a non-empty list of tags, got {tags!r}")
     checked = [_tag(tag, f"store.tags[{index}]") for index, tag in enumerate(tags)]
-    return StorePayload(tags=tuple(dict.fromkeys(checked)))
+    return StorePayload(tags=tuple(dict.fromkeys(checked)), accept=_accept(value.get("accept")))
+
+
+def _accept(value: Any) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise PayloadError(f"store.accept: expected the reason as a string, got {value!r}")
+    try:
+        return check_reason(value)
+    except AcceptanceError as exc:
+        raise PayloadError(f"store.accept: {exc}") from None
 
 
 def _tag(tag: Any, field: str) -> str:

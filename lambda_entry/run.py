@@ -12,7 +12,8 @@ import logging
 import shutil
 import sys
 import tempfile
-from collections.abc import MutableMapping, Sequence
+from collections.abc import Iterator, MutableMapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib.metadata import entry_points
 from pathlib import Path
@@ -38,6 +39,7 @@ from lambda_entry.secrets import (
 )
 from lambda_entry.stderr_tee import stderr_tee
 from pytest_bfd_locust import property_names as prop
+from pytest_bfd_locust.acceptance import LAMBDA_REQUEST_ID_VARIABLE
 from pytest_bfd_locust.hosts import host_without_credentials
 from pytest_bfd_locust.judge.baseline import BaselineKind
 from pytest_bfd_locust.run.runner import STOP_GRACE_S, spawn_rate_arg
@@ -119,6 +121,8 @@ def pytest_args(
         args += ["--bfd-store", config.store_uri]
         for tag in payload.store.tags:
             args += ["--bfd-store-tag", tag]
+        if payload.store.accept is not None:
+            args += ["--bfd-accept", payload.store.accept]
     elif payload.compare is not None:
         # Baselines come from the S3 store, but this run's record is not to be kept.
         args += ["--bfd-store", config.store_uri, "--bfd-no-store"]
@@ -209,7 +213,7 @@ def run_payload(
         args = pytest_args(payload, config, run_dir, spare_s=spare_s)
         with redacted_output(secrets.redact):
             logger.info("running pytest %s", " ".join(loggable_args(args)))
-            with secret_environment(secrets, run_dir, environ):
+            with secret_environment(secrets, run_dir, environ), request_environment(context, environ):
                 run = run_pytest(args)
             redact_files(run_dir, secrets.redact)
             result, message = summarize(run, payload)
@@ -237,6 +241,23 @@ def run_payload(
     finally:
         if not config.keep_run_dir:
             shutil.rmtree(run_dir, ignore_errors=True)
+
+
+@contextmanager
+def request_environment(context: Any, environ: MutableMapping[str, str]) -> Iterator[None]:
+    """The invocation's AWS request id in `BFD_LAMBDA_REQUEST_ID` while the run lasts: an acceptance
+    (`store.accept`) records it as who accepted. The earlier value (or none) is restored after."""
+    request_id = getattr(context, "aws_request_id", None)
+    previous = environ.get(LAMBDA_REQUEST_ID_VARIABLE)
+    if isinstance(request_id, str) and request_id:
+        environ[LAMBDA_REQUEST_ID_VARIABLE] = request_id
+    try:
+        yield
+    finally:
+        if previous is None:
+            environ.pop(LAMBDA_REQUEST_ID_VARIABLE, None)
+        else:
+            environ[LAMBDA_REQUEST_ID_VARIABLE] = previous
 
 
 def unsaved_records(suites: Sequence[SuiteOutcome]) -> tuple[dict[str, Any], ...]:

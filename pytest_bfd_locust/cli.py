@@ -1,4 +1,4 @@
-"""`bfd-locust`: look at stored runs without running load. `history`, `report`, `prune`.
+"""`bfd-locust`: look at stored runs without running load. `history`, `report`, `prune`, `accept`.
 
 Settings are resolved as the plugin resolves them (command line > `BFD_LOCUST_*` environment >
 the `bfd_*` keys of pytest's ini file > default), so `bfd-locust history` reads the store a plain
@@ -11,13 +11,16 @@ import argparse
 import json
 import os
 import sys
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from pytest_bfd_locust.acceptance import Acceptance, AcceptanceError, accept_run, check_reason
 from pytest_bfd_locust.aws_clients import AwsClients, describe_aws_error
+from pytest_bfd_locust.figures import iso_utc
 from pytest_bfd_locust.ini_file import IniFileError, find_ini_file
 from pytest_bfd_locust.judge.compare import compare
 from pytest_bfd_locust.judge.thresholds import ThresholdError, default_thresholds_path, read_threshold_file
@@ -27,7 +30,8 @@ from pytest_bfd_locust.reports.html import render_report
 from pytest_bfd_locust.reports.model import HISTORY_RUNS, history_runs, report_from_records
 from pytest_bfd_locust.settings import BfdSettings, SettingsError, positive_int, resolve, store_uri, tag
 from pytest_bfd_locust.stores import StoreError, StoreUriError, open_store
-from pytest_bfd_locust.stores.protocol import HistoryQuery, HistoryStore
+from pytest_bfd_locust.stores.acceptances import already_accepted_message
+from pytest_bfd_locust.stores.protocol import AcceptanceStore, HistoryQuery, HistoryStore
 
 
 class CommandError(Exception):
@@ -52,7 +56,8 @@ class Context:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="bfd-locust", description="Look at the runs pytest-bfd-locust stored; runs no load."
+        prog="bfd-locust",
+        description="Look at the runs pytest-bfd-locust stored, accept a new level; runs no load.",
     )
     commands = parser.add_subparsers(dest="command", required=True)
 
@@ -78,6 +83,26 @@ def build_parser() -> argparse.ArgumentParser:
     prune.add_argument("--keep", type=positive_int, required=True, help="Records kept per hash, the newest.")
     prune.add_argument("--store", type=store_uri, help="A file:// store (default: as pytest resolves it).")
     prune.add_argument("--yes", action="store_true", help="Delete; without it, only list what would go.")
+
+    accept = commands.add_parser(
+        "accept",
+        help="Accept a stored run as the new level: later runs are compared against it.",
+        description="Accept a stored run as the new level of its suite, hash and tag: it becomes the "
+        "baseline although its comparison failed, and no earlier run is a baseline any more. Stored "
+        "as a small object beside the records; nothing stored is rewritten.",
+    )
+    accept.add_argument("--suite", required=True, help="The suite's name (as in its catalog).")
+    accept.add_argument("--reason", required=True, help="Why this level is the new normal (required).")
+    accept.add_argument("--run", help="The run id to accept (default: the newest run of the hash).")
+    accept.add_argument("--hash", help="The hash of the run (default: the hash the suite ran under last).")
+    accept.add_argument(
+        "--store", type=store_uri, help="Store URI (default: as pytest resolves --bfd-store)."
+    )
+    accept.add_argument(
+        "--tag",
+        type=tag,
+        help="The tag the run is accepted under (default: as pytest resolves --compare-tag).",
+    )
     return parser
 
 
@@ -87,6 +112,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         context = _settings(args.store)
         if args.command == "history":
             print(history(context, suite=args.suite, record_hash=args.hash, tag=args.tag, last=args.last))
+        elif args.command == "accept":
+            print(accept(context, suite=args.suite, reason=args.reason, run_id=args.run,
+                         record_hash=args.hash, tag=args.tag))  # fmt: skip
         elif args.command == "report":
             print(report(context, Path(args.output), record=args.record, baseline=args.baseline,
                          compare_meta=args.compare_meta))  # fmt: skip
@@ -132,7 +160,7 @@ def history(context: Context, *, suite: str, record_hash: str | None, tag: str |
     where = f"{store.describe()}" + (f" under tag {tag!r}" if tag else "")
     if not loaded.records:
         raise CommandError(f"no stored run of suite {suite!r} in {where}")
-    runs = history_runs(loaded.records, current=None)
+    runs = history_runs(loaded.records, current=None, acceptances=loaded.acceptances)
     lines = [
         f"suite {suite}, hash {loaded.hash}, last {len(runs)} run(s) in {where}:",
         format_history_table(history_rows(runs, history_change_points(loaded.records))),
@@ -144,6 +172,78 @@ def history(context: Context, *, suite: str, record_hash: str | None, tag: str |
             f"endpoints): {', '.join(h[:12] for h in loaded.other_hashes)}; see them with --hash"
         )
     return "\n".join(lines)
+
+
+def accept(
+    context: Context, *, suite: str, reason: str, run_id: str | None, record_hash: str | None, tag: str | None
+) -> str:
+    """Accept a stored run (by default the newest of the suite's last hash under the tag) as the
+    new level; the line saying what was accepted and where it went. Nothing is written on any error."""
+    tag = tag or context.settings.compare_tag
+    try:
+        reason = check_reason(reason)
+    except AcceptanceError as exc:
+        raise CommandError(f"--reason: {exc}") from None
+    store = context.open_store()
+    if not isinstance(store, AcceptanceStore):
+        raise CommandError(f"{context.settings.store}: this store cannot keep acceptances")
+    try:
+        record = _run_to_accept(store, suite=suite, run_id=run_id, record_hash=record_hash, tag=tag)
+        for existing in store.load_acceptances(record.metadata.hash, tag).acceptances:
+            if existing.run_id == record.run_id:
+                raise CommandError(already_accepted_message(existing))
+        acceptance = accept_run(
+            record, tag=tag, reason=reason, accepted_by=dict(context.settings.accepted_by), now=time.time()
+        )
+        location = store.save_acceptance(acceptance)
+    except (AcceptanceError, StoreError) as exc:
+        raise CommandError(str(exc)) from None
+    return accepted_message(acceptance, record, location)
+
+
+def _run_to_accept(
+    store: AcceptanceStore, *, suite: str, run_id: str | None, record_hash: str | None, tag: str
+) -> Record:
+    """The stored record to accept; CommandError naming what does not exist."""
+    where = store.describe()
+    if run_id is None:
+        loaded = store.load_history(HistoryQuery(suite=suite, hash=record_hash, tag=tag, limit=1))
+        if not loaded.records:
+            if record_hash is not None:
+                raise CommandError(
+                    f"no stored run of suite {suite!r} with hash {record_hash} under tag {tag!r} in {where}"
+                )
+            raise CommandError(f"no stored run of suite {suite!r} under tag {tag!r} in {where}")
+        return loaded.records[-1]
+    hashes: list[str] = []
+    if record_hash is not None:
+        hashes.append(record_hash)
+    else:
+        loaded = store.load_history(HistoryQuery(suite=suite, limit=1))
+        if loaded.hash is None:
+            raise CommandError(f"no stored run of suite {suite!r} in {where}")
+        hashes += [loaded.hash, *loaded.other_hashes]
+    for candidate in hashes:
+        record = store.load_run(candidate, run_id)
+        if record is not None:
+            if record.suite is not None and record.suite != suite:
+                raise CommandError(f"run {run_id} is a run of suite {record.suite!r}, not of {suite!r}")
+            return record
+    searched = (
+        f"hash {record_hash}" if record_hash is not None else f"the {len(hashes)} hash(es) of suite {suite!r}"
+    )
+    raise CommandError(f"no stored run {run_id!r} under {searched} in {where}")
+
+
+def accepted_message(acceptance: Acceptance, record: Record, location: str) -> str:
+    """What `bfd-locust accept` prints: which run, its comparison, what happens next, where it went."""
+    compared = record.metadata.compare_result.value
+    return (
+        f"accepted run {acceptance.run_id} of suite {acceptance.suite or '?'} "
+        f"({iso_utc(record.metadata.timestamp)}, hash {acceptance.hash[:12]}, tag {acceptance.tag}, "
+        f"its comparison {compared}): {acceptance.reason}\n"
+        f"later runs of this hash under tag {acceptance.tag} are compared against it; stored at {location}"
+    )
 
 
 def report(
@@ -173,16 +273,16 @@ def report(
             raise CommandError(str(exc)) from None
         comparison = compare(current, base, thresholds)
     history_records: tuple[Record, ...] = ()
+    acceptances: tuple[Acceptance, ...] = ()
     notes: list[str] = []
     try:
         store = _history_store(context)
-        history_records = store.load_history(
-            HistoryQuery(hash=current.metadata.hash, limit=HISTORY_RUNS)
-        ).records
+        loaded = store.load_history(HistoryQuery(hash=current.metadata.hash, limit=HISTORY_RUNS))
+        history_records, acceptances = loaded.records, loaded.acceptances
     except (CommandError, StoreError) as exc:
         notes.append(f"no history: {exc}")
     model = report_from_records(current, baseline=base, comparison=comparison, history=history_records,
-                                record_location=record)  # fmt: skip
+                                record_location=record, acceptances=acceptances)  # fmt: skip
     if notes:
         model = replace(model, notes=tuple(notes))
     write_text(output, render_report([model], title=f"Load test report: {model.suite}"))

@@ -299,7 +299,8 @@ def summary_line(nodeid: str, result: SuiteResult, *, failed: bool = False) -> s
     else:
         against = ""
     stored = f"; stored at {result.stored_at}" if result.stored_at and not result.failed else ""
-    return f"{nodeid}: {state}: {figures}{against}{stored}"
+    accepted = result.acceptance_line()
+    return f"{nodeid}: {state}: {figures}{against}{stored}" + (f"; {accepted}" if accepted else "")
 
 
 SESSION_KEY = pytest.StashKey[BfdSession]()
@@ -503,6 +504,8 @@ def user_properties(result: SuiteResult) -> list[tuple[str, object]]:
         properties.append((prop.RECORD_LOCATION, result.stored_at))
     if result.record_artifact is not None:
         properties.append((prop.RECORD_ARTIFACT, str(result.record_artifact)))
+    if result.acceptances:
+        properties.append((prop.ACCEPTED, result.acceptances[0].reason))
     return properties
 
 

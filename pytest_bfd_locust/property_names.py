@@ -33,6 +33,8 @@ RECORD_LOCATION = "bfd_record_location"
 """Where the store keeps the suite's record (a path or an s3:// URI)."""
 RECORD_ARTIFACT = "bfd_record_artifact"
 """The record file kept beside the run's artifacts (also when nothing was stored)."""
+ACCEPTED = "bfd_accepted"
+"""The reason the run was accepted as the new level (`--bfd-accept`)."""
 REPORT_LOCATION = "bfd_report_location"
 """Where the store keeps the record's HTML report."""
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pytest_bfd_locust.acceptance import AcceptanceError, accepted_by, check_reason
 from pytest_bfd_locust.hosts import is_http_url
 from pytest_bfd_locust.judge.baseline import BaselineKind
 from pytest_bfd_locust.secret_values import secret_forms
@@ -137,6 +138,13 @@ def env_name(text: str) -> str:
 
 def text_value(text: str) -> str:
     return text
+
+
+def accept_reason(text: str) -> str:
+    try:
+        return check_reason(text)
+    except AcceptanceError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def boolean(text: str) -> bool:
@@ -317,6 +325,15 @@ OPTIONS: tuple[OptionSpec, ...] = (
         default=False,
     ),
     OptionSpec(
+        "--bfd-accept",
+        "accept",
+        "Re-baseline: store this run as accepted, the new level later runs are compared against, "
+        "whatever its comparison says (the suite still fails when the run fails validation or "
+        "crashes); REASON says why, e.g. a link to the change.",
+        accept_reason,
+        metavar="REASON",
+    ),
+    OptionSpec(
         "--compare",
         "compare",
         "Compare against the previous eligible record or the average of the last N.",
@@ -452,6 +469,10 @@ class BfdSettings:
     secret_values: tuple[str, ...] = field(default=(), repr=False)
     """Every form of the secret variables' values (`secret_values.secret_forms`), to redact."""
     no_store: bool = option_default("no_store")
+    accept: str | None = None
+    """`--bfd-accept REASON`: store each run as accepted under its store tags."""
+    accepted_by: tuple[tuple[str, str], ...] = ()
+    """Who accepts, as the environment says (`acceptance.accepted_by`): recorded in an acceptance."""
     compare: BaselineKind | None = None
     compare_tag: str = option_default("compare_tag")
     compare_load_limit: int = option_default("compare_load_limit")
@@ -537,6 +558,10 @@ def resolve(
             "--bfd-processes and --bfd-expect-workers cannot be combined: --bfd-processes starts "
             "workers on this machine, --bfd-expect-workers waits for workers started elsewhere"
         )
+    if values.get("accept") and values.get("no_store"):
+        raise SettingsError(
+            "--bfd-accept stores the run as accepted and --bfd-no-store stores nothing: use one or the other"
+        )
     cwd = invocation_dir or Path.cwd()
 
     def value(name: str) -> Any:
@@ -583,6 +608,8 @@ def resolve(
         secret_env=secret_env,
         secret_values=secret_forms(environ[name] for name in secret_env if environ.get(name)),
         no_store=bool(value("no_store")),
+        accept=value("accept"),
+        accepted_by=tuple(accepted_by(environ).items()),
         compare=compare,
         compare_tag=value("compare_tag"),
         compare_load_limit=value("compare_load_limit"),

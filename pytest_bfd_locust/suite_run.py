@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+import time
 import uuid
 import warnings
 from collections.abc import Callable, Iterator
@@ -15,6 +16,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from pytest_bfd_locust import BfdLocustWarning
+from pytest_bfd_locust.acceptance import Acceptance, AcceptanceError, accept_run
 from pytest_bfd_locust.atomic_file import write_atomically
 from pytest_bfd_locust.figures import format_change, stat_label
 from pytest_bfd_locust.judge.baseline import Baseline, BaselineKind, BaselineQuery, build_baseline
@@ -42,6 +44,7 @@ from pytest_bfd_locust.run_dirs import create_run_dir, prune_run_dirs, redact_fi
 from pytest_bfd_locust.secret_values import redact_record, redact_text
 from pytest_bfd_locust.settings import BfdSettings, load_limit_errors
 from pytest_bfd_locust.stores import Store, StoreError
+from pytest_bfd_locust.stores.protocol import AcceptanceStore
 from pytest_bfd_locust.suites import Suite
 from pytest_bfd_locust.workers import Workers
 
@@ -111,10 +114,32 @@ class SuiteResult:
     """Problems that fail the suite besides validation and comparison (crash, lookup, store)."""
     stored_at: str | None = None
     record_artifact: Path | None = None
+    acceptances: tuple[Acceptance, ...] = ()
+    """`--bfd-accept`: the run stored as accepted (one per store tag); its comparison then fails nothing."""
 
     @property
     def failed(self) -> bool:
-        return bool(self.errors or self.validation or (self.comparison and self.comparison.failed))
+        compare_failed = bool(self.comparison and self.comparison.failed) and not self.acceptances
+        return bool(self.errors or self.validation or compare_failed)
+
+    def acceptance_line(self) -> str | None:
+        """What `--bfd-accept` did, in one line (None without it): accepted, and whether the
+        comparison it overrules had failed."""
+        if not self.acceptances:
+            return None
+        tags = ", ".join(acceptance.tag for acceptance in self.acceptances)
+        overruled = ""
+        if self.comparison is not None and self.comparison.failed:
+            regressed = len(self.comparison.failures)
+            overruled = (
+                f"; its comparison failed ({regressed} statistic{'s' if regressed != 1 else ''} "
+                f"regressed against the {self.baseline.describe() if self.baseline else 'baseline'}) "
+                "and is overruled"
+            )
+        return (
+            f"accepted as the new level under tag {tags} ({self.acceptances[0].reason}){overruled}: "
+            "later runs are compared against it"
+        )
 
     def headline(self) -> str:
         """Why the suite failed, on one line: the first line of the failure text (pytest's short summary)."""
@@ -123,7 +148,12 @@ class SuiteResult:
         if self.validation:
             rules = len(self.validation)
             clauses.append(f"{rules} validation rule{'s' if rules != 1 else ''} failed")
-        if self.comparison is not None and self.comparison.failed and self.baseline is not None:
+        if (
+            self.comparison is not None
+            and self.comparison.failed
+            and self.baseline is not None
+            and not self.acceptances
+        ):
             failures = self.comparison.failures
             # A statistic rising from 0 has an infinite ratio but says least: finite ratios first.
             worst = max(failures, key=lambda row: (math.isfinite(row.ratio), row.ratio))
@@ -139,7 +169,12 @@ class SuiteResult:
         sections = [self.headline(), *self.errors]
         if self.validation:
             sections.append("validation failed:\n" + "\n".join(f"  {failure}" for failure in self.validation))
-        if self.comparison is not None and self.comparison.failed and self.baseline is not None:
+        if (
+            self.comparison is not None
+            and self.comparison.failed
+            and self.baseline is not None
+            and not self.acceptances
+        ):
             sections.append(
                 f"regression against the {self.baseline.describe()}:\n"
                 + format_comparison_table(self.comparison.failures + self.comparison.warnings)
@@ -263,6 +298,7 @@ def execute_suite(
             total_runtime=run.record.metadata.total_runtime,
             # One lookup serves both the baseline and the judge's noise model (its history).
             limit=max(baseline_runs, thresholds.history_limit),
+            suite=suite.name,
         )
         try:
             loaded = store.load_baseline(query)
@@ -270,7 +306,7 @@ def execute_suite(
             errors.append(f"baseline lookup in {store.describe()} failed: {exc}")
         else:
             notes.extend(loaded.warnings)
-            baseline = build_baseline(settings.compare, loaded.records[:baseline_runs])
+            baseline = build_baseline(settings.compare, loaded.records[:baseline_runs], loaded.accepted)
             if baseline is None:
                 notes.append(f"no eligible baseline under tag {settings.compare_tag!r} in {store.describe()}")
             else:
@@ -315,6 +351,10 @@ def execute_suite(
         except StoreError as exc:
             kept = f"the record is kept at {artifact}" if artifact else "the record could not be kept either"
             errors.append(f"storing the record in {store.describe()} failed: {exc}; {kept}")
+    acceptances: tuple[Acceptance, ...] = ()
+    if settings.accept is not None and store is not None and stored_at is not None:
+        acceptances, accept_errors = _accept(record, settings, store, stored_at)
+        errors.extend(accept_errors)
     return SuiteResult(
         suite=suite,
         run=run,
@@ -328,7 +368,42 @@ def execute_suite(
         errors=tuple(errors),
         stored_at=stored_at,
         record_artifact=artifact,
+        acceptances=acceptances,
     )
+
+
+def _accept(
+    record: Record, settings: BfdSettings, store: Store, stored_at: str
+) -> tuple[tuple[Acceptance, ...], list[str]]:
+    """`--bfd-accept`: the stored run accepted under each of its store tags; (acceptances, errors).
+
+    A run that failed validation or did not finish is not accepted (the suite fails for that
+    reason already); its record stays stored, and `bfd-locust accept` can accept a later run.
+    """
+    if record.metadata.validation_result is ResultStatus.FAILED:
+        return (), [f"--bfd-accept: not accepted: the run failed validation; its record is at {stored_at}"]
+    if not isinstance(store, AcceptanceStore):
+        return (), [f"--bfd-accept: {store.describe()} cannot keep acceptances"]
+    accepted: list[Acceptance] = []
+    errors: list[str] = []
+    for tag in settings.store_tags:
+        try:
+            acceptance = accept_run(
+                record,
+                tag=tag,
+                reason=settings.accept or "",
+                accepted_by=dict(settings.accepted_by),
+                now=time.time(),
+            )
+            store.save_acceptance(acceptance)
+        except (AcceptanceError, StoreError) as exc:
+            errors.append(
+                f"--bfd-accept: storing the acceptance in {store.describe()} failed: {exc}; the record is "
+                f"stored at {stored_at}: accept it with bfd-locust accept --run {record.run_id} --tag {tag}"
+            )
+            continue
+        accepted.append(acceptance)
+    return tuple(accepted), errors
 
 
 def _run_request(suite: Suite, settings: BfdSettings, artifacts_dir: Path, run_id: str) -> RunRequest:

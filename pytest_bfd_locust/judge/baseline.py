@@ -2,17 +2,22 @@
 
 Pure: no pytest, boto3, locust or gevent. A run asks a store with a `BaselineQuery` and gets
 `LoadedBaselines`; stores call `select_eligible` so every store applies the same eligibility rules
-(SPEC §7); the plugin builds a `Baseline` from what the store returned. Stores depend on this
-module, never the other way round.
+(SPEC §7) and honours acceptances the same way; the plugin builds a `Baseline` from what the store
+returned. Stores depend on this module, never the other way round.
+
+An acceptance (`pytest_bfd_locust.acceptance`) of a run under the query's hash and tag starts a new
+level: the accepted run is eligible although its comparison failed, and no run before it is a
+baseline any more, for `previous` and `average` alike. Only the newest accepted level counts.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from statistics import fmean
 
+from pytest_bfd_locust.acceptance import Acceptance
 from pytest_bfd_locust.figures import iso_utc
 from pytest_bfd_locust.histogram import (
     Histogram,
@@ -38,6 +43,8 @@ class BaselineQuery:
     total_runtime: float
     limit: int
     """How many eligible records, at most: the judge's history or the baseline's, whichever is larger."""
+    suite: str | None = None
+    """The run's suite: acceptances of other suites (sharing the hash) do not apply; None: any."""
 
 
 @dataclass(frozen=True)
@@ -46,22 +53,50 @@ class LoadedBaselines:
 
     records: tuple[Record, ...]
     warnings: tuple[str, ...] = ()
+    accepted: Acceptance | None = None
+    """The acceptance the records' level starts at (`current_acceptance`); None: no acceptance applies."""
 
 
-def is_eligible(record: Record, query: BaselineQuery) -> bool:
+def is_eligible(record: Record, query: BaselineQuery, accepted: Acceptance | None = None) -> bool:
     """Whether a stored record may serve as a baseline for the run described by `query` (SPEC §7).
 
     Unlike the seed, the runtime check is on the absolute difference: a baseline that ran much
-    longer than this run is as incomparable as one that ran much shorter.
+    longer than this run is as incomparable as one that ran much shorter. With an acceptance that
+    applies to the query (`current_acceptance`), the accepted run passes the compare_result rule
+    and every run before it fails the whole test: it belongs to the level the acceptance ended.
     """
     metadata = record.metadata
+    accepted_run = accepted is not None and _is_accepted_run(record, accepted)
     return (
         query.tag in metadata.tags
         and metadata.hash == query.hash
-        and metadata.compare_result in _ELIGIBLE_RESULTS
+        and (metadata.compare_result in _ELIGIBLE_RESULTS or accepted_run)
         and metadata.validation_result in _ELIGIBLE_RESULTS
         and abs(metadata.total_runtime - query.total_runtime) < TOTAL_RUNTIME_DELTA
+        and (accepted is None or newest_first_key(record) >= accepted.run_key)
     )
+
+
+def _is_accepted_run(record: Record, accepted: Acceptance) -> bool:
+    return record.run_id == accepted.run_id and record.metadata.timestamp == accepted.run_timestamp
+
+
+def applies_to(acceptance: Acceptance, query: BaselineQuery) -> bool:
+    """Whether an acceptance moves the level of this query: a run is accepted only into its own
+    suite, hash and tag."""
+    return (
+        acceptance.hash == query.hash
+        and acceptance.tag == query.tag
+        and (query.suite is None or acceptance.suite is None or acceptance.suite == query.suite)
+    )
+
+
+def current_acceptance(acceptances: Iterable[Acceptance], query: BaselineQuery) -> Acceptance | None:
+    """The acceptance the query's current level starts at: of those that apply, the one of the
+    newest accepted run (not the newest decision: accepting an older run later does not undo a
+    newer level)."""
+    applying = [acceptance for acceptance in acceptances if applies_to(acceptance, query)]
+    return max(applying, key=lambda acceptance: (acceptance.run_key, acceptance.accepted_at), default=None)
 
 
 def newest_first_key(record: Record) -> tuple[int, str]:
@@ -73,9 +108,14 @@ def newest_first_key(record: Record) -> tuple[int, str]:
     return (record.metadata.timestamp, record.run_id or "")
 
 
-def select_eligible(records: Iterable[Record], query: BaselineQuery) -> tuple[Record, ...]:
-    """The newest `query.limit` eligible records, newest first."""
-    eligible = sorted((r for r in records if is_eligible(r, query)), key=newest_first_key, reverse=True)
+def select_eligible(
+    records: Iterable[Record], query: BaselineQuery, acceptances: Iterable[Acceptance] = ()
+) -> tuple[Record, ...]:
+    """The newest `query.limit` eligible records, newest first, from the accepted level on."""
+    accepted = current_acceptance(acceptances, query)
+    eligible = sorted(
+        (r for r in records if is_eligible(r, query, accepted)), key=newest_first_key, reverse=True
+    )
     return tuple(eligible[: max(query.limit, 0)])
 
 
@@ -95,19 +135,31 @@ class Baseline:
     """Newest first."""
     totals: Mapping[str, float]
     tasks: Mapping[TaskKey, Mapping[str, float]] = field(default_factory=dict)
+    accepted: Acceptance | None = None
+    """The acceptance the baseline's level starts at, when one applies."""
 
     def describe(self) -> str:
-        """For messages: "previous run of 2026-11-25T02:40:00Z (run <id>)" or "average of 5 runs"."""
+        """For messages: "previous run of 2026-11-25T02:40:00Z (run <id>)" or "average of 5 runs";
+        "(run <id>, accepted as the new level)" / "... since the accepted run <id>" after an acceptance."""
+        accepted = self.accepted
         if self.kind is BaselineKind.PREVIOUS:
             record = self.records[0]
-            run = f" (run {record.run_id})" if record.run_id else ""
+            parts = [f"run {record.run_id}"] if record.run_id else []
+            if accepted is not None and _is_accepted_run(record, accepted):
+                parts.append("accepted as the new level")
+            run = f" ({', '.join(parts)})" if parts else ""
             return f"previous run of {iso_utc(record.metadata.timestamp)}{run}"
-        return f"average of {len(self.records)} run{'s' if len(self.records) != 1 else ''}"
+        since = "" if accepted is None else f" since the accepted run {accepted.run_id}"
+        return f"average of {len(self.records)} run{'s' if len(self.records) != 1 else ''}{since}"
 
 
-def build_baseline(kind: BaselineKind, records: Sequence[Record]) -> Baseline | None:
-    """The baseline of `kind` from eligible records (newest first); None when there are none."""
-    return previous_baseline(records) if kind is BaselineKind.PREVIOUS else average_baseline(records)
+def build_baseline(
+    kind: BaselineKind, records: Sequence[Record], accepted: Acceptance | None = None
+) -> Baseline | None:
+    """The baseline of `kind` from eligible records (newest first, from the accepted level on:
+    `select_eligible`); None when there are none. `accepted` only names the level in messages."""
+    built = previous_baseline(records) if kind is BaselineKind.PREVIOUS else average_baseline(records)
+    return built if built is None or accepted is None else replace(built, accepted=accepted)
 
 
 def previous_baseline(records: Sequence[Record]) -> Baseline | None:

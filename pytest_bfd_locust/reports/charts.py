@@ -29,6 +29,8 @@ BASELINE_COLOR = "#8c96a8"
 CURRENT_COLOR = "#2563eb"
 FAILURE_COLOR = "#dc2626"
 MARK_COLOR = "#f59e0b"
+ACCEPTED_COLOR = "#1d4ed8"
+"""Accepted runs in the history chart: where a new level starts."""
 P95_COLOR = "#9333ea"
 AVERAGE_COLOR = "#16a34a"
 
@@ -144,14 +146,16 @@ def response_timeline_chart(timeline: Timeline) -> str:
 def history_chart(
     runs: Sequence[HistoryRun], change_points: Sequence[ChangePoint], statistics: Sequence[str]
 ) -> str:
-    """The totals' `statistics` over the last runs, baseline runs and change points marked."""
+    """The totals' `statistics` over the last runs, baseline runs, change points and accepted runs marked."""
     # Month, day and time in UTC: the year is rarely news in a history of the last runs.
     labels = [iso_utc(run.record.metadata.timestamp).replace("T", " ")[5:19] for run in runs]
     unit = "req/s" if statistics == ("total_reqs_per_second",) else "ms"
     title = "History: " + ", ".join(stat_label(name) for name in statistics) + f" ({unit}) per run"
     changed = {(point.timestamp, point.run_id) for point in change_points if point.statistic in statistics}
     line_colors = (CURRENT_COLOR, P95_COLOR)[: len(statistics)]
+    accepted = any(run.acceptances for run in runs)
     mark_colors = (BASELINE_COLOR, "#111827") + ((MARK_COLOR,) if changed else ())
+    mark_colors += (ACCEPTED_COLOR,) if accepted else ()
     chart = pygal.Line(
         **_config(
             title,
@@ -189,6 +193,14 @@ def history_chart(
                 value if (run.record.metadata.timestamp, run.record.run_id) in changed else None
                 for run, value in zip(runs, values[top], strict=True)
             ],
+            stroke=False,
+            dots_size=9,
+        )
+    if accepted:
+        # Where a new level was accepted (the history table and the report list the reason).
+        chart.add(
+            "accepted as new level",
+            [value if run.acceptances else None for run, value in zip(runs, values[top], strict=True)],
             stroke=False,
             dots_size=9,
         )

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pytest_bfd_locust.figures import format_change, iso_utc, stat_label
 from pytest_bfd_locust.judge.changepoints import ChangePoint, HistoryPoint, find_change_points
 from pytest_bfd_locust.record import Record
-from pytest_bfd_locust.reports.model import HistoryRun
+from pytest_bfd_locust.reports.model import HistoryRun, acceptance_mark
 
 HISTORY_STATISTICS = ("0.5", "0.95", "total_reqs_per_second")
 """The totals' statistics whose level shifts the history marks: p50, p95, requests/s."""
@@ -46,7 +46,7 @@ class HistoryRow:
     compare: str
     validation: str
     marks: str
-    """`baseline`, `change: p95 +40 %` ... (empty when nothing to say)."""
+    """`baseline`, `change: p95 +40 %`, `accepted (...): <reason>` ... (empty when nothing to say)."""
 
     def cells(self) -> tuple[str, ...]:
         return (
@@ -99,6 +99,7 @@ def history_rows(
         totals = record.totals
         marks = (["this run"] if run.is_current else []) + (["baseline"] if run.is_baseline else [])
         marks += changes.get((record.metadata.timestamp, record.run_id), [])
+        marks += [acceptance_mark(acceptance) for acceptance in run.acceptances]
         rows.append(
             HistoryRow(
                 date=iso_utc(record.metadata.timestamp),

@@ -15,7 +15,7 @@ from pytest_bfd_locust.judge.comparison import StatComparison, TaskKey, task_sco
 from pytest_bfd_locust.judge.verdict import Verdict
 from pytest_bfd_locust.record import TaskStats
 from pytest_bfd_locust.reports import charts
-from pytest_bfd_locust.reports.model import Outcome, SuiteReport
+from pytest_bfd_locust.reports.model import Outcome, SuiteReport, acceptance_mark
 from pytest_bfd_locust.reports.terminal import (
     format_fails_beyond,
     format_history_caveat,
@@ -57,6 +57,8 @@ h3{margin:22px 0 8px;font-size:15px;color:#374151}
 ul.why{margin:10px 0 0;padding-left:20px}
 ul.why li.reason{color:var(--bad)}ul.why li.note{color:var(--warn)}
 ul.why li.caveat,ul.why li.unsure{color:var(--warn)}
+ul.why li.accepted{color:#1d4ed8}
+ul.accepted{margin:6px 0 0;padding-left:20px;font-size:13px}
 table{border-collapse:collapse;font-size:13px;margin-top:4px}
 th,td{padding:4px 10px;border-bottom:1px solid var(--line);text-align:left;white-space:nowrap}
 th{background:#f9fafb;font-weight:600}
@@ -149,7 +151,15 @@ def _why(suite: SuiteReport) -> str:
             if is_unsure_pass(row)
         ]
     items += [f'<li class="note">{_e(note)}</li>' for note in suite.notes]
-    if suite.outcome is Outcome.PASSED and not suite.reasons:
+    if suite.acceptances:
+        # Said first: an accepted run passes whatever its comparison says, and the reader must see why.
+        tags = ", ".join(acceptance.tag for acceptance in suite.acceptances)
+        items.insert(
+            0,
+            f'<li class="accepted">accepted as the new level under tag {_e(tags)}: '
+            f"{_e(suite.acceptances[0].reason)}; later runs are compared against it</li>",
+        )
+    elif suite.outcome is Outcome.PASSED and not suite.reasons:
         if comparison is None:
             verdict = "validation passed"
         elif _judged(comparison.stats):
@@ -308,6 +318,7 @@ def _charts(suite: SuiteReport) -> str:
         )
         sections.append(
             f'<h3>History of the last {len(suite.history)} runs</h3><div class="charts">{history}</div>'
+            + _accepted_runs(suite)
         )
     else:
         sections.append(
@@ -321,6 +332,17 @@ def _charts(suite: SuiteReport) -> str:
     else:
         sections.append('<h3>Errors</h3><p class="empty">No request failed.</p>')
     return "\n".join(sections)
+
+
+def _accepted_runs(suite: SuiteReport) -> str:
+    """The history's accepted runs, each with its reason: where a new level starts and why."""
+    items = [
+        f"<li>run <code>{_e(run.record.run_id or '-')}</code> of {iso_utc(run.record.metadata.timestamp)} "
+        f"{_e(acceptance_mark(acceptance))}</li>"
+        for run in suite.history
+        for acceptance in run.acceptances
+    ]
+    return f'<ul class="accepted">{"".join(items)}</ul>' if items else ""
 
 
 def _errors_table(suite: SuiteReport) -> str:

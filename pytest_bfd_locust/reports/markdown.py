@@ -3,7 +3,8 @@
 Pure. One table per session: suite, outcome, requests, failures, p50/p95, the change against the
 baseline, the worst regressions; then, per suite, what its verdict cannot yet see (a history too
 short to measure the noise, large worsenings that passed for want of requests) and, folded, every
-compared statistic with the change that would have failed it; then where the HTML report is.
+compared statistic with the change that would have failed it; the runs accepted as a new level, with their
+reasons; then where the HTML report is.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from collections.abc import Sequence
 
 from pytest_bfd_locust.figures import format_change, format_value_with_unit, stat_label
 from pytest_bfd_locust.judge.comparison import Comparison, StatComparison
-from pytest_bfd_locust.reports.model import Outcome, SuiteReport
+from pytest_bfd_locust.reports.model import Outcome, SuiteReport, acceptance_mark
 from pytest_bfd_locust.reports.terminal import (
     format_fails_beyond,
     format_history_caveat,
@@ -64,6 +65,7 @@ def render_markdown(suites: Sequence[SuiteReport], *, report_path: str | None) -
     for suite in suites:
         if suite.comparison is not None and suite.comparison.stats:
             lines += _statistics(suite.suite, suite.comparison)
+    lines += _accepted_lines(suites)
     if report_path:
         lines.append(f"HTML report: `{report_path}`")
         lines.append("")
@@ -144,6 +146,26 @@ def _statistics(suite: str, comparison: Comparison) -> list[str]:
 
 
 _NUMERIC = frozenset({"baseline", "current", "change", "fails beyond"})
+
+
+def _accepted_lines(suites: Sequence[SuiteReport]) -> list[str]:
+    """One line per suite whose run was accepted as the new level (`--bfd-accept`), with its reason;
+    one per suite whose baseline is an accepted run. Followed by a blank line when there are any."""
+    lines = []
+    for suite in suites:
+        if suite.acceptances:
+            tags = ", ".join(acceptance.tag for acceptance in suite.acceptances)
+            lines.append(
+                f"- **{_cell(suite.suite)}**: accepted as the new level under tag {tags}: "
+                f"{_cell(suite.acceptances[0].reason)}"
+            )
+        lines.extend(
+            f"- **{_cell(suite.suite)}**: compared against run {run.record.run_id}, "
+            f"{_cell(acceptance_mark(run.acceptances[0]))}"
+            for run in suite.history
+            if run.is_baseline and run.acceptances and not run.is_current
+        )
+    return [*lines, ""] if lines else []
 
 
 def _cell(text: str) -> str:

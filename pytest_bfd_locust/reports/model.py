@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from pytest_bfd_locust.acceptance import Acceptance
 from pytest_bfd_locust.figures import iso_utc
 from pytest_bfd_locust.judge.changepoints import ChangePoint
 from pytest_bfd_locust.judge.comparison import Comparison, StatComparison, TaskKey, record_view
@@ -39,6 +40,8 @@ class HistoryRun:
     is_baseline: bool = False
     """This run is (part of) the baseline the current run was compared against."""
     is_current: bool = False
+    acceptances: tuple[Acceptance, ...] = ()
+    """This run accepted as the new level (one per tag it was accepted under)."""
 
 
 @dataclass(frozen=True)
@@ -64,6 +67,8 @@ class SuiteReport:
     record_location: str | None = None
     log_path: str | None = None
     report_location: str | None = None
+    acceptances: tuple[Acceptance, ...] = ()
+    """This run accepted as the new level (`--bfd-accept`), one per tag."""
 
     def worst_regressions(self, count: int = 3) -> tuple[StatComparison, ...]:
         """The failed, then warned statistics, largest ratio first."""
@@ -75,9 +80,13 @@ class SuiteReport:
 
 
 def history_runs(
-    records: Sequence[Record], *, current: Record | None, baseline_records: Sequence[Record] = ()
+    records: Sequence[Record],
+    *,
+    current: Record | None,
+    baseline_records: Sequence[Record] = (),
+    acceptances: Sequence[Acceptance] = (),
 ) -> tuple[HistoryRun, ...]:
-    """Runs oldest first, the current one included once, baseline runs marked."""
+    """Runs oldest first, the current one included once, baseline and accepted runs marked."""
     by_id: dict[tuple[int, str | None], Record] = {
         (record.metadata.timestamp, record.run_id): record for record in records
     }
@@ -85,10 +94,27 @@ def history_runs(
         by_id[(current.metadata.timestamp, current.run_id)] = current
     baseline_ids = {(record.metadata.timestamp, record.run_id) for record in baseline_records}
     current_id = None if current is None else (current.metadata.timestamp, current.run_id)
+    accepted: dict[tuple[int, str | None], list[Acceptance]] = {}
+    for acceptance in acceptances:
+        accepted.setdefault((acceptance.run_timestamp, acceptance.run_id), []).append(acceptance)
     ordered = sorted(by_id.items(), key=lambda item: (item[0][0], item[0][1] or ""))
     return tuple(
-        HistoryRun(record, is_baseline=key in baseline_ids, is_current=key == current_id)
+        HistoryRun(
+            record,
+            is_baseline=key in baseline_ids,
+            is_current=key == current_id,
+            acceptances=tuple(accepted.get(key, ())),
+        )
         for key, record in ordered[-HISTORY_RUNS:]
+    )
+
+
+def acceptance_mark(acceptance: Acceptance) -> str:
+    """How a history shows an accepted run:
+    `accepted (tag default, 2026-12-02T03:00:00Z by octocat): <reason>`."""
+    return (
+        f"accepted (tag {acceptance.tag}, {iso_utc(acceptance.accepted_at)} by {acceptance.who()}): "
+        f"{acceptance.reason}"
     )
 
 
@@ -99,16 +125,25 @@ def report_from_records(
     comparison: Comparison | None,
     history: Sequence[Record] = (),
     record_location: str | None = None,
+    acceptances: Sequence[Acceptance] = (),
 ) -> SuiteReport:
-    """A report of a stored record (`bfd-locust report`): its stored results are the verdict."""
+    """A report of a stored record (`bfd-locust report`): its stored results are the verdict, unless
+    it was accepted (`acceptances` of its hash), which overrules a failed comparison."""
+    accepted = tuple(
+        a for a in acceptances if (a.run_timestamp, a.run_id) == (record.metadata.timestamp, record.run_id)
+    )
     metadata = record.metadata
-    failed = "FAILED" in (metadata.compare_result.value, metadata.validation_result.value)
+    compare_failed = metadata.compare_result.value == "FAILED" or (
+        comparison is not None and comparison.failed
+    )
+    failed = metadata.validation_result.value == "FAILED" or (compare_failed and not accepted)
     reasons = []
     if metadata.validation_result.value == "FAILED":
         reasons.append("validation failed when the run was judged (stored validation_result FAILED)")
-    if comparison is not None and comparison.failed:
+    # An acceptance overrules the comparison: the report shows it with its reason instead.
+    if comparison is not None and comparison.failed and not accepted:
         reasons.extend(f"failed: {format_failed_statistic(row)}" for row in comparison.failures)
-    elif metadata.compare_result.value == "FAILED":
+    elif metadata.compare_result.value == "FAILED" and not accepted:
         reasons.append("the comparison failed when the run was judged (stored compare_result FAILED)")
     baseline_view = None if baseline is None else record_view(baseline)
     label = None
@@ -117,9 +152,7 @@ def report_from_records(
         label = f"run of {iso_utc(baseline.metadata.timestamp)}{run}"
     return SuiteReport(
         suite=record.suite or record.metadata.hash[:12],
-        outcome=Outcome.FAILED
-        if failed or (comparison is not None and comparison.failed)
-        else Outcome.PASSED,
+        outcome=Outcome.FAILED if failed else Outcome.PASSED,
         reasons=tuple(reasons),
         record=record,
         baseline_label=label,
@@ -127,7 +160,11 @@ def report_from_records(
         baseline_tasks={} if baseline_view is None else baseline_view.tasks,
         comparison=comparison,
         history=history_runs(
-            history, current=record, baseline_records=() if baseline is None else (baseline,)
+            history,
+            current=record,
+            baseline_records=() if baseline is None else (baseline,),
+            acceptances=acceptances,
         ),
         record_location=record_location,
+        acceptances=accepted,
     )

@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
+from pytest_bfd_locust.acceptance import Acceptance
 from pytest_bfd_locust.atomic_file import write_atomically
 from pytest_bfd_locust.record import Record
 from pytest_bfd_locust.reports.history import history_change_points
@@ -50,6 +51,7 @@ def suite_report(result: SuiteResult, store: Store | None) -> BuiltReport:
     record = result.record
     warnings: list[str] = []
     history: Sequence[Record] = ()
+    acceptances: Sequence[Acceptance] = result.acceptances
     if record is not None and isinstance(store, HistoryStore):
         try:
             loaded = store.load_history(HistoryQuery(hash=record.metadata.hash, limit=HISTORY_RUNS))
@@ -59,6 +61,7 @@ def suite_report(result: SuiteResult, store: Store | None) -> BuiltReport:
             )
         else:
             history = loaded.records
+            acceptances = loaded.acceptances
     report = SuiteReport(
         suite=result.suite.name,
         outcome=_outcome(result),
@@ -73,11 +76,13 @@ def suite_report(result: SuiteResult, store: Store | None) -> BuiltReport:
             history,
             current=record if result.stored_at else None,
             baseline_records=() if result.baseline is None else result.baseline.records,
+            acceptances=acceptances,
         ),
         change_points=history_change_points(history),
         record_location=result.stored_at
         or (None if result.record_artifact is None else str(result.record_artifact)),
         log_path=None if result.run is None else str(result.run.log_path),
+        acceptances=result.acceptances,
     )
     if record is not None and result.stored_at and isinstance(store, ReportStore):
         try:
@@ -95,7 +100,7 @@ def failure_reasons(result: SuiteResult, worst: int = 3) -> tuple[str, ...]:
     """Why a suite failed, one line each: errors, validation failures, and one line for the failed
     statistics with the worst few (the comparison table lists them all)."""
     reasons = list(result.errors) + [f"validation: {failure}" for failure in result.validation]
-    if result.comparison is not None and result.comparison.failed:
+    if result.comparison is not None and result.comparison.failed and not result.acceptances:
         failures = sorted(
             result.comparison.failures, key=lambda row: (math.isfinite(row.ratio), row.ratio), reverse=True
         )

@@ -2,7 +2,8 @@
 
 Layout (SPEC §7): `DIR/hash=<hash>/<timestamp>-<run_id>.stats.json`, the S3 layout on disk. The
 seed's flat layout, `DIR/<timestamp>-<hash>.stats.json`, is read too, so its history stays usable.
-A lookup reads only the files of the run's hash.
+A lookup reads only the files of the run's hash. Acceptances live in `DIR/_acceptances/`
+(`stores.acceptances`), written once like records.
 """
 
 from __future__ import annotations
@@ -15,12 +16,33 @@ import uuid
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from pytest_bfd_locust.acceptance import ACCEPTANCE_SUFFIX, Acceptance, AcceptanceError
 from pytest_bfd_locust.atomic_file import write_temporary
-from pytest_bfd_locust.judge.baseline import BaselineQuery, LoadedBaselines, select_eligible
+from pytest_bfd_locust.judge.baseline import (
+    BaselineQuery,
+    LoadedBaselines,
+    current_acceptance,
+    select_eligible,
+)
 from pytest_bfd_locust.record import Record, RecordError
 from pytest_bfd_locust.record_checks import implausible
+from pytest_bfd_locust.stores.acceptances import (
+    LoadedAcceptances,
+    UnreadableAcceptance,
+    acceptance_path,
+    already_accepted_message,
+    hash_folder,
+    read_acceptances,
+    tag_folder,
+)
 from pytest_bfd_locust.stores.listing import UnreadableRecord, load_history
-from pytest_bfd_locust.stores.protocol import HistoryQuery, LoadedHistory, StoreError, StoreUriError
+from pytest_bfd_locust.stores.protocol import (
+    AlreadyAccepted,
+    HistoryQuery,
+    LoadedHistory,
+    StoreError,
+    StoreUriError,
+)
 
 SUFFIX = ".stats.json"
 """The seed's suffix of a stored record (its S3 notification filters on it)."""
@@ -89,15 +111,18 @@ class FileStore:
         (dated in the future, negative counts or times: `record_checks`), is skipped with a
         warning naming it and the field.
         """
+        loaded_acceptances = self.load_acceptances(query.hash, query.tag)
+        acceptances = loaded_acceptances.acceptances
+        accepted = current_acceptance(acceptances, query)
         records: list[Record] = []
-        warnings: list[str] = []
+        warnings: list[str] = list(loaded_acceptances.warnings)
         now = time.time()
         names_are_timestamps = True
         for name_timestamp, path in self._candidate_files(query.hash):
             if (
                 names_are_timestamps
                 and name_timestamp is not None
-                and _found_enough(records, query, name_timestamp)
+                and _found_enough(records, query, name_timestamp, acceptances)
             ):
                 break
             try:
@@ -121,11 +146,79 @@ class FileStore:
                 # A renamed or hand-made file: names no longer tell the order, so read them all.
                 names_are_timestamps = False
             records.append(record)
-        return LoadedBaselines(records=select_eligible(records, query), warnings=tuple(warnings))
+        return LoadedBaselines(
+            records=select_eligible(records, query, acceptances), warnings=tuple(warnings), accepted=accepted
+        )
 
     def load_history(self, query: HistoryQuery) -> LoadedHistory:
-        """The newest `query.limit` runs of a hash (or of the suite's newest hash), oldest first."""
-        return load_history(query, self.listing(query.hash), _read_file, str)
+        """The newest `query.limit` runs of a hash (or of the suite's newest hash), oldest first,
+        with the hash's acceptances."""
+        history = load_history(query, self.listing(query.hash), _read_file, str)
+        if history.hash is None:
+            return history
+        loaded = self.load_acceptances(history.hash, query.tag)
+        return replace(history, acceptances=loaded.acceptances, warnings=history.warnings + loaded.warnings)
+
+    # --- acceptances ----------------------------------------------------------------------------
+
+    def save_acceptance(self, acceptance: Acceptance) -> str:
+        """Write the acceptance once (a hard link never replaces a file); AlreadyAccepted when the
+        run is accepted under that tag already."""
+        _safe(acceptance.hash, "hash")
+        _safe(acceptance.run_id, "run_id")
+        target = self.root / acceptance_path(acceptance)
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            temporary = write_temporary(target.parent, acceptance.to_text().encode("utf-8"))
+        except OSError as error:
+            raise StoreError(
+                f"{self.describe()}: cannot write into {target.parent}: {_reason(error)}"
+            ) from None
+        try:
+            os.link(temporary, target)
+        except FileExistsError:
+            try:
+                existing: Acceptance | None = Acceptance.from_bytes(target.read_bytes())
+            except (OSError, AcceptanceError):
+                existing = None
+            message = (
+                already_accepted_message(existing)
+                if existing is not None
+                else f"run {acceptance.run_id} is already accepted under tag {acceptance.tag!r} ({target})"
+            )
+            raise AlreadyAccepted(message, existing) from None
+        except OSError as error:
+            raise StoreError(f"{self.describe()}: cannot create {target}: {_reason(error)}") from None
+        finally:
+            temporary.unlink(missing_ok=True)
+        return str(target)
+
+    def load_acceptances(self, record_hash: str, tag: str | None = None) -> LoadedAcceptances:
+        """The acceptances of a hash (of one tag, or of all), oldest accepted run first; corrupt or
+        future-dated ones skipped with a warning naming the file."""
+        _safe(record_hash, "hash")
+        folder = self.root / (tag_folder(record_hash, tag) if tag else hash_folder(record_hash))
+        try:
+            paths = sorted(folder.rglob(f"*{ACCEPTANCE_SUFFIX}"))
+        except OSError as error:
+            raise StoreError(f"{self.describe()}: cannot list {folder}: {_reason(error)}") from None
+        return read_acceptances(paths, _read_acceptance, str, record_hash=record_hash)
+
+    def load_run(self, record_hash: str, run_id: str) -> Record | None:
+        """The record of one run of a hash, by the run id its file name ends with; None when no file
+        has it, StoreError naming the file when it is not a readable record."""
+        _safe(run_id, "run_id")
+        for _timestamp, path in self._candidate_files(record_hash):
+            if path.name.endswith(f"-{run_id}{SUFFIX}"):
+                try:
+                    return Record.from_json(json.loads(path.read_bytes()))
+                except OSError as error:
+                    raise StoreError(f"{path}: cannot read it: {_reason(error)}") from None
+                except (json.JSONDecodeError, UnicodeDecodeError) as error:
+                    raise StoreError(f"{path}: not a record: not JSON ({error})") from None
+                except RecordError as error:
+                    raise StoreError(f"{path}: not a record: {error}") from None
+        return None
 
     def listing(self, record_hash: str | None = None) -> dict[str, list[tuple[int, Path]]]:
         """hash -> (timestamp from the name, path) of every record file, of one hash or of all."""
@@ -221,14 +314,26 @@ def _read_file(path: Path) -> bytes:
         raise UnreadableRecord(f"cannot read it: {_reason(error)}") from None
 
 
-def _found_enough(records: list[Record], query: BaselineQuery, next_timestamp: int) -> bool:
+def _found_enough(
+    records: list[Record], query: BaselineQuery, next_timestamp: int, acceptances: tuple[Acceptance, ...]
+) -> bool:
     """Whether the files from `next_timestamp` on cannot change the answer: `limit` eligible
     records are in hand and the next file is older than the oldest of them (same-second files are
-    still read, the tie is broken by run id)."""
+    still read, the tie is broken by run id), or the next file is older than the accepted run."""
     if query.limit <= 0:
         return True
-    eligible = select_eligible(records, query)
+    accepted = current_acceptance(acceptances, query)
+    if accepted is not None and next_timestamp < accepted.run_timestamp:
+        return True
+    eligible = select_eligible(records, query, acceptances)
     return len(eligible) >= query.limit and next_timestamp < eligible[-1].metadata.timestamp
+
+
+def _read_acceptance(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as error:
+        raise UnreadableAcceptance(f"cannot read it: {_reason(error)}") from None
 
 
 def _name_timestamp(path: Path) -> int | None:
@@ -237,6 +342,7 @@ def _name_timestamp(path: Path) -> int | None:
 
 
 def _safe(value: str, field: str) -> str:
+    """`value` when it may be part of a file name; StoreError naming the field otherwise."""
     if not _SAFE_NAME.fullmatch(value) or value in (".", ".."):
         raise StoreError(f"file store: record {field} {value!r} cannot be part of a file name")
     return value

@@ -9,8 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
+from pytest_bfd_locust.acceptance import Acceptance
 from pytest_bfd_locust.judge.baseline import BaselineQuery, LoadedBaselines
 from pytest_bfd_locust.record import Record
+from pytest_bfd_locust.stores.acceptances import LoadedAcceptances
 
 
 class StoreError(Exception):
@@ -55,6 +57,8 @@ class LoadedHistory:
     warnings: tuple[str, ...] = ()
     other_hashes: tuple[str, ...] = ()
     """Other hashes the suite ran under (older runs with other users, runtime, endpoints...)."""
+    acceptances: tuple[Acceptance, ...] = ()
+    """The acceptances of the hash (of the query's tag, when it names one), oldest accepted run first."""
 
 
 @runtime_checkable
@@ -64,3 +68,30 @@ class HistoryStore(Protocol):
     def load_history(self, query: HistoryQuery) -> LoadedHistory: ...
 
     def describe(self) -> str: ...
+
+
+@runtime_checkable
+class AcceptanceStore(HistoryStore, Protocol):
+    """A store that lists its runs and keeps acceptances beside its records (`stores.acceptances`):
+    both stores."""
+
+    def save_acceptance(self, acceptance: Acceptance) -> str:
+        """Store the acceptance once; StoreError when that run is accepted under that tag already
+        (`AlreadyAccepted`) or the store cannot be written. Returns where it went."""
+        ...
+
+    def load_acceptances(self, record_hash: str, tag: str | None = None) -> LoadedAcceptances:
+        """The acceptances of a hash (of one tag, or of all), oldest accepted run first."""
+        ...
+
+    def load_run(self, record_hash: str, run_id: str) -> Record | None:
+        """The stored record of one run of a hash, found by its name; None when there is none."""
+        ...
+
+
+class AlreadyAccepted(StoreError):
+    """The run is accepted under the tag already; `existing` is that acceptance (None when unreadable)."""
+
+    def __init__(self, message: str, existing: Acceptance | None) -> None:
+        super().__init__(message)
+        self.existing = existing

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from pytest_bfd_locust.acceptance import Acceptance
 from pytest_bfd_locust.aws_clients import describe_aws_error
 from pytest_bfd_locust.judge.baseline import TOTAL_RUNTIME_DELTA, BaselineQuery
 from pytest_bfd_locust.record import Record, RecordError, ResultStatus
@@ -56,6 +57,7 @@ def baseline_sql(
     columns: Iterable[str],
     partitioned: bool,
     now: float | None = None,
+    accepted: Acceptance | None = None,
 ) -> BaselineSql:
     """The eligibility query of SPEC §7 for one partition, newest first, at most `query.limit` rows.
 
@@ -64,6 +66,12 @@ def baseline_sql(
     `metadata.hash` and scans the whole table. Records dated after `now` (default: the clock) plus
     the allowed clock skew are left out in the query itself: LIMIT applies after WHERE, so a
     future-dated record cannot take the place of the newest real one.
+
+    `accepted` (the acceptance the query's level starts at: `baseline.current_acceptance`) is
+    honoured in the query too, for the same reason: the accepted run is selected although its
+    compare_result is FAILED, and the runs before it are left out, so LIMIT counts only runs of
+    the current level. The accepted run is matched by timestamp and run id (by timestamp alone on
+    a table without the `run_id` column; `select_eligible` then re-checks the rows).
     """
     limit = checked_limit(query.limit)
     if not math.isfinite(query.total_runtime):
@@ -76,24 +84,46 @@ def baseline_sql(
     )
     hash_filter = f'"{PARTITION_KEY}" = ?' if partitioned else '"metadata"."hash" = ?'
     results = ", ".join(f"'{value}'" for value in _ELIGIBLE_RESULTS)
+    compare_filter = f'"metadata"."compare_result" IN ({results})'
+    level_filter = ""
+    accepted_parameters: tuple[str, ...] = ()
+    level_parameters: tuple[str, ...] = ()
+    if accepted is not None:
+        stamp = str(int(accepted.run_timestamp))
+        if "run_id" in available:
+            compare_filter = f'({compare_filter} OR ("metadata"."timestamp" = ? AND "run_id" = ?))'
+            accepted_parameters = (stamp, _sql_string(accepted.run_id))
+            level_filter = (
+                '  AND ("metadata"."timestamp" > ? OR ("metadata"."timestamp" = ? '
+                "AND coalesce(\"run_id\", '') >= ?))\n"
+            )
+            level_parameters = (stamp, stamp, _sql_string(accepted.run_id))
+        else:
+            compare_filter = f'({compare_filter} OR "metadata"."timestamp" = ?)'
+            accepted_parameters = (stamp,)
+            level_filter = '  AND "metadata"."timestamp" >= ?\n'
+            level_parameters = (stamp,)
     text = (
         f"SELECT\n  {select}\n"
         f'FROM "{database}"."{table}"\n'
         f"WHERE {hash_filter}\n"
         '  AND contains("metadata"."tags", ?)\n'
-        f'  AND "metadata"."compare_result" IN ({results})\n'
+        f"  AND {compare_filter}\n"
         f'  AND "metadata"."validation_result" IN ({results})\n'
         '  AND abs("metadata"."total_runtime" - ?) < ?\n'
         '  AND "metadata"."timestamp" <= ?\n'
+        f"{level_filter}"
         'ORDER BY "metadata"."timestamp" DESC\n'
         f"LIMIT {limit:d}"
     )
     parameters = (
         _sql_string(query.hash),
         _sql_string(query.tag),
+        *accepted_parameters,
         _sql_double(query.total_runtime),
         _sql_double(TOTAL_RUNTIME_DELTA),
         str(int((time.time() if now is None else now) + MAX_CLOCK_SKEW_S)),
+        *level_parameters,
     )
     return BaselineSql(text, parameters)
 

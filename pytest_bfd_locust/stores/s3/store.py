@@ -6,22 +6,41 @@ put) and registers its `hash` partition, so the record is a baseline at once; a 
 exist yet is not an error (the crawler creates it), the store says so with a `StoreWarning`.
 `load_baseline` asks Athena for the newest eligible records of one partition and re-checks the rows
 with `baseline.select_eligible`, so the SQL filter is an optimisation and never the only guard.
+Acceptances are small objects under the table's prefix (`stores.acceptances`: `_acceptances/...`,
+hidden from Athena and the crawler), listed with ListObjectsV2 before the query, which honours the
+newest that applies.
 """
 
 from __future__ import annotations
 
+import json
 import uuid
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from botocore.exceptions import BotoCoreError, ClientError
 
 from pytest_bfd_locust import BfdLocustWarning
+from pytest_bfd_locust.acceptance import ACCEPTANCE_SUFFIX, Acceptance, AcceptanceError
 from pytest_bfd_locust.aws_clients import AwsClients, aws_error_code, describe_aws_error
-from pytest_bfd_locust.judge.baseline import BaselineQuery, LoadedBaselines, select_eligible
-from pytest_bfd_locust.record import Record
+from pytest_bfd_locust.judge.baseline import (
+    BaselineQuery,
+    LoadedBaselines,
+    current_acceptance,
+    select_eligible,
+)
+from pytest_bfd_locust.record import Record, RecordError
+from pytest_bfd_locust.stores.acceptances import (
+    LoadedAcceptances,
+    UnreadableAcceptance,
+    acceptance_path,
+    already_accepted_message,
+    hash_folder,
+    read_acceptances,
+    tag_folder,
+)
 from pytest_bfd_locust.stores.listing import UnreadableRecord, load_history
-from pytest_bfd_locust.stores.protocol import HistoryQuery, LoadedHistory, StoreError
+from pytest_bfd_locust.stores.protocol import AlreadyAccepted, HistoryQuery, LoadedHistory, StoreError
 from pytest_bfd_locust.stores.s3.athena import AthenaQueryRunner, baseline_sql, checked_limit, parse_rows
 from pytest_bfd_locust.stores.s3.config import S3StoreConfig
 from pytest_bfd_locust.stores.s3.glue import PartitionStatus, read_stats_table, register_partition
@@ -160,13 +179,23 @@ class S3Store:
                 "exist yet, so there is no baseline (the Glue crawler creates it from stored records)"
             )
             return LoadedBaselines((), (message,))
-        notes: list[str] = []
+        loaded_acceptances = self.load_acceptances(query.hash, query.tag)
+        acceptances = loaded_acceptances.acceptances
+        accepted = current_acceptance(acceptances, query)
+        notes: list[str] = list(loaded_acceptances.warnings)
         if not table.partitioned:
             notes.append(
                 f"{self.describe()}: table is not partitioned by {PARTITION_KEY!r}; "
                 "each lookup scans all records"
             )
-        sql = baseline_sql(c.database, c.table, query, columns=table.columns, partitioned=table.partitioned)
+        sql = baseline_sql(
+            c.database,
+            c.table,
+            query,
+            columns=table.columns,
+            partitioned=table.partitioned,
+            accepted=accepted,
+        )
         runner = AthenaQueryRunner(
             self.clients.athena,
             database=c.database,
@@ -178,21 +207,107 @@ class S3Store:
         )
         execution_id, rows = runner.run(sql)
         records, skipped = parse_rows(rows, where=f"Athena query {execution_id}")
-        eligible = select_eligible(records, query)
+        eligible = select_eligible(records, query, acceptances)
         if len(eligible) < len(records):
             # The SQL already applies the rules; a difference means the table and this version disagree.
             notes.append(
                 f"{self.describe()}: ignored {len(records) - len(eligible)} row(s) of Athena query "
                 f"{execution_id} that are not eligible baselines"
             )
-        return LoadedBaselines(eligible, tuple(notes) + skipped)
+        return LoadedBaselines(eligible, tuple(notes) + skipped, accepted=accepted)
 
     # --- history and reports --------------------------------------------------------------------
 
     def load_history(self, query: HistoryQuery) -> LoadedHistory:
         """The newest `query.limit` runs of a hash (or of the suite's newest hash), oldest first,
-        read from the objects themselves: no Athena query, so no crawler or partition is needed."""
-        return load_history(query, self.listing(query.hash), self._read_object, self._uri)
+        read from the objects themselves: no Athena query, so no crawler or partition is needed;
+        the hash's acceptances listed the same way."""
+        history = load_history(query, self.listing(query.hash), self._read_object, self._uri)
+        if history.hash is None:
+            return history
+        loaded = self.load_acceptances(history.hash, query.tag)
+        return replace(history, acceptances=loaded.acceptances, warnings=history.warnings + loaded.warnings)
+
+    # --- acceptances ----------------------------------------------------------------------------
+
+    def acceptance_key(self, acceptance: Acceptance) -> str:
+        """`databases/<db>/<table>/_acceptances/hash=<hash>/tag=<tag>/<ts>-<run_id>.accept.json`."""
+        for value, name in ((acceptance.hash, "hash"), (acceptance.run_id, "run id")):
+            if not KEY_PART_PATTERN.fullmatch(value):
+                raise StoreError(f"{self.describe()}: {name} {value!r} cannot be part of an S3 key")
+        return self.config.table_prefix + acceptance_path(acceptance)
+
+    def save_acceptance(self, acceptance: Acceptance) -> str:
+        """Write the acceptance once (a conditional put); AlreadyAccepted when the run is accepted
+        under that tag already, StoreError when the bucket cannot be written."""
+        key = self.acceptance_key(acceptance)
+        uri = self._uri(key)
+        try:
+            self.clients.s3.put_object(
+                Bucket=self.config.bucket,
+                Key=key,
+                Body=acceptance.to_text().encode("utf-8"),
+                ContentType="application/json",
+                IfNoneMatch="*",
+            )
+        except (ClientError, BotoCoreError) as error:
+            code = aws_error_code(error)
+            if code == "PreconditionFailed":
+                try:
+                    existing: Acceptance | None = Acceptance.from_bytes(self._read_object(key))
+                except (UnreadableRecord, AcceptanceError):
+                    existing = None
+                message = (
+                    already_accepted_message(existing)
+                    if existing is not None
+                    else f"run {acceptance.run_id} is already accepted under tag {acceptance.tag!r} ({uri})"
+                )
+                raise AlreadyAccepted(message, existing) from error
+            if code == "NoSuchBucket":
+                raise StoreError(f"{uri}: bucket {self.config.bucket!r} does not exist") from error
+            raise StoreError(f"{uri}: cannot write: {describe_aws_error(error)}") from error
+        return uri
+
+    def load_acceptances(self, record_hash: str, tag: str | None = None) -> LoadedAcceptances:
+        """The acceptances of a hash (of one tag, or of all) from ListObjectsV2 and one GetObject
+        each (a handful per hash); corrupt or future-dated ones skipped with a warning naming them."""
+        c = self.config
+        prefix = c.table_prefix + (tag_folder(record_hash, tag) if tag else hash_folder(record_hash))
+        keys: list[str] = []
+        try:
+            pages = self.clients.s3.get_paginator("list_objects_v2").paginate(Bucket=c.bucket, Prefix=prefix)
+            for page in pages:
+                keys += [
+                    item["Key"]
+                    for item in page.get("Contents", ())
+                    if item["Key"].endswith(ACCEPTANCE_SUFFIX)
+                ]
+        except (ClientError, BotoCoreError) as error:
+            if aws_error_code(error) == "NoSuchBucket":
+                # No bucket, no acceptance in it: the lookup says what is missing on its own terms.
+                return LoadedAcceptances(())
+            raise StoreError(f"s3://{c.bucket}/{prefix}: cannot list: {describe_aws_error(error)}") from error
+        return read_acceptances(sorted(keys), self._read_acceptance, self._uri, record_hash=record_hash)
+
+    def load_run(self, record_hash: str, run_id: str) -> Record | None:
+        """The record of one run of a hash, found by its key's name (one listing, one read)."""
+        for _timestamp, key in self.listing(record_hash).get(record_hash, ()):
+            if key.endswith(f"-{run_id}{STATS_SUFFIX}"):
+                try:
+                    return Record.from_json(json.loads(self._read_object(key)))
+                except UnreadableRecord as error:
+                    raise StoreError(f"{self._uri(key)}: cannot read it: {error}") from None
+                except (json.JSONDecodeError, UnicodeDecodeError) as error:
+                    raise StoreError(f"{self._uri(key)}: not a record: not JSON ({error})") from None
+                except RecordError as error:
+                    raise StoreError(f"{self._uri(key)}: not a record: {error}") from None
+        return None
+
+    def _read_acceptance(self, key: str) -> bytes:
+        try:
+            return self._read_object(key)
+        except UnreadableRecord as error:
+            raise UnreadableAcceptance(str(error)) from None
 
     def listing(self, record_hash: str | None = None) -> dict[str, list[tuple[int, str]]]:
         """hash -> (timestamp from the key, key) of every stored record, of one hash or of all."""
