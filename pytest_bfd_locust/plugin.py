@@ -29,7 +29,13 @@ from pytest_bfd_locust.judge.thresholds import (
 )
 from pytest_bfd_locust.record import Record
 from pytest_bfd_locust.reports.model import SuiteReport
-from pytest_bfd_locust.reports.session import suite_report, write_session_reports
+from pytest_bfd_locust.reports.session import (
+    attempt_lines,
+    failure_text,
+    suite_report,
+    suite_warnings,
+    write_session_reports,
+)
 from pytest_bfd_locust.reports.terminal import fit_to_width, format_level_shifts, format_summary_lines
 from pytest_bfd_locust.run.progress import Progress, format_progress
 from pytest_bfd_locust.run_dirs import point_link, prune_run_dirs, run_stamp
@@ -71,7 +77,7 @@ class SuiteFailed(Exception):
     """Raised by a suite item whose result failed; `repr_failure` shows the result's text."""
 
     def __init__(self, result: SuiteResult, secrets: tuple[str, ...] = ()) -> None:
-        super().__init__(redact_text(result.failure_text(), secrets))
+        super().__init__(redact_text(failure_text(result), secrets))
         self.result = result
 
 
@@ -222,6 +228,9 @@ class BfdSession:
         terminalreporter.section("bfd-locust")
         for nodeid, result in self.results:
             terminalreporter.write_line(summary_line(nodeid, result, failed=nodeid in self.failed_nodeids))
+            # Confirmation: each attempt's figures and what decided, for passed suites too.
+            for line in attempt_lines(result):
+                terminalreporter.write_line("    " + line)
             # Failed and warned statistics are in the failure texts and the warnings summary
             # already; every row is listed only on request.
             if result.comparison is not None and verbose:
@@ -426,7 +435,7 @@ class SuiteItem(pytest.Item):
             self.user_properties.append(("bfd_report_location", report.report_location))
         escalated: list[str] = []
         secrets = self.config.stash[SESSION_KEY].settings.secret_values
-        notes = tuple(redact_text(note, secrets) for note in (*result.warnings(), *report_warnings))
+        notes = tuple(redact_text(note, secrets) for note in (*suite_warnings(result), *report_warnings))
         for warning in (*(BfdLocustWarning(note) for note in notes), *result.store_warnings):
             try:
                 self.warn(warning)
@@ -497,6 +506,14 @@ def user_properties(result: SuiteResult) -> list[tuple[str, object]]:
         ]
     if result.validation:
         properties.append(("bfd_validation_failures", "; ".join(str(f) for f in result.validation)))
+    lines = attempt_lines(result)
+    if lines:
+        # A line per attempt (figures, its own verdict, where its record is), then what decided.
+        count = len(result.attempts)
+        properties.append(("bfd_attempts", count))
+        properties += [(f"bfd_attempt_{number}", line) for number, line in enumerate(lines[:count], start=1)]
+        if len(lines) > count:
+            properties.append(("bfd_confirmation", lines[-1]))
     if result.stored_at:
         properties.append(("bfd_record_location", result.stored_at))
     if result.record_artifact is not None:
@@ -544,7 +561,7 @@ def bfd_locust(request: pytest.FixtureRequest) -> Callable[..., Record]:
             label=request.node.nodeid,
         )
         if result.record is None:
-            pytest.fail(result.failure_text(), pytrace=False)
+            pytest.fail(failure_text(result), pytrace=False)
         return result.record
 
     return run

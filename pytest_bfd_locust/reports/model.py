@@ -10,24 +10,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from enum import StrEnum
 
 from pytest_bfd_locust.figures import iso_utc
 from pytest_bfd_locust.judge.changepoints import ChangePoint
 from pytest_bfd_locust.judge.comparison import Comparison, StatComparison, TaskKey, record_view, task_scope
-from pytest_bfd_locust.judge.verdict import Verdict
-from pytest_bfd_locust.record import Record
+
+# `Outcome` is decided in judge.verdict; the renderers import it from here, with the model.
+from pytest_bfd_locust.judge.verdict import Outcome as Outcome
+from pytest_bfd_locust.judge.verdict import decide_suite, rank_regressions
+from pytest_bfd_locust.record import Record, ResultStatus
 
 HISTORY_RUNS = 20
 """How many runs of a hash the report's history charts show (the newest, this run included)."""
-
-
-class Outcome(StrEnum):
-    """The suite's verdict as a person reads it."""
-
-    PASSED = "passed"
-    FAILED = "failed"
-    NO_STATISTICS = "no statistics"
 
 
 @dataclass(frozen=True)
@@ -69,12 +63,10 @@ class SuiteReport:
         return None if self.record is None else iso_utc(self.record.metadata.timestamp)
 
     def worst_regressions(self, count: int = 3) -> tuple[StatComparison, ...]:
-        """The failed, then warned statistics, largest ratio first."""
+        """The failed, then warned statistics, worst first (`judge.verdict.rank_regressions`)."""
         if self.comparison is None:
             return ()
-        rows = [row for row in self.comparison.stats if row.verdict is not Verdict.PASS]
-        rows.sort(key=lambda row: (row.verdict is not Verdict.FAILURE, -row.ratio))
-        return tuple(rows[:count])
+        return rank_regressions(self.comparison.stats)[:count]
 
 
 def history_runs(
@@ -105,13 +97,21 @@ def report_from_records(
 ) -> SuiteReport:
     """A report of a stored record (`bfd-locust report`): its stored results are the verdict."""
     metadata = record.metadata
-    failed = "FAILED" in (metadata.compare_result.value, metadata.validation_result.value)
-    reasons = []
-    if metadata.validation_result.value == "FAILED":
-        reasons.append("validation failed when the run was judged (stored validation_result FAILED)")
-    if comparison is not None and comparison.failed:
-        reasons.extend(f"{row.scope} {row.stat} exceeded its fail threshold" for row in comparison.failures)
-    elif metadata.compare_result.value == "FAILED":
+    validation = (
+        ("validation failed when the run was judged (stored validation_result FAILED)",)
+        if metadata.validation_result is ResultStatus.FAILED
+        else ()
+    )
+    verdict = decide_suite(
+        statistics=True,
+        validation=validation,
+        comparison=comparison,
+        stored_compare_failed=metadata.compare_result is ResultStatus.FAILED,
+    )
+    reasons = list(verdict.validation)
+    if verdict.regressions:
+        reasons.extend(f"{row.scope} {row.stat} exceeded its fail threshold" for row in verdict.regressions)
+    elif verdict.compare_failed:
         reasons.append("the comparison failed when the run was judged (stored compare_result FAILED)")
     baseline_view = None if baseline is None else record_view(baseline)
     label = None
@@ -120,9 +120,7 @@ def report_from_records(
         label = f"run of {iso_utc(baseline.metadata.timestamp)}{run}"
     return SuiteReport(
         suite=record.suite or record.metadata.hash[:12],
-        outcome=Outcome.FAILED
-        if failed or (comparison is not None and comparison.failed)
-        else Outcome.PASSED,
+        outcome=verdict.outcome,
         reasons=tuple(reasons),
         record=record,
         baseline_label=label,
