@@ -128,13 +128,6 @@ class Judged:
     errors: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
 
-    @property
-    def judge_failed_only(self) -> bool:
-        """Only the comparison failed this run: the one failure a further attempt may overturn."""
-        return (
-            self.comparison is not None and self.comparison.failed and not self.errors and not self.validation
-        )
-
 
 @dataclass(frozen=True)
 class Kept:
@@ -245,8 +238,8 @@ def execute_suite(
         judged = judge_run(ran.run, ran.suite, lookup, thresholds, settings)
         kept = keep_and_store(judged.record, ran.artifacts_dir, settings, store)
         attempts.append(Attempt(ran, judged, kept))
-        if not judged.judge_failed_only or kept.errors:
-            break  # passed, or failed in a way no further attempt overturns
+        if judged.comparison is None or judged.errors or judged.validation or kept.errors:
+            break  # nothing to confirm, or failed in a way no further attempt overturns
         comparisons = [a.judged.comparison for a in attempts if a.judged and a.judged.comparison]
         if settled(comparisons, attempts_allowed):
             break

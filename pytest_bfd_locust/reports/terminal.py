@@ -278,8 +278,8 @@ def _numbers(numbers: Sequence[int]) -> str:
 def format_headline(verdict: SuiteVerdict, confirmation: Confirmation | None = None) -> str:
     """Why the suite failed, on one line: the first line of the failure text (pytest's short summary).
 
-    What went wrong, not the details: those follow in the text. Under confirmation the worst
-    statistic says in which attempts it failed.
+    What went wrong, not the details: those follow in the text. Under confirmation it says in how
+    many of the attempts run the worst statistic failed.
     """
     clauses = [error.split(": ", 1)[0].split("\n", 1)[0] for error in verdict.errors]
     if verdict.validation:
@@ -287,14 +287,14 @@ def format_headline(verdict: SuiteVerdict, confirmation: Confirmation | None = N
         clauses.append(f"{rules} validation rule{'s' if rules != 1 else ''} failed")
     worst = verdict.worst
     if worst is not None:
-        clause = (
-            f"{_statistics(len(verdict.regressions))} regressed, "
+        # Under confirmation, how often the worst failed comes first: a cut headline keeps it.
+        repeated = ""
+        if confirmation is not None:
+            repeated = f" in {len(confirmation.failed_in(worst))} of {len(confirmation.comparisons)} attempts"
+        clauses.append(
+            f"{_statistics(len(verdict.regressions))} regressed{repeated}, "
             f"worst {worst.scope} {stat_label(worst.stat)} {format_change(worst.baseline, worst.current)}"
         )
-        if confirmation is not None:
-            failed_in = confirmation.failed_in(worst)
-            clause += f" (failed in attempts {_numbers(failed_in)} of {len(confirmation.comparisons)})"
-        clauses.append(clause)
     return "; ".join(clauses)
 
 

@@ -169,7 +169,7 @@ def test_a_confirmed_failure_names_its_attempts() -> None:
     assert "worst `totals` median +100 % failed in attempts 1, 2" in lines[-1]
     verdict = decide_suite(statistics=True, comparison=confirmation.decided)
     assert format_headline(verdict, confirmation) == (
-        "1 statistic regressed, worst totals median +100 % (failed in attempts 1, 2 of 2)"
+        "1 statistic regressed in 2 of 2 attempts, worst totals median +100 %"
     )
 
 
