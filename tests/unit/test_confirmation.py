@@ -12,8 +12,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from lambda_entry.budget import attempts_that_fit
+from lambda_entry.config import load_config
 from lambda_entry.payload import PayloadError, parse_payload
-from lambda_entry.run import confirm_attempts
+from lambda_entry.run import confirm_attempts, pytest_args
 from pytest_bfd_locust.judge.comparison import Comparison, StatComparison
 from pytest_bfd_locust.judge.confirmation import (
     DEFAULT_CONFIRM,
@@ -311,3 +312,36 @@ def test_attempts_that_fit_in_the_time_left(suites_root: Path) -> None:
     assert attempts_that_fit(payload, 10.0, None) is None
     assert attempts_that_fit(payload, 10.0, 40.0) == 0
     assert attempts_that_fit(payload, 10.0, 82.0) == 2
+
+
+@pytest.mark.parametrize(
+    ("confirm", "spare_s", "expected"),
+    [
+        (None, None, None),  # no deadline, nothing asked: the plugin's default
+        (3, None, "3"),
+        (3, 1000.0, "3"),
+        (3, 200.0, "2"),  # 1 s spawn + 30 s + the 60 s margin each: two more runs fit in 200 s
+        (None, 200.0, None),  # the default's two fit
+        (None, 100.0, "0"),  # they do not: off
+    ],
+)
+def test_the_lambda_passes_confirm_on(
+    suites_root: Path, tmp_path: Path, confirm: int | None, spare_s: float | None, expected: str | None
+) -> None:
+    config = load_config(
+        {
+            "BFD_ENVIRONMENT": "test",
+            "STATS_BUCKET_ID": "bucket",
+            "STATS_ATHENA_WORKGROUP": "wg",
+            "STATS_ATHENA_DATABASE": "db",
+            "STATS_ATHENA_TABLE": "tbl",
+            "READER_ENDPOINT": "reader.db.example",
+            "AWS_CURRENT_REGION": "us-west-2",
+            "BFD_SUITES_ROOT": str(suites_root),
+        }
+    )
+    compare = {} if confirm is None else {"confirm": confirm}
+    payload = parse_payload(_payload(**compare), suites_root=suites_root)
+    args = pytest_args(payload, config, tmp_path / "run", spare_s=spare_s)
+    given = args[args.index("--bfd-confirm") + 1] if "--bfd-confirm" in args else None
+    assert given == expected
