@@ -167,7 +167,7 @@ class SuiteResult:
     run: RunOutcome | None
     """The last attempt's run."""
     record: Record | None
-    """The last attempt's record as stored: compare_result and validation_result set."""
+    """The last judged attempt's record as stored: compare_result and validation_result set."""
     validation: tuple[ValidationFailure, ...] = ()
     comparison: Comparison | None = None
     """The comparison the verdict reads: the one attempt's, or each statistic's median attempt."""
@@ -187,6 +187,8 @@ class SuiteResult:
     """Every attempt, first first (one unless a judged failure was confirmed)."""
     confirmation: Confirmation | None = None
     """Set when more than one attempt was judged: each attempt's comparison and what they decided."""
+    attempts_allowed: int = 1
+    """1 + the confirmations allowed (`confirm_count`)."""
 
     @property
     def verdict(self) -> SuiteVerdict:
@@ -412,11 +414,15 @@ def keep_and_store(
 
 
 def _result(suite: Suite, attempts: list[Attempt], lookup: Lookup, attempts_allowed: int) -> SuiteResult:
-    """The suite's result from its attempts: the last one's run and record, every attempt's errors
-    and notes (each once), and the comparison the attempts decided."""
+    """The suite's result from its attempts: the last run (its log tells why a crash crashed), the
+    last record judged (a confirming attempt that crashed loses none of the first one's figures),
+    every attempt's errors and notes (each once), and the comparison the attempts decided."""
     last = attempts[-1]
-    judged = [attempt.judged for attempt in attempts if attempt.judged is not None]
-    comparisons = [j.comparison for j in judged if j.comparison is not None]
+    judged_attempts = [attempt for attempt in attempts if attempt.judged is not None]
+    last_judged = judged_attempts[-1] if judged_attempts else None
+    judged = last_judged.judged if last_judged is not None else None
+    kept = last_judged.kept if last_judged is not None else Kept()
+    comparisons = [a.judged.comparison for a in judged_attempts if a.judged and a.judged.comparison]
     confirmation = confirm(comparisons, attempts_allowed) if len(comparisons) > 1 else None
     comparison = comparisons[-1] if comparisons else None
     if confirmation is not None:
@@ -427,18 +433,19 @@ def _result(suite: Suite, attempts: list[Attempt], lookup: Lookup, attempts_allo
     return SuiteResult(
         suite=last.ran.suite,
         run=last.ran.run,
-        record=last.judged.record if last.judged else None,
-        validation=last.judged.validation if last.judged else (),
+        record=None if judged is None else judged.record,
+        validation=() if judged is None else judged.validation,
         comparison=comparison,
         baseline=lookup.baseline,
         notes=tuple(dict.fromkeys(notes)),
         store_warnings=tuple(w for attempt in attempts for w in attempt.kept.store_warnings),
-        change_points=last.judged.change_points if last.judged else (),
+        change_points=() if judged is None else judged.change_points,
         errors=tuple(dict.fromkeys(errors)),
-        stored_at=last.kept.stored_at,
-        record_artifact=last.kept.record_artifact,
+        stored_at=kept.stored_at,
+        record_artifact=kept.record_artifact,
         attempts=tuple(attempts),
         confirmation=confirmation,
+        attempts_allowed=attempts_allowed,
     )
 
 

@@ -141,7 +141,7 @@ def attempt_figures(result: SuiteResult) -> tuple[AttemptFigures, ...]:
 
 def attempt_lines(result: SuiteResult) -> list[str]:
     """A line per attempt and the line saying what decided (none for a single attempt)."""
-    return format_attempts(attempt_figures(result), result.confirmation)
+    return format_attempts(attempt_figures(result), result.confirmation, result.attempts_allowed)
 
 
 def failure_text(result: SuiteResult) -> str:
@@ -163,6 +163,7 @@ def failure_text(result: SuiteResult) -> str:
         baseline_label=None if result.baseline is None else result.baseline.describe(),
         attempts=attempt_figures(result),
         confirmation=result.confirmation,
+        attempts_allowed=result.attempts_allowed,
         log_section=log_section,
         record_location=record_location,
     )

@@ -298,12 +298,13 @@ def format_headline(verdict: SuiteVerdict, confirmation: Confirmation | None = N
     return "; ".join(clauses)
 
 
-def format_attempts(attempts: Sequence[AttemptFigures], confirmation: Confirmation | None) -> list[str]:
+def format_attempts(
+    attempts: Sequence[AttemptFigures], confirmation: Confirmation | None, allowed: int
+) -> list[str]:
     """One line per attempt with its key figures and its own verdict, then the line that says what
-    decided (empty for a single attempt: its figures are the suite's)."""
+    decided (empty for a single attempt: its figures are the suite's). `allowed`: 1 + confirm."""
     if len(attempts) < 2:
         return []
-    allowed = confirmation.attempts_allowed if confirmation is not None else len(attempts)
     lines = []
     for number, attempt in enumerate(attempts, start=1):
         head = f"attempt {number} of up to {allowed}"
@@ -367,6 +368,7 @@ def format_failure_text(
     baseline_label: str | None,
     attempts: Sequence[AttemptFigures] = (),
     confirmation: Confirmation | None = None,
+    attempts_allowed: int = 1,
     log_section: str | None = None,
     record_location: str | None = None,
 ) -> str:
@@ -380,7 +382,7 @@ def format_failure_text(
             f"regression against the {baseline_label}:\n"
             + format_comparison_table(comparison.failures + comparison.warnings)
         )
-    attempt_lines = format_attempts(attempts, confirmation)
+    attempt_lines = format_attempts(attempts, confirmation, attempts_allowed)
     if attempt_lines:
         sections.append("attempts:\n" + "\n".join(f"  {line}" for line in attempt_lines))
     if log_section:

@@ -49,6 +49,8 @@ def next_in_schedule(environment, **kwargs):
         environment.host + "/__control", data=control, headers={"Content-Type": "application/json"}
     )
     urllib.request.urlopen(request, timeout=5).read()
+    if run.get("crash"):
+        os._exit(3)  # Locust dies before any load: no statistics
     if run.get("hog"):
         hogs = [
             subprocess.Popen([sys.executable, "-c", "while True: pass"])
@@ -177,6 +179,28 @@ def test_a_slowdown_in_every_attempt_fails_naming_the_attempts(
             "attempts is 2); worst * failed in attempts 1, 2; each statistic is shown at its median attempt",
         ]
     )
+
+
+def test_a_confirming_attempt_that_crashes_fails_at_once_and_loses_nothing(
+    pytester: pytest.Pytester, scheduled: Path
+) -> None:
+    plan(scheduled, FAST)
+    pytester.runpytest("--bfd-suite", "suites.yaml", *QUIET).assert_outcomes(passed=1)
+    plan(scheduled, SLOW, {"crash": True}, FAST)
+    result = pytester.runpytest(*COMPARE, "--junitxml", "junit.xml")
+    result.assert_outcomes(failed=1)
+    assert results(pytester.path) == ["NOT_APPLICABLE", "FAILED"]  # the first attempt, stored
+    assert json.loads(scheduled.read_text()) == [FAST]  # no third attempt after a crash
+    result.stdout.fnmatch_lines(
+        [
+            "Locust run failed; * regressed, worst*",
+            "  attempt 1 of up to 3 (run *): *comparison FAILED, *; record at *.stats.json",
+            "  attempt 2 of up to 3: no statistics (Locust run failed: *",
+        ]
+    )
+    junit = properties(pytester.path / "junit.xml")
+    assert junit["bfd_compare_result"] == "FAILED"  # the first attempt's figures are the suite's
+    assert junit["bfd_attempts"] == "2" and "bfd_confirmation" not in junit
 
 
 def test_the_seeds_threshold_file_fails_at_once_unless_asked(

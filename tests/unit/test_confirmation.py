@@ -150,7 +150,7 @@ def _figures(comparisons: list[Comparison]) -> list[AttemptFigures]:
 
 def test_each_attempt_has_a_line_and_the_last_says_what_decided() -> None:
     comparisons = [attempt(median="F"), attempt(median="P"), attempt(median="P")]
-    lines = format_attempts(_figures(comparisons), confirm(comparisons, 3))
+    lines = format_attempts(_figures(comparisons), confirm(comparisons, 3), 3)
     assert len(lines) == 4
     assert lines[0].startswith("attempt 1 of up to 3 (run run1, 2026-09-21T")
     assert "reqs, p50 100 ms, p95 100 ms, " in lines[0]
@@ -165,7 +165,7 @@ def test_each_attempt_has_a_line_and_the_last_says_what_decided() -> None:
 def test_a_confirmed_failure_names_its_attempts() -> None:
     comparisons = [attempt(median="F"), attempt(median="F")]
     confirmation = confirm(comparisons, 3)
-    lines = format_attempts(_figures(comparisons), confirmation)
+    lines = format_attempts(_figures(comparisons), confirmation, 3)
     assert lines[-1].startswith("confirmed, decided by attempt ")
     assert "worst `totals` median +100 % failed in attempts 1, 2" in lines[-1]
     verdict = decide_suite(statistics=True, comparison=confirmation.decided)
@@ -175,7 +175,7 @@ def test_a_confirmed_failure_names_its_attempts() -> None:
 
 
 def test_a_single_attempt_has_no_attempt_lines() -> None:
-    assert format_attempts(_figures([attempt(median="F")]), None) == []
+    assert format_attempts(_figures([attempt(median="F")]), None, 3) == []
 
 
 # --- the setting ----------------------------------------------------------------------------------
