@@ -12,6 +12,7 @@ from pytest_bfd_locust.judge.baseline import previous_baseline
 from pytest_bfd_locust.judge.comparison import Comparison, StatComparison
 from pytest_bfd_locust.judge.thresholds import BetterIf, Threshold
 from pytest_bfd_locust.judge.verdict import Outcome, Verdict, decide_suite, rank_regressions
+from pytest_bfd_locust.plugin import summary_line
 from pytest_bfd_locust.record import ResultStatus
 from pytest_bfd_locust.reports.markdown import render_markdown
 from pytest_bfd_locust.reports.model import report_from_records
@@ -123,6 +124,7 @@ def test_every_output_names_the_same_worst_statistic(tmp_path: Path) -> None:
     assert failure_text(result).splitlines()[0] == headline
     [reason] = failure_reasons(result)
     assert reason.split("worst: ", 1)[1].startswith("totals p95 ")
+    assert summary_line("suites.yaml::api", result).startswith("suites.yaml::api: FAILED: ")
     report = suite_report(result, None).report
     assert report.outcome is verdict.outcome
     assert report.worst_regressions()[0].stat == "0.95"
