@@ -35,3 +35,12 @@ def check_time_budget(payload: RunPayload, margin_s: float, context: Any) -> flo
             "raise the function timeout or shorten the run"
         )
     return remaining_s - needed_s
+
+
+def attempts_that_fit(payload: RunPayload, margin_s: float, spare_s: float | None) -> int | None:
+    """How many more runs of the suite (confirmation attempts) fit in the time left over after the
+    first; None without a deadline. Each needs what the first did: spawn + runtime + margin."""
+    if spare_s is None:
+        return None
+    per_run_s = payload.spawn_time_s + payload.spawned_runtime_s + margin_s
+    return max(0, int(spare_s // per_run_s))

@@ -35,7 +35,7 @@ DEFAULT_LOAD_LIMIT: int = option_default("compare_load_limit")
 _TOP_LEVEL_KEYS = frozenset(
     {"suite", "host", "spawn_rate", "users", "spawned_runtime", "only_summary", "compare", "store", "run_id"}
 )
-_COMPARE_KEYS = frozenset({"type", "tag", "load_limit"})
+_COMPARE_KEYS = frozenset({"type", "tag", "load_limit", "confirm"})
 _STORE_KEYS = frozenset({"tags", "accept"})
 
 
@@ -50,6 +50,9 @@ class ComparePayload:
     tag: str
     load_limit: int | None
     """None means the built-in default (`effective_load_limit`)."""
+    confirm: int | None = None
+    """`compare.confirm`: more attempts after a judged failure (`--bfd-confirm`); None: the
+    plugin's default for the threshold file. Cut to what fits in the Lambda's time (`run.py`)."""
 
     @property
     def effective_load_limit(self) -> int:
@@ -182,7 +185,10 @@ def _compare(value: Any) -> ComparePayload | None:
         isinstance(load_limit, bool) or not isinstance(load_limit, int) or load_limit < 1
     ):
         raise PayloadError(f"compare.load_limit: {load_limit!r} must be null or an integer >= 1")
-    return ComparePayload(type=compare_type, tag=tag, load_limit=load_limit)
+    confirm = value.get("confirm")
+    if confirm is not None and (isinstance(confirm, bool) or not isinstance(confirm, int) or confirm < 0):
+        raise PayloadError(f"compare.confirm: {confirm!r} must be null or an integer >= 0")
+    return ComparePayload(type=compare_type, tag=tag, load_limit=load_limit, confirm=confirm)
 
 
 def _store(value: Any) -> StorePayload | None:

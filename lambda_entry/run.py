@@ -21,6 +21,7 @@ from typing import Any
 
 import pytest
 
+from lambda_entry.budget import attempts_that_fit
 from lambda_entry.collector import OutcomeCollector, tail
 from lambda_entry.config import LambdaConfig
 from lambda_entry.payload import RunPayload
@@ -42,6 +43,7 @@ from pytest_bfd_locust import property_names as prop
 from pytest_bfd_locust.acceptance import LAMBDA_REQUEST_ID_VARIABLE
 from pytest_bfd_locust.hosts import host_without_credentials
 from pytest_bfd_locust.judge.baseline import BaselineKind
+from pytest_bfd_locust.judge.confirmation import DEFAULT_CONFIRM
 from pytest_bfd_locust.run.runner import STOP_GRACE_S, spawn_rate_arg
 from pytest_bfd_locust.run_dirs import redact_files
 from pytest_bfd_locust.settings import option_default
@@ -81,6 +83,18 @@ def timeout_grace(spare_s: float | None) -> float:
     return max(0.0, min(default, spare_s - STOP_GRACE_S))
 
 
+def confirm_attempts(asked: int | None, fit: int | None) -> int | None:
+    """The run's `--bfd-confirm`: what the payload asked, cut to the attempts that fit in the
+    Lambda's time; None: the plugin's default (which fits). A default that would not fit turns
+    confirmation off rather than on: for a threshold file with only the seed's keys the default is
+    already 0, and a positive number would switch it on."""
+    if asked is not None:
+        return asked if fit is None else min(asked, fit)
+    if fit is not None and fit < DEFAULT_CONFIRM:
+        return 0
+    return None
+
+
 def pytest_args(
     payload: RunPayload, config: LambdaConfig, run_dir: Path, *, spare_s: float | None = None
 ) -> list[str]:
@@ -113,6 +127,10 @@ def pytest_args(
         args.append("--bfd-only-summary")
     if payload.compare is not None:
         args += ["--compare", payload.compare.type.value, "--compare-tag", payload.compare.tag]
+        fit = attempts_that_fit(payload, config.timeout_margin_s, spare_s)
+        confirm = confirm_attempts(payload.compare.confirm, fit)
+        if confirm is not None:
+            args += ["--bfd-confirm", str(confirm)]
         if payload.compare.type is BaselineKind.AVERAGE:
             args += ["--compare-load-limit", str(payload.compare.effective_load_limit)]
         if config.compare_meta is not None:

@@ -30,8 +30,19 @@ from pytest_bfd_locust.judge.thresholds import (
 )
 from pytest_bfd_locust.record import Record
 from pytest_bfd_locust.reports.model import SuiteReport
-from pytest_bfd_locust.reports.session import suite_report, write_session_reports
-from pytest_bfd_locust.reports.terminal import fit_to_width, format_level_shifts, format_suite_notes
+from pytest_bfd_locust.reports.session import (
+    acceptance_line,
+    attempt_lines,
+    failure_text,
+    suite_report,
+    suite_warnings,
+    write_session_reports,
+)
+from pytest_bfd_locust.reports.terminal import (
+    fit_to_width,
+    format_level_shifts,
+    format_suite_notes,
+)
 from pytest_bfd_locust.run.progress import Progress, format_progress
 from pytest_bfd_locust.run_dirs import point_link, prune_run_dirs, run_stamp
 from pytest_bfd_locust.secret_values import redact_text
@@ -72,7 +83,7 @@ class SuiteFailed(Exception):
     """Raised by a suite item whose result failed; `repr_failure` shows the result's text."""
 
     def __init__(self, result: SuiteResult, secrets: tuple[str, ...] = ()) -> None:
-        super().__init__(redact_text(result.failure_text(), secrets))
+        super().__init__(redact_text(failure_text(result), secrets))
         self.result = result
 
 
@@ -223,6 +234,9 @@ class BfdSession:
         terminalreporter.section("bfd-locust")
         for nodeid, result in self.results:
             terminalreporter.write_line(summary_line(nodeid, result, failed=nodeid in self.failed_nodeids))
+            # Confirmation: each attempt's figures and what decided, for passed suites too.
+            for line in attempt_lines(result):
+                terminalreporter.write_line("    " + line)
             # Failed and warned statistics are in the failure texts and the warnings summary
             # already; every row is listed only on request. Said always: a history too short to
             # measure the noise, and large worsenings that passed for want of requests.
@@ -299,7 +313,7 @@ def summary_line(nodeid: str, result: SuiteResult, *, failed: bool = False) -> s
     else:
         against = ""
     stored = f"; stored at {result.stored_at}" if result.stored_at and not result.failed else ""
-    accepted = result.acceptance_line()
+    accepted = acceptance_line(result)
     return f"{nodeid}: {state}: {figures}{against}{stored}" + (f"; {accepted}" if accepted else "")
 
 
@@ -429,7 +443,7 @@ class SuiteItem(pytest.Item):
             self.user_properties.append((prop.REPORT_LOCATION, report.report_location))
         escalated: list[str] = []
         secrets = self.config.stash[SESSION_KEY].settings.secret_values
-        notes = tuple(redact_text(note, secrets) for note in (*result.warnings(), *report_warnings))
+        notes = tuple(redact_text(note, secrets) for note in (*suite_warnings(result), *report_warnings))
         for warning in (*(BfdLocustWarning(note) for note in notes), *result.store_warnings):
             try:
                 self.warn(warning)
@@ -500,6 +514,14 @@ def user_properties(result: SuiteResult) -> list[tuple[str, object]]:
         ]
     if result.validation:
         properties.append((prop.VALIDATION_FAILURES, "; ".join(str(f) for f in result.validation)))
+    lines = attempt_lines(result)
+    if lines:
+        # A line per attempt (figures, its own verdict, where its record is), then what decided.
+        count = len(result.attempts)
+        properties.append((prop.ATTEMPTS, count))
+        properties += [(prop.attempt(number), line) for number, line in enumerate(lines[:count], start=1)]
+        if len(lines) > count:
+            properties.append((prop.CONFIRMATION, lines[-1]))
     if result.stored_at:
         properties.append((prop.RECORD_LOCATION, result.stored_at))
     if result.record_artifact is not None:
@@ -549,7 +571,7 @@ def bfd_locust(request: pytest.FixtureRequest) -> Callable[..., Record]:
             label=request.node.nodeid,
         )
         if result.record is None:
-            pytest.fail(result.failure_text(), pytrace=False)
+            pytest.fail(failure_text(result), pytrace=False)
         return result.record
 
     return run

@@ -33,6 +33,17 @@ RECORD_LOCATION = "bfd_record_location"
 """Where the store keeps the suite's record (a path or an s3:// URI)."""
 RECORD_ARTIFACT = "bfd_record_artifact"
 """The record file kept beside the run's artifacts (also when nothing was stored)."""
+ATTEMPTS = "bfd_attempts"
+"""How many attempts ran (more than one when a judged failure was confirmed)."""
+CONFIRMATION = "bfd_confirmation"
+"""What the attempts decided, in one line."""
+
+
+def attempt(number: int) -> str:
+    """One attempt's line (figures, its own verdict, where its record is), numbered from 1."""
+    return f"bfd_attempt_{number}"
+
+
 ACCEPTED = "bfd_accepted"
 """The reason the run was accepted as the new level (`--bfd-accept`)."""
 REPORT_LOCATION = "bfd_report_location"

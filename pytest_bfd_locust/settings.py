@@ -97,6 +97,10 @@ def tag(text: str) -> str:
     return text
 
 
+def non_negative_int(text: str) -> int:
+    return int(_bounded(text, int, "a whole number >= 0", lambda value: value >= 0))
+
+
 def processes(text: str) -> int:
     expected = "a number of processes >= 1 (or -1: one per core)"
     return int(_bounded(text, int, expected, lambda value: value >= 1 or value == -1))
@@ -357,6 +361,15 @@ OPTIONS: tuple[OptionSpec, ...] = (
         default=5,
     ),
     OptionSpec(
+        "--bfd-confirm",
+        "confirm",
+        "When the comparison fails a suite, run it up to N more times and fail only a statistic that "
+        "fails in a majority of the 1 + N attempts (0: fail at once; overrides the catalog's confirm; "
+        "default 2 under the judge, 0 for a threshold file with only the seed's keys).",
+        non_negative_int,
+        metavar="N",
+    ),
+    OptionSpec(
         "--compare-meta",
         "compare_meta",
         "Threshold file (overrides the catalog's compare_meta).",
@@ -477,6 +490,8 @@ class BfdSettings:
     compare_tag: str = option_default("compare_tag")
     compare_load_limit: int = option_default("compare_load_limit")
     compare_meta: Path | None = None
+    confirm: int | None = None
+    """More attempts after a judged failure; None: the catalog's, else the threshold file's default."""
     artifacts: Path = Path(option_default("artifacts"))
     """`resolve` makes the default absolute, under the rootdir."""
     junit_detail: Path | None = None
@@ -614,6 +629,7 @@ def resolve(
         compare_tag=value("compare_tag"),
         compare_load_limit=value("compare_load_limit"),
         compare_meta=path("compare_meta"),
+        confirm=value("confirm"),
         artifacts=absolute("artifacts", value("artifacts")),
         junit_detail=path("junit_detail"),
         report=path("report"),

@@ -1,13 +1,16 @@
-"""One suite from start to verdict, without pytest: target, run, validation, baseline, comparison, store.
+"""One suite from start to verdict, without pytest, in the steps a reader names: refuse, run,
+judge, keep and store; and, when the judge fails a suite, confirm (run and judge again).
 
-The plugin's items call `execute_suite` and turn the `SuiteResult` into pytest's vocabulary
-(failure text, warnings, user properties). Nothing here reads `config` or the environment.
+`execute_suite` only sequences the steps; each is a function with its own small result type
+(`refusal`, `run_attempt` -> `Ran`, `look_up_baseline` -> `Lookup`, `judge_run` -> `Judged`,
+`keep_and_store` -> `Kept`), and `SuiteResult` holds what they produced. The verdict is decided in
+`judge.verdict`, the text a person reads is rendered in `reports`. Nothing here reads `config` or
+the environment.
 """
 
 from __future__ import annotations
 
 import contextlib
-import math
 import time
 import uuid
 import warnings
@@ -18,11 +21,11 @@ from pathlib import Path
 from pytest_bfd_locust import BfdLocustWarning
 from pytest_bfd_locust.acceptance import Acceptance, AcceptanceError, accept_run
 from pytest_bfd_locust.atomic_file import write_atomically
-from pytest_bfd_locust.figures import format_change, stat_label
 from pytest_bfd_locust.judge.baseline import Baseline, BaselineKind, BaselineQuery, build_baseline
 from pytest_bfd_locust.judge.changepoints import ChangePoint, current_segments
 from pytest_bfd_locust.judge.compare import compare as compare_records
 from pytest_bfd_locust.judge.comparison import Comparison, Evidence
+from pytest_bfd_locust.judge.confirmation import Confirmation, confirm, default_confirm, settled
 from pytest_bfd_locust.judge.thresholds import ThresholdSet
 from pytest_bfd_locust.judge.validation import (
     SLA_PERCENTILES,
@@ -31,12 +34,8 @@ from pytest_bfd_locust.judge.validation import (
     validate,
     validation_status,
 )
+from pytest_bfd_locust.judge.verdict import SuiteVerdict, decide_suite
 from pytest_bfd_locust.record import Record, ResultStatus
-from pytest_bfd_locust.reports.terminal import (
-    format_comparison_table,
-    format_endpoint_changes,
-    format_summary_line,
-)
 from pytest_bfd_locust.run.progress import Progress
 from pytest_bfd_locust.run.runner import RunOutcome, RunRequest, run_suite
 from pytest_bfd_locust.run.target import RunningTarget, TargetError, start_target
@@ -93,19 +92,94 @@ def validation_rules(suite: Suite) -> ValidationRules:
 
 
 @dataclass(frozen=True)
+class Ran:
+    """The run step's result: Locust ran (or could not), with the suite as it ran."""
+
+    suite: Suite
+    """The suite with its host as run (a target's `{port}` filled in)."""
+    run: RunOutcome | None = None
+    artifacts_dir: Path | None = None
+    errors: tuple[str, ...] = ()
+    """Why there are no statistics to judge (nothing ran, Locust failed); empty when there are."""
+    notes: tuple[str, ...] = ()
+
+    @property
+    def record(self) -> Record | None:
+        return None if self.run is None else self.run.record
+
+
+@dataclass(frozen=True)
+class Lookup:
+    """The baseline step's result: what the run is compared against, read once per suite."""
+
+    baseline: Baseline | None = None
+    history: tuple[Record, ...] = ()
+    """Eligible earlier runs, newest first: the judge's noise model and change points."""
+    errors: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Judged:
+    """The judge step's result: one run validated and compared; its record with both results set."""
+
+    record: Record
+    """Redacted, compare_result and validation_result set: as it is kept and stored."""
+    validation: tuple[ValidationFailure, ...] = ()
+    comparison: Comparison | None = None
+    change_points: tuple[ChangePoint, ...] = ()
+    errors: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Kept:
+    """The keep-and-store step's result: where the record went."""
+
+    record_artifact: Path | None = None
+    stored_at: str | None = None
+    store_warnings: tuple[BfdLocustWarning, ...] = ()
+    errors: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+    acceptances: tuple[Acceptance, ...] = ()
+    """`--bfd-accept`: the stored run accepted, one per store tag."""
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One run of the suite, judged and stored: the first, or one that confirms a judged failure."""
+
+    ran: Ran
+    judged: Judged | None = None
+    """None: nothing to judge (`ran.errors` says why)."""
+    kept: Kept = Kept()
+
+    @property
+    def errors(self) -> tuple[str, ...]:
+        return self.ran.errors + (self.judged.errors if self.judged else ()) + self.kept.errors
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        return self.ran.notes + (self.judged.notes if self.judged else ()) + self.kept.notes
+
+
+@dataclass(frozen=True)
 class SuiteResult:
-    """Everything one suite produced; `failed` decides the test outcome."""
+    """Everything one suite produced. `verdict` is the suite's verdict (decided in `judge.verdict`);
+    the text a person reads of it is rendered in `reports` (`reports.session.failure_text`)."""
 
     suite: Suite
     run: RunOutcome | None
+    """The last attempt's run."""
     record: Record | None
-    """The record as stored: compare_result and validation_result set."""
+    """The last judged attempt's record as stored: compare_result and validation_result set."""
     validation: tuple[ValidationFailure, ...] = ()
     comparison: Comparison | None = None
+    """The comparison the verdict reads: the one attempt's, or each statistic's median attempt."""
     baseline: Baseline | None = None
     notes: tuple[str, ...] = ()
     """Warnings: no baseline, endpoints new or gone, skipped stored records, store notices
-    (warned statistics are in `comparison`; `warnings()` says what to warn about)."""
+    (warned statistics are in `comparison`)."""
     store_warnings: tuple[BfdLocustWarning, ...] = ()
     """Warnings the store issued while saving (e.g. `StoreWarning`), kept with their class."""
     change_points: tuple[ChangePoint, ...] = ()
@@ -114,93 +188,33 @@ class SuiteResult:
     """Problems that fail the suite besides validation and comparison (crash, lookup, store)."""
     stored_at: str | None = None
     record_artifact: Path | None = None
+    attempts: tuple[Attempt, ...] = ()
+    """Every attempt, first first (one unless a judged failure was confirmed)."""
+    confirmation: Confirmation | None = None
+    """Set when more than one attempt was judged: each attempt's comparison and what they decided."""
+    attempts_allowed: int = 1
+    """1 + the confirmations allowed (`confirm_count`)."""
     acceptances: tuple[Acceptance, ...] = ()
     """`--bfd-accept`: the run stored as accepted (one per store tag); its comparison then fails nothing."""
 
     @property
-    def failed(self) -> bool:
-        compare_failed = bool(self.comparison and self.comparison.failed) and not self.acceptances
-        return bool(self.errors or self.validation or compare_failed)
-
-    def acceptance_line(self) -> str | None:
-        """What `--bfd-accept` did, in one line (None without it): accepted, and whether the
-        comparison it overrules had failed."""
-        if not self.acceptances:
-            return None
-        tags = ", ".join(acceptance.tag for acceptance in self.acceptances)
-        overruled = ""
-        if self.comparison is not None and self.comparison.failed:
-            regressed = len(self.comparison.failures)
-            overruled = (
-                f"; its comparison failed ({regressed} statistic{'s' if regressed != 1 else ''} "
-                f"regressed against the {self.baseline.describe() if self.baseline else 'baseline'}) "
-                "and is overruled"
-            )
-        return (
-            f"accepted as the new level under tag {tags} ({self.acceptances[0].reason}){overruled}: "
-            "later runs are compared against it"
+    def verdict(self) -> SuiteVerdict:
+        return decide_suite(
+            statistics=self.record is not None,
+            errors=self.errors,
+            validation=tuple(str(failure) for failure in self.validation),
+            # An accepted run is the new level: its comparison is shown, never held against it.
+            comparison=None if self.acceptances else self.comparison,
         )
 
-    def headline(self) -> str:
-        """Why the suite failed, on one line: the first line of the failure text (pytest's short summary)."""
-        # What went wrong, not the details: those follow in the text.
-        clauses = [error.split(": ", 1)[0].split("\n", 1)[0] for error in self.errors]
-        if self.validation:
-            rules = len(self.validation)
-            clauses.append(f"{rules} validation rule{'s' if rules != 1 else ''} failed")
-        if (
-            self.comparison is not None
-            and self.comparison.failed
-            and self.baseline is not None
-            and not self.acceptances
-        ):
-            failures = self.comparison.failures
-            # A statistic rising from 0 has an infinite ratio but says least: finite ratios first.
-            worst = max(failures, key=lambda row: (math.isfinite(row.ratio), row.ratio))
-            count = f"{len(failures)} statistic{'s' if len(failures) != 1 else ''}"
-            clauses.append(
-                f"{count} regressed, worst {worst.scope} {stat_label(worst.stat)} "
-                f"{format_change(worst.baseline, worst.current)}"
-            )
-        return "; ".join(clauses)
-
-    def failure_text(self) -> str:
-        """What a user reads when the suite fails: a headline, then every reason with its numbers."""
-        sections = [self.headline(), *self.errors]
-        if self.validation:
-            sections.append("validation failed:\n" + "\n".join(f"  {failure}" for failure in self.validation))
-        if (
-            self.comparison is not None
-            and self.comparison.failed
-            and self.baseline is not None
-            and not self.acceptances
-        ):
-            sections.append(
-                f"regression against the {self.baseline.describe()}:\n"
-                + format_comparison_table(self.comparison.failures + self.comparison.warnings)
-            )
-        if self.run is not None:
-            # Locust's own lines help only when Locust itself failed; otherwise they repeat its tables.
-            tail = self.run.log_tail() if self.locust_failed else ""
-            if tail:
-                sections.append(f"tail of Locust's log ({self.run.log_path}):\n{tail}")
-            else:
-                sections.append(f"Locust's log: {self.run.log_path}")
-        if self.record_artifact is not None:
-            sections.append(f"record: {self.stored_at or self.record_artifact}")
-        return "\n\n".join(sections)
+    @property
+    def failed(self) -> bool:
+        return self.verdict.failed
 
     @property
     def locust_failed(self) -> bool:
         """Locust itself did not finish (crash, timeout, no statistics), as opposed to a verdict."""
         return self.run is not None and (self.run.error is not None or self.run.record is None)
-
-    def warnings(self) -> tuple[str, ...]:
-        """What to warn about, each once: the notes, and the warned statistics unless the failure's
-        regression table shows them already."""
-        if self.comparison is None or self.comparison.failed:
-            return self.notes
-        return self.notes + tuple(format_summary_line(row) for row in self.comparison.warnings)
 
 
 def execute_suite(
@@ -213,69 +227,134 @@ def execute_suite(
 ) -> SuiteResult:
     """Run one (already overridden) suite and judge it. Never raises for a failing run.
 
-    Everything the run writes goes into a directory of its own
-    (`<artifacts>/<suite>/<UTC time>-<run id>/`, see `run_dirs`), so parallel sessions and
-    two catalogs with the same suite name never overwrite each other.
+    Refuse, run, judge, keep and store; when only the judge failed the run, run and judge again
+    (against the same baseline) until `judge.confirmation` says the attempts settle the verdict.
+    Every attempt writes into a directory of its own (`<artifacts>/<suite>/<UTC time>-<run id>/`,
+    see `run_dirs`) and is stored as the run it was.
     """
+    refused = refusal(suite, settings)
+    if refused is not None:
+        return SuiteResult(suite=suite, run=None, record=None, errors=(refused,))
+    attempts_allowed = 1 + confirm_count(suite, settings, thresholds)
+    lookup: Lookup | None = None
+    attempts: list[Attempt] = []
+    while True:
+        ran = run_attempt(suite, settings, on_progress)
+        if ran.record is None or ran.run is None:
+            attempts.append(Attempt(ran))
+            break
+        if lookup is None:
+            lookup = look_up_baseline(ran.record, settings, store, thresholds)
+        judged = judge_run(ran.run, ran.suite, lookup, thresholds, settings)
+        kept = keep_and_store(judged.record, ran.artifacts_dir, settings, store)
+        attempts.append(Attempt(ran, judged, kept))
+        if judged.comparison is None or judged.errors or judged.validation or kept.errors:
+            break  # nothing to confirm, or failed in a way no further attempt overturns
+        comparisons = [a.judged.comparison for a in attempts if a.judged and a.judged.comparison]
+        if settled(comparisons, attempts_allowed):
+            break
+    return _result(suite, attempts, lookup or Lookup(), attempts_allowed)
+
+
+def confirm_count(suite: Suite, settings: BfdSettings, thresholds: ThresholdSet) -> int:
+    """More attempts allowed after a judged failure: `--bfd-confirm` > the catalog's `confirm` >
+    the default (`judge.confirmation.default_confirm`: none for the seed's fixed ratios)."""
+    if settings.accept is not None:
+        return 0  # a re-baseline job: the run is the new level whatever its comparison says
+    if settings.confirm is not None:
+        return settings.confirm
+    if suite.confirm is not None:
+        return suite.confirm
+    return default_confirm(judge=thresholds.judge is not None)
+
+
+def refusal(suite: Suite, settings: BfdSettings) -> str | None:
+    """Why the suite is refused before any load (None: it may run)."""
     if suite.workers is not None and settings.processes:
-        return SuiteResult(
-            suite=suite,
-            run=None,
-            record=None,
-            errors=(
-                f"the suite waits for {suite.workers.expect} workers (its catalog's workers block) and "
-                f"--bfd-processes {settings.processes} was given: use one or the other",
-            ),
+        return (
+            f"the suite waits for {suite.workers.expect} workers (its catalog's workers block) and "
+            f"--bfd-processes {settings.processes} was given: use one or the other"
         )
     refused = load_limit_errors(
         suite.users, suite.spawn_rate, max_users=settings.max_users, max_spawn_rate=settings.max_spawn_rate
     )
     if refused:
-        return SuiteResult(
-            suite=suite, run=None, record=None, errors=(f"refused before any load: {'; '.join(refused)}",)
-        )
+        return f"refused before any load: {'; '.join(refused)}"
+    return None
+
+
+def run_attempt(
+    suite: Suite, settings: BfdSettings, on_progress: Callable[[Progress], None] | None = None
+) -> Ran:
+    """One Locust run in a directory of its own, with the suite's target (if any) around it."""
     run_id = uuid.uuid4().hex[:12]
     try:
         artifacts_dir = create_run_dir(settings.artifacts / suite.name, run_id)
     except OSError as exc:
-        return SuiteResult(
-            suite=suite,
-            run=None,
-            record=None,
+        return Ran(
+            suite,
             errors=(f"cannot create the run's directory under --bfd-artifacts {settings.artifacts}: {exc}",),
         )
-    prune_notes = prune_run_dirs(
-        settings.artifacts / suite.name, keep=settings.keep_runs, current=artifacts_dir
-    )
+    notes = prune_run_dirs(settings.artifacts / suite.name, keep=settings.keep_runs, current=artifacts_dir)
     try:
         with _target(suite, artifacts_dir) as target:
             host = target.substitute(suite.host) if target and suite.host else suite.host
             suite = replace(suite, host=host)
             run = run_suite(_run_request(suite, settings, artifacts_dir, run_id), on_progress=on_progress)
     except TargetError as exc:
-        return SuiteResult(suite=suite, run=None, record=None, errors=(f"target: {exc}",))
+        return Ran(suite, artifacts_dir=artifacts_dir, errors=(f"target: {exc}",))
     except OSError as exc:
         # A full disk or a vanished artifacts folder: said in one line, not as a traceback.
-        return SuiteResult(
-            suite=suite,
-            run=None,
-            record=None,
+        return Ran(
+            suite,
+            artifacts_dir=artifacts_dir,
             errors=(f"cannot write the run's artifacts in {artifacts_dir}: {exc}",),
         )
     if settings.secret_values:
         # Locust's log and HTML report list failure messages, which may quote a secret.
         secrets = settings.secret_values
         redact_files(artifacts_dir, lambda text: redact_text(text, secrets))
-    notes: list[str] = list(prune_notes)
-    if run.report_error:
-        notes.append(run.report_error)
-    notes.extend(run.notes)
+    notes.extend(([run.report_error] if run.report_error else []) + list(run.notes))
+    errors: tuple[str, ...] = ()
     if run.record is None:
         # A run refused before any load (no host) says only why; anything else is a failed run.
-        reason = str(run.error) if run.refused else f"Locust run failed: {run.error}"
-        return SuiteResult(suite=suite, run=run, record=None, errors=(reason,), notes=tuple(notes))
+        errors = (str(run.error) if run.refused else f"Locust run failed: {run.error}",)
+    return Ran(suite, run, artifacts_dir, errors, tuple(notes))
 
+
+def look_up_baseline(
+    record: Record, settings: BfdSettings, store: Store | None, thresholds: ThresholdSet
+) -> Lookup:
+    """The baseline and the judge's history, in one store query (nothing when not comparing)."""
+    if settings.compare is None or store is None:
+        return Lookup()
+    baseline_runs = 1 if settings.compare is BaselineKind.PREVIOUS else settings.compare_load_limit
+    query = BaselineQuery(
+        hash=record.metadata.hash,
+        tag=settings.compare_tag,
+        total_runtime=record.metadata.total_runtime,
+        # One lookup serves both the baseline and the judge's noise model (its history).
+        limit=max(baseline_runs, thresholds.history_limit),
+        suite=record.suite,
+    )
+    try:
+        loaded = store.load_baseline(query)
+    except StoreError as exc:
+        return Lookup(errors=(f"baseline lookup in {store.describe()} failed: {exc}",))
+    baseline = build_baseline(settings.compare, loaded.records[:baseline_runs], loaded.accepted)
+    notes = tuple(loaded.warnings)
+    if baseline is None:
+        notes += (f"no eligible baseline under tag {settings.compare_tag!r} in {store.describe()}",)
+    return Lookup(baseline, tuple(loaded.records), notes=notes)
+
+
+def judge_run(
+    run: RunOutcome, suite: Suite, lookup: Lookup, thresholds: ThresholdSet, settings: BfdSettings
+) -> Judged:
+    """Validate the run, compare it with the baseline, and set both results on its record."""
+    assert run.record is not None, "judge_run needs a run with statistics"
     validation = validate(run.record, validation_rules(suite), abort_reason=run.abort_reason)
+    notes: list[str] = []
     workers = run.record.workers
     if workers is not None and workers.lost and suite.workers is not None and suite.workers.allow_loss:
         notes.append(
@@ -287,38 +366,19 @@ def execute_suite(
             f"{run.interrupted_requests} request(s) were still waiting for an answer when the run "
             f"ended: {suite.host or 'the target'} accepted connections but answered none"
         )
+    errors.extend(lookup.errors)
     comparison: Comparison | None = None
-    baseline: Baseline | None = None
-    change_points: list[ChangePoint] = []
-    if settings.compare is not None and store is not None:
-        baseline_runs = 1 if settings.compare is BaselineKind.PREVIOUS else settings.compare_load_limit
-        query = BaselineQuery(
-            hash=run.record.metadata.hash,
-            tag=settings.compare_tag,
-            total_runtime=run.record.metadata.total_runtime,
-            # One lookup serves both the baseline and the judge's noise model (its history).
-            limit=max(baseline_runs, thresholds.history_limit),
-            suite=suite.name,
-        )
-        try:
-            loaded = store.load_baseline(query)
-        except StoreError as exc:
-            errors.append(f"baseline lookup in {store.describe()} failed: {exc}")
-        else:
-            notes.extend(loaded.warnings)
-            baseline = build_baseline(settings.compare, loaded.records[:baseline_runs], loaded.accepted)
-            if baseline is None:
-                notes.append(f"no eligible baseline under tag {settings.compare_tag!r} in {store.describe()}")
-            else:
-                evidence = Evidence(run.record, baseline.records, loaded.records)
-                comparison = compare_records(run.record, baseline, thresholds, evidence)
-                notes.extend(format_endpoint_changes(comparison))
-                if thresholds.judge is not None:
-                    change_points = current_segments(
-                        [*reversed(loaded.records), run.record],
-                        min_magnitude=thresholds.judge.min_percent / 100.0,
-                    )
-
+    change_points: tuple[ChangePoint, ...] = ()
+    if lookup.baseline is not None:
+        evidence = Evidence(run.record, lookup.baseline.records, lookup.history)
+        comparison = compare_records(run.record, lookup.baseline, thresholds, evidence)
+        if thresholds.judge is not None:
+            change_points = tuple(
+                current_segments(
+                    [*reversed(lookup.history), run.record],
+                    min_magnitude=thresholds.judge.min_percent / 100.0,
+                )
+            )
     record = run.record.with_results(
         compare=comparison.result if comparison is not None else ResultStatus.NOT_APPLICABLE,
         # A run that did not finish is never a baseline.
@@ -326,49 +386,82 @@ def execute_suite(
     )
     # Before the record is kept or stored anywhere: an error message may quote a secret.
     record = redact_record(record, settings.secret_values)
-    artifact: Path | None
-    try:
-        artifact = _keep_record(record, artifacts_dir)
-    except OSError as exc:
-        artifact = None
-        notes.append(f"could not keep the record beside the run's artifacts in {artifacts_dir}: {exc}")
-    stored_at: str | None = None
-    store_warnings: list[BfdLocustWarning] = []
-    if store is not None and not settings.no_store:
+    return Judged(record, validation, comparison, change_points, tuple(errors), tuple(notes))
+
+
+def keep_and_store(
+    record: Record, artifacts_dir: Path | None, settings: BfdSettings, store: Store | None
+) -> Kept:
+    """Keep the record beside the run's artifacts, then store it (unless --bfd-no-store)."""
+    notes: list[str] = []
+    artifact: Path | None = None
+    if artifacts_dir is not None:
         try:
-            # Caught here, not left to `warnings.warn`: a warning escalated by `-W error` must not
-            # lose the run's figures on its way out. The plugin re-issues them against the item.
-            with warnings.catch_warnings(record=True) as caught:
-                warnings.simplefilter("always", BfdLocustWarning)
-                stored_at = store.save(record)
-            for warning in caught:
-                if isinstance(warning.message, BfdLocustWarning):
-                    store_warnings.append(warning.message)
-                else:
-                    warnings.warn_explicit(
-                        warning.message, warning.category, warning.filename, warning.lineno
-                    )
-        except StoreError as exc:
-            kept = f"the record is kept at {artifact}" if artifact else "the record could not be kept either"
-            errors.append(f"storing the record in {store.describe()} failed: {exc}; {kept}")
+            artifact = _keep_record(record, artifacts_dir)
+        except OSError as exc:
+            notes.append(f"could not keep the record beside the run's artifacts in {artifacts_dir}: {exc}")
+    if store is None or settings.no_store:
+        return Kept(artifact, notes=tuple(notes))
+    store_warnings: list[BfdLocustWarning] = []
+    try:
+        # Caught here, not left to `warnings.warn`: a warning escalated by `-W error` must not
+        # lose the run's figures on its way out. The plugin re-issues them against the item.
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", BfdLocustWarning)
+            stored_at = store.save(record)
+    except StoreError as exc:
+        kept = f"the record is kept at {artifact}" if artifact else "the record could not be kept either"
+        return Kept(
+            artifact,
+            errors=(f"storing the record in {store.describe()} failed: {exc}; {kept}",),
+            notes=tuple(notes),
+        )
+    for warning in caught:
+        if isinstance(warning.message, BfdLocustWarning):
+            store_warnings.append(warning.message)
+        else:
+            warnings.warn_explicit(warning.message, warning.category, warning.filename, warning.lineno)
     acceptances: tuple[Acceptance, ...] = ()
-    if settings.accept is not None and store is not None and stored_at is not None:
-        acceptances, accept_errors = _accept(record, settings, store, stored_at)
-        errors.extend(accept_errors)
+    errors: list[str] = []
+    if settings.accept is not None:
+        acceptances, errors = _accept(record, settings, store, stored_at)
+    return Kept(artifact, stored_at, tuple(store_warnings), tuple(errors), tuple(notes), acceptances)
+
+
+def _result(suite: Suite, attempts: list[Attempt], lookup: Lookup, attempts_allowed: int) -> SuiteResult:
+    """The suite's result from its attempts: the last run (its log tells why a crash crashed), the
+    last record judged (a confirming attempt that crashed loses none of the first one's figures),
+    every attempt's errors and notes (each once), and the comparison the attempts decided."""
+    last = attempts[-1]
+    judged_attempts = [attempt for attempt in attempts if attempt.judged is not None]
+    last_judged = judged_attempts[-1] if judged_attempts else None
+    judged = last_judged.judged if last_judged is not None else None
+    kept = last_judged.kept if last_judged is not None else Kept()
+    comparisons = [a.judged.comparison for a in judged_attempts if a.judged and a.judged.comparison]
+    confirmation = confirm(comparisons, attempts_allowed) if len(comparisons) > 1 else None
+    comparison = comparisons[-1] if comparisons else None
+    if confirmation is not None:
+        comparison = confirmation.decided
+    # In the order they arose: the first run's notes, the lookup's, then each attempt's.
+    notes = [*attempts[0].ran.notes, *lookup.notes, *(note for attempt in attempts for note in attempt.notes)]
+    errors = [error for attempt in attempts for error in attempt.errors]
     return SuiteResult(
-        suite=suite,
-        run=run,
-        record=record,
-        validation=validation,
+        suite=last.ran.suite,
+        run=last.ran.run,
+        record=None if judged is None else judged.record,
+        validation=() if judged is None else judged.validation,
         comparison=comparison,
-        baseline=baseline,
-        notes=tuple(notes),
-        store_warnings=tuple(store_warnings),
-        change_points=tuple(change_points),
-        errors=tuple(errors),
-        stored_at=stored_at,
-        record_artifact=artifact,
-        acceptances=acceptances,
+        baseline=lookup.baseline,
+        notes=tuple(dict.fromkeys(notes)),
+        store_warnings=tuple(w for attempt in attempts for w in attempt.kept.store_warnings),
+        change_points=() if judged is None else judged.change_points,
+        errors=tuple(dict.fromkeys(errors)),
+        stored_at=kept.stored_at,
+        record_artifact=kept.record_artifact,
+        attempts=tuple(attempts),
+        confirmation=confirmation,
+        attempts_allowed=attempts_allowed,
+        acceptances=kept.acceptances,
     )
 
 

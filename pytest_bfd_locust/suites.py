@@ -48,6 +48,7 @@ SUITE_KEYS: tuple[str, ...] = (
     "spawn_rate",
     "spawned_runtime",
     "compare_meta",
+    "confirm",
     "tags",
     "sla",
     "max_fail_ratio",
@@ -110,6 +111,8 @@ class Suite:
     """Seconds to run after all users have spawned."""
     compare_meta: Path | None = None
     """Threshold file, absolute; None: the packaged thresholds."""
+    confirm: int | None = None
+    """More attempts after a judged failure (`--bfd-confirm`); None: the threshold file's default."""
     tags: tuple[str, ...] = ()
     sla: Sla | None = None
     max_fail_ratio: float = DEFAULT_MAX_FAIL_RATIO
@@ -301,6 +304,7 @@ def _parse_suite(raw: object, index: int, defaults: Mapping[Any, Any], file: Pat
             if merged.get("compare_meta") is None
             else _existing_file(merged["compare_meta"], "compare_meta", ctx)
         ),
+        confirm=_optional(merged, "confirm", _confirm, ctx),
         tags=_tags(merged.get("tags", []), ctx),
         sla=_optional(merged, "sla", _parse_sla, ctx),
         max_fail_ratio=_number(
@@ -389,6 +393,14 @@ def _users(value: object, ctx: _SuiteContext) -> int:
         raise ctx.error("users", f"expected a whole number >= 1, got {value!r}")
     if value < 1:
         raise ctx.error("users", f"must be >= 1, got {value!r}")
+    return value
+
+
+def _confirm(value: object, ctx: _SuiteContext) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ctx.error(
+            "confirm", f"expected a whole number >= 0 of attempts after a judged failure, got {value!r}"
+        )
     return value
 
 

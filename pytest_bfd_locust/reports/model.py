@@ -10,26 +10,20 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from enum import StrEnum
 
 from pytest_bfd_locust.acceptance import Acceptance
 from pytest_bfd_locust.figures import iso_utc
 from pytest_bfd_locust.judge.changepoints import ChangePoint
 from pytest_bfd_locust.judge.comparison import Comparison, StatComparison, TaskKey, record_view
-from pytest_bfd_locust.judge.verdict import Verdict
-from pytest_bfd_locust.record import Record
+
+# `Outcome` is decided in judge.verdict; the renderers import it from here, with the model.
+from pytest_bfd_locust.judge.verdict import Outcome as Outcome
+from pytest_bfd_locust.judge.verdict import decide_suite, rank_regressions
+from pytest_bfd_locust.record import Record, ResultStatus
 from pytest_bfd_locust.reports.terminal import format_failed_statistic
 
 HISTORY_RUNS = 20
 """How many runs of a hash the report's history charts show (the newest, this run included)."""
-
-
-class Outcome(StrEnum):
-    """The suite's verdict as a person reads it."""
-
-    PASSED = "passed"
-    FAILED = "failed"
-    NO_STATISTICS = "no statistics"
 
 
 @dataclass(frozen=True)
@@ -71,12 +65,10 @@ class SuiteReport:
     """This run accepted as the new level (`--bfd-accept`), one per tag."""
 
     def worst_regressions(self, count: int = 3) -> tuple[StatComparison, ...]:
-        """The failed, then warned statistics, largest ratio first."""
+        """The failed, then warned statistics, worst first (`judge.verdict.rank_regressions`)."""
         if self.comparison is None:
             return ()
-        rows = [row for row in self.comparison.stats if row.verdict is not Verdict.PASS]
-        rows.sort(key=lambda row: (row.verdict is not Verdict.FAILURE, -row.ratio))
-        return tuple(rows[:count])
+        return rank_regressions(self.comparison.stats)[:count]
 
 
 def history_runs(
@@ -133,17 +125,22 @@ def report_from_records(
         a for a in acceptances if (a.run_timestamp, a.run_id) == (record.metadata.timestamp, record.run_id)
     )
     metadata = record.metadata
-    compare_failed = metadata.compare_result.value == "FAILED" or (
-        comparison is not None and comparison.failed
+    validation = (
+        ("validation failed when the run was judged (stored validation_result FAILED)",)
+        if metadata.validation_result is ResultStatus.FAILED
+        else ()
     )
-    failed = metadata.validation_result.value == "FAILED" or (compare_failed and not accepted)
-    reasons = []
-    if metadata.validation_result.value == "FAILED":
-        reasons.append("validation failed when the run was judged (stored validation_result FAILED)")
-    # An acceptance overrules the comparison: the report shows it with its reason instead.
-    if comparison is not None and comparison.failed and not accepted:
-        reasons.extend(f"failed: {format_failed_statistic(row)}" for row in comparison.failures)
-    elif metadata.compare_result.value == "FAILED" and not accepted:
+    verdict = decide_suite(
+        statistics=True,
+        validation=validation,
+        # An acceptance overrules the comparison: the report shows it with its reason instead.
+        comparison=None if accepted else comparison,
+        stored_compare_failed=metadata.compare_result is ResultStatus.FAILED and not accepted,
+    )
+    reasons = list(verdict.validation)
+    if verdict.regressions:
+        reasons.extend(f"failed: {format_failed_statistic(row)}" for row in verdict.regressions)
+    elif verdict.compare_failed:
         reasons.append("the comparison failed when the run was judged (stored compare_result FAILED)")
     baseline_view = None if baseline is None else record_view(baseline)
     label = None
@@ -152,7 +149,7 @@ def report_from_records(
         label = f"run of {iso_utc(baseline.metadata.timestamp)}{run}"
     return SuiteReport(
         suite=record.suite or record.metadata.hash[:12],
-        outcome=Outcome.FAILED if failed else Outcome.PASSED,
+        outcome=verdict.outcome,
         reasons=tuple(reasons),
         record=record,
         baseline_label=label,

@@ -8,7 +8,6 @@ path; it never changes a verdict, and the record is stored before any report is 
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -20,8 +19,15 @@ from pytest_bfd_locust.record import Record
 from pytest_bfd_locust.reports.history import history_change_points
 from pytest_bfd_locust.reports.html import render_report
 from pytest_bfd_locust.reports.markdown import render_markdown
-from pytest_bfd_locust.reports.model import HISTORY_RUNS, Outcome, SuiteReport, history_runs
-from pytest_bfd_locust.reports.terminal import format_failures_reason
+from pytest_bfd_locust.reports.model import HISTORY_RUNS, SuiteReport, history_runs
+from pytest_bfd_locust.reports.terminal import (
+    AttemptFigures,
+    format_attempts,
+    format_endpoint_changes,
+    format_failure_text,
+    format_failures_reason,
+    format_warnings,
+)
 from pytest_bfd_locust.stores import Store, StoreError
 from pytest_bfd_locust.stores.protocol import HistoryQuery, HistoryStore
 from pytest_bfd_locust.suite_run import SuiteResult
@@ -64,9 +70,13 @@ def suite_report(result: SuiteResult, store: Store | None) -> BuiltReport:
             acceptances = loaded.acceptances
     report = SuiteReport(
         suite=result.suite.name,
-        outcome=_outcome(result),
+        outcome=result.verdict.outcome,
         reasons=failure_reasons(result),
-        notes=result.notes,
+        notes=tuple(
+            dict.fromkeys(
+                (*result.notes, *(format_endpoint_changes(result.comparison) if result.comparison else ()))
+            )
+        ),
         record=record,
         baseline_label=None if result.baseline is None else result.baseline.describe(),
         baseline=None if result.baseline is None else result.baseline.totals,
@@ -99,19 +109,88 @@ def suite_report(result: SuiteResult, store: Store | None) -> BuiltReport:
 def failure_reasons(result: SuiteResult, worst: int = 3) -> tuple[str, ...]:
     """Why a suite failed, one line each: errors, validation failures, and one line for the failed
     statistics with the worst few (the comparison table lists them all)."""
-    reasons = list(result.errors) + [f"validation: {failure}" for failure in result.validation]
-    if result.comparison is not None and result.comparison.failed and not result.acceptances:
-        failures = sorted(
-            result.comparison.failures, key=lambda row: (math.isfinite(row.ratio), row.ratio), reverse=True
-        )
-        reasons.append(format_failures_reason(failures, worst))
+    verdict = result.verdict
+    reasons = list(verdict.errors) + [f"validation: {failure}" for failure in verdict.validation]
+    if verdict.regressions:
+        reasons.append(format_failures_reason(verdict.regressions, worst))
     return tuple(reasons)
 
 
-def _outcome(result: SuiteResult) -> Outcome:
-    if result.record is None:
-        return Outcome.NO_STATISTICS
-    return Outcome.FAILED if result.failed else Outcome.PASSED
+def attempt_figures(result: SuiteResult) -> tuple[AttemptFigures, ...]:
+    """Each attempt of the suite as `reports.terminal.format_attempts` reads it."""
+    figures = []
+    for attempt in result.attempts:
+        judged = attempt.judged
+        errors = list(attempt.errors)
+        if judged is not None:
+            errors += [f"validation: {failure}" for failure in judged.validation]
+        location = attempt.kept.stored_at or (
+            None if attempt.kept.record_artifact is None else str(attempt.kept.record_artifact)
+        )
+        figures.append(
+            AttemptFigures(
+                record=None if judged is None else judged.record,
+                comparison=None if judged is None else judged.comparison,
+                location=location,
+                error=errors[0] if errors else None,
+            )
+        )
+    return tuple(figures)
+
+
+def attempt_lines(result: SuiteResult) -> list[str]:
+    """A line per attempt and the line saying what decided (none for a single attempt)."""
+    return format_attempts(attempt_figures(result), result.confirmation, result.attempts_allowed)
+
+
+def failure_text(result: SuiteResult) -> str:
+    """The failed suite's text (`reports.terminal.format_failure_text`), read from its result."""
+    log_section = None
+    if result.run is not None:
+        # Locust's own lines help only when Locust itself failed; otherwise they repeat its tables.
+        tail = result.run.log_tail() if result.locust_failed else ""
+        if tail:
+            log_section = f"tail of Locust's log ({result.run.log_path}):\n{tail}"
+        else:
+            log_section = f"Locust's log: {result.run.log_path}"
+    record_location = None
+    if result.record_artifact is not None:
+        record_location = result.stored_at or str(result.record_artifact)
+    return format_failure_text(
+        result.verdict,
+        comparison=result.comparison,
+        baseline_label=None if result.baseline is None else result.baseline.describe(),
+        attempts=attempt_figures(result),
+        confirmation=result.confirmation,
+        attempts_allowed=result.attempts_allowed,
+        log_section=log_section,
+        record_location=record_location,
+    )
+
+
+def acceptance_line(result: SuiteResult) -> str | None:
+    """What `--bfd-accept` did, in one line (None without it): accepted, and whether the comparison
+    it overrules had failed."""
+    if not result.acceptances:
+        return None
+    tags = ", ".join(acceptance.tag for acceptance in result.acceptances)
+    overruled = ""
+    if result.comparison is not None and result.comparison.failed:
+        regressed = len(result.comparison.failures)
+        against = result.baseline.describe() if result.baseline else "baseline"
+        overruled = (
+            f"; its comparison failed ({regressed} statistic{'s' if regressed != 1 else ''} regressed"
+            f" against the {against}) and is overruled"
+        )
+    return (
+        f"accepted as the new level under tag {tags} ({result.acceptances[0].reason}){overruled}: "
+        "later runs are compared against it"
+    )
+
+
+def suite_warnings(result: SuiteResult) -> tuple[str, ...]:
+    """What to warn about for a suite, each once (`reports.terminal.format_warnings`)."""
+    return format_warnings(result.notes, result.comparison)
 
 
 def write_session_reports(

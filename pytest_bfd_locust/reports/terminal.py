@@ -1,4 +1,5 @@
-"""Text a user reads: the comparison table of a failure, and terminal summary lines.
+"""Text a user reads: a failed suite's headline and failure text, the comparison table, the lines
+of each attempt under confirmation, and terminal summary lines.
 
 Pure: no pytest, boto3, locust or gevent; every function returns strings. Under fixed ratios a row
 reads as the seed's (ratio and threshold); under the judge it reads in words: the signed change,
@@ -11,14 +12,17 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from pytest_bfd_locust.figures import format_change, format_value_with_unit, iso_utc, stat_label
 from pytest_bfd_locust.judge.changepoints import ChangePoint
 from pytest_bfd_locust.judge.comparison import Comparison, Judgement, NoiseBasis, StatComparison, task_scope
+from pytest_bfd_locust.judge.confirmation import Confirmation
 from pytest_bfd_locust.judge.distributions import normal_quantile
 from pytest_bfd_locust.judge.significance import StatKind, stat_kind
 from pytest_bfd_locust.judge.thresholds import RESPONSE_TIME_STATS, BetterIf, Threshold
-from pytest_bfd_locust.judge.verdict import Verdict
+from pytest_bfd_locust.judge.verdict import SuiteVerdict, Verdict, rank_regressions
+from pytest_bfd_locust.record import Record
 
 TABLE_COLUMNS = ("scope", "statistic", "baseline", "current", "change", "ratio", "threshold", "result")
 """The failure table's columns (SPEC §4) with the signed change, plus the verdict of the row."""
@@ -443,3 +447,160 @@ def _pass_reason(row: StatComparison) -> str:
     if row.judgement is None:
         return f"ratio {format_ratio(row.ratio)} within {format_threshold(row)}"
     return f"{row.judgement.reason} ({_fails_phrase(row)})"
+
+
+# --- a suite's outcome: headline, failure text, warnings, attempts ----------------------------------
+
+
+@dataclass(frozen=True)
+class AttemptFigures:
+    """One attempt of a suite as its lines show it (`format_attempts`)."""
+
+    record: Record | None
+    """Its record as stored; None: it produced no statistics."""
+    comparison: Comparison | None = None
+    """Its own comparison against the suite's baseline (None: not compared)."""
+    location: str | None = None
+    """Where its record went (the store, or the artifacts when not stored)."""
+    error: str | None = None
+    """Why it failed besides its comparison (first error), if it did."""
+
+
+def _statistics(count: int) -> str:
+    return f"{count} statistic{'s' if count != 1 else ''}"
+
+
+def _worst(row: StatComparison) -> str:
+    return f"`{row.scope}` {stat_label(row.stat)} {format_change(row.baseline, row.current)}"
+
+
+def _numbers(numbers: Sequence[int]) -> str:
+    return ", ".join(str(number) for number in numbers)
+
+
+def format_headline(verdict: SuiteVerdict, confirmation: Confirmation | None = None) -> str:
+    """Why the suite failed, on one line: the first line of the failure text (pytest's short summary).
+
+    What went wrong, not the details: those follow in the text. Under confirmation it says in how
+    many of the attempts run the worst statistic failed.
+    """
+    clauses = [error.split(": ", 1)[0].split("\n", 1)[0] for error in verdict.errors]
+    if verdict.validation:
+        rules = len(verdict.validation)
+        clauses.append(f"{rules} validation rule{'s' if rules != 1 else ''} failed")
+    worst = verdict.worst
+    if worst is not None:
+        # Under confirmation, how often the worst failed comes first: a cut headline keeps it.
+        repeated = ""
+        if confirmation is not None:
+            repeated = f" in {len(confirmation.failed_in(worst))} of {len(confirmation.comparisons)} attempts"
+        clauses.append(
+            f"{_statistics(len(verdict.regressions))} regressed{repeated}, "
+            f"worst {worst.scope} {stat_label(worst.stat)} {format_change(worst.baseline, worst.current)}"
+        )
+    return "; ".join(clauses)
+
+
+def format_attempts(
+    attempts: Sequence[AttemptFigures], confirmation: Confirmation | None, allowed: int
+) -> list[str]:
+    """One line per attempt with its key figures and its own verdict, then the line that says what
+    decided (empty for a single attempt: its figures are the suite's). `allowed`: 1 + confirm."""
+    if len(attempts) < 2:
+        return []
+    lines = []
+    for number, attempt in enumerate(attempts, start=1):
+        head = f"attempt {number} of up to {allowed}"
+        record = attempt.record
+        if record is None:
+            lines.append(f"{head}: no statistics ({attempt.error or 'the run failed'})")
+            continue
+        totals = record.totals
+        percentiles = totals.response_time_percentiles
+        figures = (
+            f"{head} (run {record.run_id or '(no id)'}, {iso_utc(record.metadata.timestamp)}): "
+            f"{totals.num_requests} reqs, p50 {percentiles.get('0.5', 0)} ms, "
+            f"p95 {percentiles.get('0.95', 0)} ms, {totals.total_reqs_per_second:.1f} req/s"
+        )
+        comparison = attempt.comparison
+        if attempt.error is not None:
+            judged = f"FAILED: {attempt.error.splitlines()[0]}"
+        elif comparison is None:
+            judged = "not compared"
+        elif comparison.failed:
+            ranked = rank_regressions(comparison.failures)
+            judged = f"comparison FAILED, {_statistics(len(ranked))}, worst {_worst(ranked[0])}"
+        else:
+            judged = "comparison PASSED"
+        where = f"; record at {attempt.location}" if attempt.location else ""
+        lines.append(f"{figures}; {judged}{where}")
+    if confirmation is not None:
+        lines.append(format_confirmation(confirmation))
+    return lines
+
+
+def format_confirmation(confirmation: Confirmation) -> str:
+    """What decided: the statistic that failed in a majority of the attempts (and which attempt's
+    row the table shows), or that none did."""
+    attempts = len(confirmation.comparisons)
+    majority = f"a majority of {confirmation.attempts_allowed} attempts is {confirmation.needed}"
+    if confirmation.confirmed:
+        worst = rank_regressions(confirmation.decided.failures)[0]
+        deciding = confirmation.taken_from[(worst.scope, worst.stat)]
+        return (
+            f"confirmed, decided by attempt {deciding}: {_statistics(len(confirmation.decided.failures))} "
+            f"failed in a majority of the attempts ({majority}); worst {_worst(worst)} failed in attempts "
+            f"{_numbers(confirmation.failed_in(worst))}; each statistic is shown at its median attempt"
+        )
+    first = rank_regressions(confirmation.comparisons[0].failures)
+    if not first:
+        return f"not confirmed after {attempts} attempts: no statistic failed in a majority ({majority})"
+    worst = first[0]
+    deciding = confirmation.taken_from.get((worst.scope, worst.stat), attempts)
+    return (
+        f"not confirmed, decided by attempt {deciding}: attempt 1's failures did not repeat in a majority "
+        f"of the attempts ({majority}); its worst, {_worst(worst)}, failed in attempt"
+        f"{'s' if len(confirmation.failed_in(worst)) != 1 else ''} {_numbers(confirmation.failed_in(worst))}"
+    )
+
+
+def format_failure_text(
+    verdict: SuiteVerdict,
+    *,
+    comparison: Comparison | None,
+    baseline_label: str | None,
+    attempts: Sequence[AttemptFigures] = (),
+    confirmation: Confirmation | None = None,
+    attempts_allowed: int = 1,
+    log_section: str | None = None,
+    record_location: str | None = None,
+) -> str:
+    """What a user reads when the suite fails: a headline, then every reason with its numbers, each
+    attempt's line, where Locust's log and the record are."""
+    sections = [format_headline(verdict, confirmation), *verdict.errors]
+    if verdict.validation:
+        sections.append("validation failed:\n" + "\n".join(f"  {failure}" for failure in verdict.validation))
+    if verdict.regressions and comparison is not None and baseline_label is not None:
+        sections.append(
+            f"regression against the {baseline_label}:\n"
+            + format_comparison_table(comparison.failures + comparison.warnings)
+        )
+    attempt_lines = format_attempts(attempts, confirmation, attempts_allowed)
+    if attempt_lines:
+        sections.append("attempts:\n" + "\n".join(f"  {line}" for line in attempt_lines))
+    if log_section:
+        sections.append(log_section)
+    if record_location is not None:
+        sections.append(f"record: {record_location}")
+    return "\n\n".join(sections)
+
+
+def format_warnings(notes: Sequence[str], comparison: Comparison | None) -> tuple[str, ...]:
+    """What to warn about, each once: the notes, the endpoints new or gone, and the warned statistics
+    unless the failure's regression table shows them already."""
+    if comparison is None:
+        return tuple(notes)
+    lines = [*notes, *format_endpoint_changes(comparison)]
+    if not comparison.failed:
+        lines += [format_summary_line(row) for row in comparison.warnings]
+    return tuple(dict.fromkeys(lines))
