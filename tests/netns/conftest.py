@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -59,6 +60,9 @@ def cannot_make_namespaces() -> str | None:
     """Why this machine cannot run the tier (None: it can)."""
     if os.geteuid() != 0:
         return "network namespaces need root (`ip netns add`); CI runs as root"
+    missing = [tool for tool in ("ip", "unshare") if shutil.which(tool) is None]
+    if missing:
+        return f"{' and '.join(missing)} not installed (iproute2, util-linux)"
     probe = f"{PREFIX}-{os.getpid()}-probe"
     try:
         ip("netns", "add", probe)
@@ -138,8 +142,10 @@ class Hop:
 
     def qdisc(self, station: Station, *spec: str) -> subprocess.CompletedProcess[str]:
         """`tc qdisc add dev eth0 root SPEC` inside `station`'s namespace (its outgoing packets)."""
+        if shutil.which("tc") is None:
+            return subprocess.CompletedProcess(["tc"], 127, "", "tc is not installed (iproute2)")
         return subprocess.run(
-            ["ip", "netns", "exec", station.namespace, "tc", "qdisc", "add", "dev", "eth0", "root", *spec],
+            station.argv(["tc", "qdisc", "add", "dev", "eth0", "root", *spec]),
             capture_output=True,
             text=True,
             check=False,

@@ -24,7 +24,17 @@ import pytest
 
 from pytest_bfd_locust.workers import MasterBind, missing_workers_message
 from tests.locustfiles import COUNTING_LOCUSTFILE, COUNTS_ENV
-from tests.netns.conftest import LOCUST, SUBNET, Hop, Station, build_hop, namespaces
+from tests.netns.conftest import (
+    LOCUST,
+    PREFIX,
+    SUBNET,
+    Hop,
+    Station,
+    build_hop,
+    delete_stale_namespaces,
+    ip,
+    namespaces,
+)
 
 MASTER_PORT = 5557
 """Locust's default: each test has namespaces of its own, so no port is taken by anything else."""
@@ -274,7 +284,7 @@ def test_loss_and_latency_on_one_workers_link_complete_and_the_record_says_what_
 ) -> None:
     slowed = hop.qdisc(hop.workers[1], "netem", "loss", "5%", "delay", "20ms")
     if slowed.returncode != 0:
-        pytest.skip(f"tc netem is not available in this kernel: {slowed.stderr.strip()}")
+        pytest.skip(f"tc netem is not available here: {slowed.stderr.strip()}")
     workers = [
         start_worker(hop, station, tmp_path, counts, master_host=hop.master.address)
         for station in hop.workers
@@ -304,3 +314,19 @@ def test_a_hop_has_no_route_out_and_its_teardown_leaves_nothing(
         built.delete()
     assert sleeper.poll() is not None
     assert [name for name in namespaces() if name.startswith(f"{built.name}-")] == []
+
+
+def test_namespaces_of_a_killed_run_are_deleted_and_a_running_ones_kept(netns_available: None) -> None:
+    gone = subprocess.Popen(["true"])
+    gone.wait()  # its PID now names a run that is over, as a killed pytest's would
+    stale, alive = f"{PREFIX}-{gone.pid}-0-m", f"{PREFIX}-{os.getpid()}-test-m"
+    for name in (stale, alive):
+        ip("netns", "add", name)
+    try:
+        deleted = delete_stale_namespaces()
+        assert stale in deleted and stale not in namespaces()
+        assert alive in namespaces()
+    finally:
+        for name in (stale, alive):
+            if name in namespaces():
+                ip("netns", "delete", name)
