@@ -7,7 +7,7 @@ runtime starts after it, so the runs differ slightly in length; the fair wall-ti
 overhead around the load: wall time minus the run's own duration (first to last request). Run by hand:
 
     .venv/bin/python bench/overhead.py [--rounds 5] [--users 10] [--runtime 5] [--breakdown]
-        [--workers 2] [--host URL --path /]
+        [--workers 2 [--netns]] [--host URL --path /]
 
 Aim (issue 2): at most 1 s of extra wall time per suite, at least 95 % of plain Locust's requests/s.
 
@@ -21,6 +21,12 @@ report built and written, the interpreter's exit.
 run of the same round. `--host` (with `--path`, the one path requested) loads a server already
 running on 127.0.0.1 (nginx, say) instead of the in-process demo target, which is the bottleneck
 long before Locust is.
+
+`--workers N --netns` (root; issue 20) runs both across a real network hop instead: the hop of
+tests/netns (a namespace for the master and one per worker on a bridge, link-local addresses, no
+route out), pytest in the master's namespace with a small keep-alive HTTP target on its bridge
+address; each round, the one-process run in the master's namespace, then the master with N workers
+loading the target from their own namespaces. Plain Locust is not run then.
 """
 
 from __future__ import annotations
@@ -35,7 +41,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +50,7 @@ sys.path.insert(0, str(ROOT))
 
 from examples.demo_target import start_server  # noqa: E402
 from tests.locustfiles import patient_and_coverage_locustfile  # noqa: E402
+from tests.netns.conftest import Hop, build_hop, cannot_make_namespaces  # noqa: E402
 
 LOCUSTFILE = patient_and_coverage_locustfile(user_class="FastHttpUser", wait=0.005, patient_id=7)
 LOCUST = Path(sys.executable).with_name("locust")
@@ -103,11 +110,13 @@ def plugin(
     runtime: int,
     extra: tuple[str, ...] = (),
     phases: list[dict[str, float]] | None = None,
+    inside: Sequence[str] = (),
 ) -> tuple[float, float, float]:
     """Wall seconds, load duration and requests/s of `pytest --bfd-suite` running the same suite: the
     main job, `--compare previous` against a file store in `workdir` (from round 2 on, with a baseline).
 
-    With `phases`, the run's breakdown (seconds per phase, see `breakdown`) is appended to it."""
+    With `phases`, the run's breakdown (seconds per phase, see `breakdown`) is appended to it.
+    `inside` prefixes pytest's command (`ip netns exec NS`: pytest in a network namespace)."""
     (workdir / "suites.yaml").write_text(
         f"suites:\n  - name: bench\n    locustfile: api.py\n    host: {host}\n"
         f"    users: {users}\n    spawn_rate: {users}\n    spawned_runtime: {runtime}s\n"
@@ -123,6 +132,7 @@ def plugin(
     started = time.monotonic()
     subprocess.run(
         [
+            *inside,
             sys.executable,
             "-m",
             "pytest",
@@ -263,6 +273,123 @@ def distributed(workdir: Path, host: str, users: int, runtime: int, count: int) 
         return plugin(workdir, host, users, runtime, options)
 
 
+HOP_TARGET = """\
+import sys
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive, as a real API
+
+    def do_GET(self):
+        body = b'{"ok": true}'
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+server = ThreadingHTTPServer((sys.argv[1], int(sys.argv[2])), Handler)
+print("listening", flush=True)
+server.serve_forever()
+"""
+HOP_TARGET_PORT = 8080
+HOP_MASTER_PORT = 5557
+
+
+@contextlib.contextmanager
+def network_hop(workdir: Path, count: int) -> Iterator[tuple[Hop, str]]:
+    """tests/netns's hop with `count` workers and the target on the master's bridge address
+    (yielded with its URL); every process stopped by PID and every namespace deleted after."""
+    reason = cannot_make_namespaces()
+    if reason is not None:
+        raise SystemExit(f"--netns: {reason}")
+    hop = build_hop(worker_count=count)
+    try:
+        (workdir / "hop_target.py").write_text(HOP_TARGET)
+        log = workdir / "hop_target.log"
+        argv = [
+            sys.executable,
+            "-u",
+            str(workdir / "hop_target.py"),
+            hop.master.address,
+            str(HOP_TARGET_PORT),
+        ]
+        target = hop.start(hop.master, argv, log=log)
+        deadline = time.monotonic() + 30
+        while "listening" not in log.read_text():
+            if target.poll() is not None or time.monotonic() > deadline:
+                raise SystemExit(f"--netns: the target did not start: {log.read_text()}")
+            time.sleep(0.05)
+        yield hop, f"http://{hop.master.address}:{HOP_TARGET_PORT}"
+    finally:
+        hop.stop_processes()
+        hop.delete()
+
+
+def across_the_hop(
+    workdir: Path, hop: Hop, host: str, users: int, runtime: int
+) -> tuple[float, float, float]:
+    """The plugin as master in the hop's master namespace, its workers in their own namespaces."""
+    workers = []
+    for index, station in enumerate(hop.workers):
+        tmp = workdir / f"hop-worker{index}"
+        tmp.mkdir(exist_ok=True)
+        command = [str(LOCUST), "--worker", "-f", "-", "--master-host", hop.master.address]
+        command += ["--master-port", str(HOP_MASTER_PORT)]
+        env = {**os.environ, "TMPDIR": str(tmp)}
+        workers.append(hop.start(station, command, log=workdir / f"hop-worker{index}.log", env=env))
+    bind = f"{hop.master.address}:{HOP_MASTER_PORT}"
+    options = ("--bfd-expect-workers", str(len(hop.workers)), "--bfd-master-bind", bind)
+    try:
+        return plugin(workdir, host, users, runtime, options, inside=hop.master.argv([]))
+    finally:
+        for worker in workers:
+            try:
+                worker.wait(timeout=10)  # the master tells them to quit at the end of the run
+            except subprocess.TimeoutExpired:
+                worker.kill()
+                worker.wait()
+
+
+def main_netns(args: argparse.Namespace) -> None:
+    """`--workers N --netns`: one process against N workers across the hop, round by round."""
+    one_process: list[tuple[float, float, float]] = []
+    hop_runs: list[tuple[float, float, float]] = []
+    with tempfile.TemporaryDirectory() as tmp, network_hop(Path(tmp), args.workers) as (hop, host):
+        workdir = Path(tmp)
+        (workdir / "api.py").write_text(one_path_locustfile("/"))
+        for round_number in range(1, args.rounds + 1):
+            one_process.append(plugin(workdir, host, args.users, args.runtime, inside=hop.master.argv([])))
+            hop_runs.append(across_the_hop(workdir, hop, host, args.users, args.runtime))
+            print(
+                f"round {round_number}: one process {describe(one_process[-1])} | "
+                f"{args.workers} workers across the hop {describe(hop_runs[-1])}",
+                flush=True,
+            )
+
+    def median(runs: list[tuple[float, float, float]], index: int) -> float:
+        return statistics.median(run[index] for run in runs)
+
+    ratios = [h[2] / p[2] for h, p in zip(hop_runs, one_process, strict=True)]
+    print()
+    print(f"users {args.users}, spawned runtime {args.runtime} s, {args.rounds} rounds (medians)")
+    print(
+        f"wall time:   one process {median(one_process, 0):.2f} s   "
+        f"{args.workers} workers across the hop {median(hop_runs, 0):.2f} s"
+    )
+    print(
+        f"requests/s:  one process {median(one_process, 2):.0f}   "
+        f"{args.workers} workers across the hop {median(hop_runs, 2):.0f}   "
+        f"ratio {median(hop_runs, 2) / median(one_process, 2):.3f} "
+        f"(per round: {', '.join(f'{r:.2f}' for r in ratios)})"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -276,7 +403,15 @@ def main() -> None:
     )
     parser.add_argument("--host", help="a server on 127.0.0.1 to load instead of the demo target")
     parser.add_argument("--path", default="/", help="with --host: the path requested")
+    parser.add_argument(
+        "--netns", action="store_true", help="with --workers: across a real network hop (root)"
+    )
     args = parser.parse_args()
+    if args.netns:
+        if not args.workers or args.host or args.breakdown:
+            parser.error("--netns needs --workers N, and takes neither --host nor --breakdown")
+        main_netns(args)
+        return
     if args.host and not args.host.startswith(("http://127.0.0.1", "http://localhost")):
         parser.error("--host: load goes to 127.0.0.1 only")
     with tempfile.TemporaryDirectory() as tmp, contextlib.ExitStack() as stack:

@@ -259,6 +259,49 @@ class ErrorCount:
 
 
 @dataclass(frozen=True)
+class WorkerContribution:
+    """What one worker of a distributed run sent the master (our addition, key `per_worker`).
+
+    Counted from the worker's own statistics reports, so a worker lost mid-run shows what arrived
+    before its link or process went; `finished` False says it was lost."""
+
+    worker_id: str
+    """Locust's id of the worker: its host name (a pod's name on Kubernetes) and a random suffix."""
+    requests: int
+    failures: int
+    finished: bool
+    lost_after: float | None = None
+    """Seconds after the users started when the master marked it missing (None: it finished)."""
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "id": self.worker_id,
+            "requests": self.requests,
+            "failures": self.failures,
+            "finished": self.finished,
+        }
+        if self.lost_after is not None:
+            data["lost_after_s"] = round(self.lost_after, 1)
+        return data
+
+    @classmethod
+    def from_json(cls, data: Any, where: str) -> WorkerContribution:
+        obj = _object(data, where)
+        return cls(
+            worker_id=_str(obj, "id", where),
+            requests=_int(obj, "requests", where),
+            failures=_int(obj, "failures", where),
+            finished=_bool(obj, "finished", where),
+            lost_after=None if obj.get("lost_after_s") is None else _float(obj, "lost_after_s", where),
+        )
+
+    def describe_loss(self) -> str:
+        """`worker host_3fa2 lost 4.2 s after the users started, after 512 requests`."""
+        when = "" if self.lost_after is None else f" {self.lost_after:.1f} s after the users started"
+        return f"worker {self.worker_id} lost{when}, after {self.requests} requests"
+
+
+@dataclass(frozen=True)
 class WorkerCount:
     """How many of Locust's workers ran a distributed run (our addition; not part of the hash, so
     a suite's history stays comparable when it scales out)."""
@@ -270,12 +313,24 @@ class WorkerCount:
     finished: int
     """Of those, workers still connected when the run ended (the rest missed heartbeats or quit)."""
 
+    per_worker: tuple[WorkerContribution, ...] = ()
+    """Each started worker's requests (empty in records written before per-worker counts)."""
+
     @property
     def lost(self) -> int:
         return max(self.started - self.finished, 0)
 
+    def describe_lost(self) -> str:
+        """`1 of 2 workers finished (worker host_3fa2 lost 4.2 s after ..., after 512 requests)`."""
+        counted = f"{self.finished} of {self.started} workers finished"
+        losses = [worker.describe_loss() for worker in self.per_worker if not worker.finished]
+        return f"{counted} ({'; '.join(losses)})" if losses else counted
+
     def to_json(self) -> dict[str, Any]:
-        return {"expected": self.expected, "started": self.started, "finished": self.finished}
+        data: dict[str, Any] = {"expected": self.expected, "started": self.started, "finished": self.finished}
+        if self.per_worker:
+            data["per_worker"] = [worker.to_json() for worker in self.per_worker]
+        return data
 
     @classmethod
     def from_json(cls, data: Any, where: str) -> WorkerCount:
@@ -284,6 +339,10 @@ class WorkerCount:
             expected=_int(obj, "expected", where),
             started=_int(obj, "started", where),
             finished=_int(obj, "finished", where),
+            per_worker=tuple(
+                WorkerContribution.from_json(item, f"{where}.per_worker[{i}]")
+                for i, item in enumerate(_optional_list(obj, "per_worker", where))
+            ),
         )
 
 

@@ -357,9 +357,7 @@ def judge_run(
     notes: list[str] = []
     workers = run.record.workers
     if workers is not None and workers.lost and suite.workers is not None and suite.workers.allow_loss:
-        notes.append(
-            f"{workers.finished} of {workers.started} workers finished the run (worker loss allowed)"
-        )
+        notes.append(f"{workers.describe_lost()}: worker loss allowed")
     errors: list[str] = [] if run.error is None else [f"Locust run failed: {run.error}"]
     if run.interrupted_requests and run.record.totals.num_requests == 0:
         errors.append(

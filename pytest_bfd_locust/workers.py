@@ -109,6 +109,13 @@ def worker_command(bind: MasterBind, *, this_host: str) -> str:
     return f"locust --worker -f - --master-host {host} --master-port {bind.port}"
 
 
-def missing_workers_message(expected: int, connected: int, waited: float) -> str:
-    """What a suite says when its workers did not all arrive in time."""
-    return f"expected {expected} workers, {connected} connected after {waited:.0f} s"
+def missing_workers_message(
+    expected: int, connected: int, waited: float, bind: MasterBind, *, this_host: str
+) -> str:
+    """What a suite says when its workers did not all arrive in time: the address they had to reach
+    (the cause is nearly always there: a wrong `--master-host`, a firewall, a link down) first."""
+    return (
+        f"expected {expected} workers, {connected} connected after {waited:.0f} s to the master at "
+        f"{bind} (workers were to run `{worker_command(bind, this_host=this_host)}`; check that "
+        "they can reach that address and port)"
+    )

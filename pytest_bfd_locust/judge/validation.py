@@ -59,7 +59,7 @@ def validate(
             ValidationFailure(
                 "workers",
                 "every worker to finish (--bfd-allow-worker-loss or workers.allow_loss accepts a loss)",
-                f"{workers.finished} of {workers.started} workers finished",
+                workers.describe_lost(),
             )
         )
     if totals.num_requests == 0:

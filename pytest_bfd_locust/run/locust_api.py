@@ -35,6 +35,7 @@ __all__ = [
     "html_report",
     "let_later_definitions_win",
     "live_workers",
+    "master_bind_address",
     "run_locust_main",
     "take_html_file",
     "uses_http",
@@ -58,6 +59,11 @@ def uses_http(user_class: type) -> bool:
 def live_workers(runner: MasterRunner) -> frozenset[str]:
     """Workers connected now: Locust marks one that missed its heartbeats missing, or drops it."""
     return frozenset(node.id for node in runner.clients.all if node.state != STATE_MISSING)
+
+
+def master_bind_address(runner: MasterRunner) -> tuple[str, int]:
+    """Where the master listens for workers (`--master-bind-host`, `*` for every interface)."""
+    return str(runner.master_bind_host), int(runner.master_bind_port)
 
 
 def take_html_file(options: Any) -> str | None:

@@ -44,6 +44,7 @@ from pytest_bfd_locust.run.locust_api import (
     html_report,
     let_later_definitions_win,
     live_workers,
+    master_bind_address,
     run_locust_main,
     take_html_file,
     uses_http,
@@ -53,6 +54,7 @@ from pytest_bfd_locust.run.locust_api import (
 # isort: on
 import os
 import signal
+import socket
 import sys
 import time
 from dataclasses import replace
@@ -67,6 +69,7 @@ from pytest_bfd_locust.record import (
     Record,
     RecordMetadata,
     TaskStats,
+    WorkerContribution,
     WorkerCount,
     record_hash,
     sort_tasks,
@@ -75,7 +78,7 @@ from pytest_bfd_locust.run.child_control import CONTROL_ENV, ChildControl, Child
 from pytest_bfd_locust.run.progress import Progress
 from pytest_bfd_locust.timeline import Timeline, TimelineSample, sample_interval
 from pytest_bfd_locust.timespan import parse_timespan
-from pytest_bfd_locust.workers import missing_workers_message
+from pytest_bfd_locust.workers import MasterBind, missing_workers_message
 
 WORKER_POLL_S = 0.1
 
@@ -98,6 +101,11 @@ class ChildSession:
         self.finished_workers: frozenset[str] | None = None
         self.reported_at: dict[str, float] = {}
         """Worker id -> when the master last received its statistics."""
+        self.sent: dict[str, tuple[int, int]] = {}
+        """Worker id -> (requests, failures) its statistics reports carried so far."""
+        self.users_started_at: float | None = None
+        self.lost_after: dict[str, float] = {}
+        """Worker id -> seconds after the users started when the master marked it missing."""
 
     def register(self) -> None:
         events.init_command_line_parser.add_listener(self.on_parser)
@@ -156,7 +164,13 @@ class ChildSession:
         while (connected := runner.worker_count) < expected:
             waited = time.monotonic() - since
             if waited >= self.control.worker_wait:
-                message = missing_workers_message(expected, connected, waited)
+                message = missing_workers_message(
+                    expected,
+                    connected,
+                    waited,
+                    MasterBind(*master_bind_address(runner)),
+                    this_host=socket.gethostname(),
+                )
                 ChildResult(setup_error=message).write(Path(self.control.result_path))
                 print(f"pytest-bfd-locust: {message}; stopping", file=sys.stderr, flush=True)
                 runner.quit()  # tells the workers that did come to quit
@@ -171,6 +185,24 @@ class ChildSession:
     def on_test_start(self, environment: Environment, **_: Any) -> None:
         if isinstance(environment.runner, MasterRunner) and self.started_workers is None:
             self.started_workers = live_workers(environment.runner)
+            self.users_started_at = time.monotonic()
+            gevent.spawn(self.watch_workers, environment.runner)
+
+    def watch_workers(self, runner: MasterRunner) -> None:
+        """Note when each started worker goes missing (its link or process gone), and say so now:
+        Locust itself only logs it at INFO, and stops the whole run only when the last one goes."""
+        while self.finished_workers is None:
+            gevent.sleep(WORKER_POLL_S)
+            live = live_workers(runner)
+            for worker in sorted((self.started_workers or frozenset()) - live - self.lost_after.keys()):
+                self.lost_after[worker] = time.monotonic() - (self.users_started_at or self.started)
+                requests, _ = self.sent.get(worker, (0, 0))
+                print(
+                    f"pytest-bfd-locust: worker {worker} lost {self.lost_after[worker]:.1f} s after the "
+                    f"users started (no heartbeat), after {requests} requests",
+                    file=sys.stderr,
+                    flush=True,
+                )
 
     def on_test_stopping(self, environment: Environment, **_: Any) -> None:
         # Taken when the run stops, before Locust tells its workers to quit (they leave then).
@@ -183,8 +215,21 @@ class ChildSession:
             return None
         started = self.started_workers or frozenset()
         finished = self.finished_workers if self.finished_workers is not None else live_workers(runner)
+        per_worker = tuple(
+            WorkerContribution(
+                worker_id=worker,
+                requests=self.sent.get(worker, (0, 0))[0],
+                failures=self.sent.get(worker, (0, 0))[1],
+                finished=worker in finished,
+                lost_after=None if worker in finished else self.lost_after.get(worker),
+            )
+            for worker in sorted(started)
+        )
         return WorkerCount(
-            expected=self.control.expect_workers, started=len(started), finished=len(started & finished)
+            expected=self.control.expect_workers,
+            started=len(started),
+            finished=len(started & finished),
+            per_worker=per_worker,
         )
 
     def on_spawning_complete(self, user_count: int, **_: Any) -> None:
@@ -192,6 +237,8 @@ class ChildSession:
             return
         self.spawned_at = time.monotonic()
         environment = self.environment
+        if environment is not None and environment.reset_stats:
+            self.sent.clear()  # the workers reset their statistics now, as the master does
         if environment is None or environment.shape_class is not None:
             return  # a suite with its own load shape decides when to stop
         runtime = getattr(environment.parsed_options, "spawned_runtime", None)
@@ -218,8 +265,15 @@ class ChildSession:
                 gevent.sleep(WORKER_POLL_S)
         self.stop(environment, None)
 
-    def on_worker_report(self, client_id: str, **_: Any) -> None:
+    def on_worker_report(self, client_id: str, data: dict[str, Any], **_: Any) -> None:
         self.reported_at[client_id] = time.monotonic()
+        # Each report carries what the worker counted since its previous one.
+        total = data.get("stats_total") or {}
+        requests, failures = self.sent.get(client_id, (0, 0))
+        self.sent[client_id] = (
+            requests + int(total.get("num_requests", 0)),
+            failures + int(total.get("num_failures", 0)),
+        )
 
     def stop(self, environment: Environment, reason: str | None) -> None:
         if reason and self.abort_reason is None:

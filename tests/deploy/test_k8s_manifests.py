@@ -4,7 +4,11 @@ plugin: the workers take the locustfile from the master, on the port the master 
 
 from __future__ import annotations
 
+import configparser
 import copy
+import re
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +33,13 @@ def manifests() -> dict[str, dict[str, Any]]:
 
 def by_kind(kind: str) -> dict[str, Any]:
     (found,) = [doc for doc in manifests().values() if doc["kind"] == kind]
+    return found
+
+
+def config_map(name: str) -> dict[str, Any]:
+    (found,) = [
+        doc for doc in manifests().values() if doc["kind"] == "ConfigMap" and doc["metadata"]["name"] == name
+    ]
     return found
 
 
@@ -58,7 +69,7 @@ def test_kustomization_lists_every_manifest() -> None:
 
 
 def test_workers_take_the_locustfile_from_a_configurable_master() -> None:
-    config = by_kind("ConfigMap")
+    config = config_map("bfd-locust-worker")
     deployment = by_kind("Deployment")
     container = deployment["spec"]["template"]["spec"]["containers"][0]
     assert {"configMapRef": {"name": config["metadata"]["name"]}} in container["envFrom"]
@@ -87,3 +98,111 @@ def test_only_workers_reach_the_master_port() -> None:
     (source,) = rule["from"]
     assert source["podSelector"]["matchLabels"].items() <= worker_labels.items()
     assert rule["ports"] == [{"protocol": "TCP", "port": DEFAULT_MASTER_PORT}]
+
+
+# --- the master as a Job ---------------------------------------------------------------------------
+
+
+def master_pod() -> dict[str, Any]:
+    pod: dict[str, Any] = by_kind("Job")["spec"]["template"]
+    return pod
+
+
+def master_container() -> dict[str, Any]:
+    (container,) = master_pod()["spec"]["containers"]
+    return container
+
+
+def mounts(container: dict[str, Any]) -> dict[str, str]:
+    return {mount["mountPath"]: mount["name"] for mount in container["volumeMounts"]}
+
+
+def option(command: list[str], name: str) -> str:
+    return command[command.index(name) + 1]
+
+
+def test_the_master_job_exits_with_pytests_code_and_runs_once() -> None:
+    job = by_kind("Job")
+    command = master_container()["command"]
+    assert command[:3] == ["python", "-m", "pytest"]  # no shell between: the exit code is pytest's
+    assert "args" not in master_container()
+    assert master_pod()["spec"]["restartPolicy"] == "Never"
+    assert job["spec"]["backoffLimit"] == 0  # a failed verdict is not retried (that would load again)
+    assert job["spec"]["activeDeadlineSeconds"] > 0
+
+
+def test_the_master_pod_is_what_the_service_and_the_policy_select() -> None:
+    labels = master_pod()["metadata"]["labels"]
+    assert by_kind("Service")["spec"]["selector"].items() <= labels.items()
+    assert by_kind("NetworkPolicy")["spec"]["podSelector"]["matchLabels"].items() <= labels.items()
+    command = master_container()["command"]
+    catalog = yaml.safe_load(config_map("bfd-locust-suites")["data"]["suites.yaml"])
+    workers = catalog["defaults"]["workers"]
+    # The catalog's master listens on every interface at the Service's port, for the Deployment's workers.
+    assert option(command, "--bfd-master-bind") == f"0.0.0.0:{DEFAULT_MASTER_PORT}"
+    assert workers["master_bind"] == f"0.0.0.0:{DEFAULT_MASTER_PORT}"
+    assert workers["expect"] == by_kind("Deployment")["spec"]["replicas"]
+    assert (
+        master_container()["ports"][0]["containerPort"]
+        == by_kind("Service")["spec"]["ports"][0]["targetPort"]
+    )
+
+
+def test_master_and_workers_run_one_locust_version_and_the_packaged_plugin() -> None:
+    worker_image = by_kind("Deployment")["spec"]["template"]["spec"]["containers"][0]["image"]
+    (install,) = master_pod()["spec"]["initContainers"]
+    assert master_container()["image"] == install["image"] == worker_image
+    locust_version = worker_image.rpartition(":")[2]
+    assert f"locust=={locust_version}" in install["command"]
+    setup = configparser.ConfigParser()
+    setup.read(K8S.parents[1] / "setup.cfg")
+    assert f"pytest-bfd-locust=={setup['metadata']['version']}" in install["command"]
+    assert mounts(install)["/opt/bfd"] == mounts(master_container())["/opt/bfd"]
+    assert {"name": "PYTHONPATH", "value": "/opt/bfd"} in master_container()["env"]
+
+
+def test_suites_come_from_the_config_map_and_reports_go_to_the_volume() -> None:
+    container = master_container()
+    command = container["command"]
+    volumes = {volume["name"]: volume for volume in master_pod()["spec"]["volumes"]}
+    suites_volume = volumes[mounts(container)["/suites"]]
+    assert suites_volume["configMap"]["name"] == "bfd-locust-suites"
+    assert option(command, "--bfd-suite") == "/suites/suites.yaml"
+    assert "suites.yaml" in config_map("bfd-locust-suites")["data"]
+    reports_volume = volumes[mounts(container)["/reports"]]
+    assert (
+        reports_volume["persistentVolumeClaim"]["claimName"]
+        == by_kind("PersistentVolumeClaim")["metadata"]["name"]
+    )
+    for written in (option(command, "--junitxml"), option(command, "--bfd-report")):
+        assert written.startswith("/reports/")
+    assert option(command, "--bfd-store").startswith("file:///reports/")
+    assert option(command, "--bfd-artifacts").startswith("/reports/")
+    assert container["workingDir"] == "/reports"
+    assert option(command, "--rootdir") == "/suites"  # read-only: nothing may default under it
+
+
+def test_the_jobs_pytest_command_collects_the_config_maps_suites(tmp_path: Path) -> None:
+    """The Job's own arguments, with /suites and /reports moved into a temporary directory, given to
+    this environment's pytest: the options exist and the ConfigMap's catalog and locustfile load."""
+    suites, reports = tmp_path / "suites", tmp_path / "reports"
+    suites.mkdir()
+    reports.mkdir()
+    for name, text in config_map("bfd-locust-suites")["data"].items():
+        (suites / name).write_text(text)
+    mount_points = re.compile(r"^(file://)?/(suites|reports)(?=/|$)")
+    moved = [
+        mount_points.sub(lambda m: (m.group(1) or "") + str(tmp_path / m.group(2)), arg)
+        for arg in master_container()["command"][3:]
+    ]
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", *moved, "--collect-only", "-q"],
+        cwd=reports,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.splitlines()[0] == "suites.yaml::api-health"
+    assert sorted(p.name for p in suites.iterdir()) == sorted(config_map("bfd-locust-suites")["data"])

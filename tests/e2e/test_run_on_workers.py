@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from pytest_bfd_locust.workers import missing_workers_message
+from pytest_bfd_locust.workers import MasterBind, missing_workers_message
 from tests.locustfiles import COUNTING_LOCUSTFILE, COUNTS_ENV
 
 LOCUST = Path(sys.executable).with_name("locust")
@@ -136,10 +136,15 @@ def test_two_workers_run_one_record_with_the_sum_of_their_requests(
 
     by_suite = {record["suite"]: record for record in stored_records(pytester.path)}
     distributed, one_machine = by_suite["distributed"], by_suite["one-machine"]
-    per_worker = [counted(counts, worker) for worker in workers]
-    assert all(count > 0 for count in per_worker), per_worker  # the users were spread over both
-    assert distributed["totals"]["num_requests"] == sum(per_worker)  # type: ignore[index]
-    assert distributed["workers"] == {"expected": 2, "started": 2, "finished": 2}
+    per_worker_counted = [counted(counts, worker) for worker in workers]
+    assert all(count > 0 for count in per_worker_counted), per_worker_counted  # spread over both
+    assert distributed["totals"]["num_requests"] == sum(per_worker_counted)  # type: ignore[index]
+    workers_seen = distributed["workers"]
+    per_worker = workers_seen.pop("per_worker")  # type: ignore[attr-defined]
+    assert workers_seen == {"expected": 2, "started": 2, "finished": 2}
+    # What each worker sent, as the master counted it, is what each worker counted itself.
+    assert sorted(w["requests"] for w in per_worker) == sorted(per_worker_counted)
+    assert all(w["finished"] and "lost_after_s" not in w for w in per_worker)
     assert "workers" not in one_machine
     # Scaling out keeps a suite's history comparable: the hash has no worker count.
     assert distributed["metadata"]["hash"] == one_machine["metadata"]["hash"]  # type: ignore[index]
@@ -150,6 +155,7 @@ def test_missing_workers_fail_within_the_wait_and_nothing_is_stored(
     pytester: pytest.Pytester, write_catalog, start_worker, master_port: int
 ) -> None:
     came = start_worker()
+    bind = MasterBind("127.0.0.1", master_port)
     write_catalog("- name: short\n  locustfile: api.py\n")
     result = pytester.runpytest(
         "--bfd-suite",
@@ -165,7 +171,9 @@ def test_missing_workers_fail_within_the_wait_and_nothing_is_stored(
     )
     result.assert_outcomes(failed=1)
     # Refused before any load: the reason alone, not a "Locust run failed" crash report.
-    result.stdout.fnmatch_lines([f"FAILED suites.yaml::*{missing_workers_message(2, 1, 3)}*"])
+    result.stdout.fnmatch_lines(["FAILED suites.yaml::*expected 2 workers, 1 connected after 3 s*"])
+    # In full in the failure's text: the address the workers had to reach and how to start them.
+    assert missing_workers_message(2, 1, 3, bind, this_host=socket.gethostname()) in result.stdout.str()
     assert "Locust run failed" not in result.stdout.str()
     assert stored_records(pytester.path) == []
     assert wait_for_exit(came) == 0  # the master told the worker that did come to quit
@@ -209,7 +217,11 @@ def test_worker_lost_mid_run_fails_the_suite_and_the_record_says_so(
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["*workers: measured 1 of 2 workers finished*"])
     (record,) = stored_records(pytester.path)
+    per_worker = record["workers"].pop("per_worker")  # type: ignore[attr-defined]
     assert record["workers"] == {"expected": 2, "started": 2, "finished": 1}
+    (lost,) = [w for w in per_worker if not w["finished"]]
+    assert lost["requests"] > 0 and lost["lost_after_s"] > 0
+    result.stdout.fnmatch_lines([f"*worker {lost['id']} lost {lost['lost_after_s']:.1f} s after the users*"])
     assert record["metadata"]["validation_result"] == "FAILED"  # type: ignore[index]
     assert wait_for_exit(survivor) == 0
     # The survivor's requests are all in the record, and the victim's up to its last report.

@@ -17,7 +17,7 @@ import yaml
 
 from pytest_bfd_locust.judge.thresholds import default_thresholds_path, read_threshold_file
 from pytest_bfd_locust.judge.validation import ValidationRules, validate
-from pytest_bfd_locust.record import Record, WorkerCount
+from pytest_bfd_locust.record import Record, WorkerContribution, WorkerCount
 from pytest_bfd_locust.run.child_control import ChildControl
 from pytest_bfd_locust.run.progress import Progress, format_progress
 from pytest_bfd_locust.run.runner import RunRequest, locust_command
@@ -105,8 +105,17 @@ def test_worker_command_fills_in_host_and_port(bind: MasterBind, expected: str) 
     assert worker_command(bind, this_host="ci-runner-3") == expected
 
 
-def test_missing_workers_message() -> None:
-    assert missing_workers_message(4, 3, 59.6) == "expected 4 workers, 3 connected after 60 s"
+def test_missing_workers_message_names_the_address_the_workers_must_reach() -> None:
+    bind = MasterBind("169.254.77.1", 5557)
+    assert missing_workers_message(4, 3, 59.6, bind, this_host="ci-runner-3") == (
+        "expected 4 workers, 3 connected after 60 s to the master at 169.254.77.1:5557 (workers were "
+        "to run `locust --worker -f - --master-host 169.254.77.1 --master-port 5557`; check that they "
+        "can reach that address and port)"
+    )
+    every_interface = missing_workers_message(1, 0, 3, MasterBind("*", 6000), this_host="ci-runner-3")
+    assert (
+        "at *:6000" in every_interface and "--master-host ci-runner-3 --master-port 6000" in every_interface
+    )
 
 
 # --- options --------------------------------------------------------------------------------------
@@ -279,6 +288,30 @@ def test_record_keeps_its_worker_count_and_reads_records_without_one() -> None:
     assert counted.extra == {}
 
 
+def test_record_keeps_what_each_worker_sent_and_when_a_lost_one_went() -> None:
+    per_worker = (
+        WorkerContribution("pod-a_1f", requests=900, failures=2, finished=True),
+        WorkerContribution("pod-b_2e", requests=412, failures=0, finished=False, lost_after=4.24),
+    )
+    counted = replace(make_record(), workers=WorkerCount(2, 2, 1, per_worker=per_worker))
+    data = counted.to_json()
+    assert data["workers"]["per_worker"] == [
+        {"id": "pod-a_1f", "requests": 900, "failures": 2, "finished": True},
+        {"id": "pod-b_2e", "requests": 412, "failures": 0, "finished": False, "lost_after_s": 4.2},
+    ]
+    read = Record.from_json(data)
+    assert read.workers is not None and read.workers.per_worker[1].lost_after == 4.2
+    assert read.workers.describe_lost() == (
+        "1 of 2 workers finished (worker pod-b_2e lost 4.2 s after the users started, after 412 requests)"
+    )
+
+
+def test_per_worker_entries_are_checked_naming_the_entry() -> None:
+    workers = {"expected": 1, "started": 1, "finished": 1, "per_worker": [{"id": "w", "requests": -0.5}]}
+    with pytest.raises(ValueError, match=r"record\.workers\.per_worker\[0\]\.requests: expected a whole"):
+        Record.from_json({**make_record().to_json(), "workers": workers})
+
+
 def test_worker_count_fields_are_checked() -> None:
     with pytest.raises(ValueError, match=r"record\.workers\.finished: expected a whole number"):
         Record.from_json(
@@ -305,6 +338,15 @@ def test_a_lost_worker_fails_validation_unless_allowed(
     if failed:
         assert workers is not None
         assert failures[0].measured == f"{workers.finished} of {workers.started} workers finished"
+
+
+def test_a_lost_workers_failure_names_it_when_the_record_says_which() -> None:
+    lost = WorkerContribution("pod-b_2e", requests=412, failures=0, finished=False, lost_after=4.2)
+    record = replace(make_record(), workers=WorkerCount(2, 2, 1, per_worker=(lost,)))
+    (failure,) = [f for f in validate(record, ValidationRules()) if f.rule == "workers"]
+    assert failure.measured.endswith(
+        "(worker pod-b_2e lost 4.2 s after the users started, after 412 requests)"
+    )
 
 
 # --- the master's command and deadline -------------------------------------------------------------
