@@ -88,6 +88,24 @@ def binomial_cdf(k: int, n: int, p: float) -> float:
     return regularized_beta(n - k, k + 1, 1.0 - p)
 
 
+def beta_binomial_sf(k: int, n: int, a: float, b: float) -> float:
+    """P(X > k) for X ~ BetaBinomial(n, a, b) (scipy's `betabinom.sf`), summed term by term.
+
+    pmf(j) = C(n, j) B(j + a, n - j + b) / B(a, b), in logarithms; n is a run's request count,
+    so the sum has at most a few thousand terms.
+    """
+    if k < 0:
+        return 1.0
+    if k >= n:
+        return 0.0
+    log_norm = _log_beta(a, b)
+    total = 0.0
+    for j in range(k + 1, n + 1):
+        log_choose = math.lgamma(n + 1) - math.lgamma(j + 1) - math.lgamma(n - j + 1)
+        total += math.exp(log_choose + _log_beta(j + a, n - j + b) - log_norm)
+    return min(total, 1.0)
+
+
 def binomial_quantile(probability: float, n: int, p: float) -> int:
     """The smallest k with P(X <= k) >= probability, X ~ Binomial(n, p) (scipy's `binom.ppf`).
 

@@ -1,0 +1,69 @@
+"""Sharing the suite's level (judge/multiplicity.py): Hochberg's step-up and Bonferroni against
+reference implementations written from their definitions, and Holm's as the yardstick."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+
+from pytest_bfd_locust.judge.multiplicity import bonferroni_adjusted, hochberg_adjusted
+
+
+def hochberg_rejects(pvalues: list[float], alpha: float) -> set[int]:
+    """Hochberg (1988) as stated: the largest j with p_(j) <= alpha / (m - j + 1); reject 1..j."""
+    m = len(pvalues)
+    order = sorted(range(m), key=lambda index: pvalues[index])
+    for j in range(m, 0, -1):
+        if pvalues[order[j - 1]] <= alpha / (m - j + 1):
+            return set(order[:j])
+    return set()
+
+
+def holm_rejects(pvalues: list[float], alpha: float) -> set[int]:
+    """Holm (1979) as stated: step down while p_(j) <= alpha / (m - j + 1)."""
+    m = len(pvalues)
+    order = sorted(range(m), key=lambda index: pvalues[index])
+    rejected: set[int] = set()
+    for j in range(1, m + 1):
+        if pvalues[order[j - 1]] > alpha / (m - j + 1):
+            break
+        rejected.add(order[j - 1])
+    return rejected
+
+
+def test_hochberg_adjusted_p_values_reject_what_the_definition_rejects() -> None:
+    rng = np.random.default_rng(1)
+    for _ in range(300):
+        m = int(rng.integers(1, 25))
+        pvalues = [float(p) for p in rng.uniform(0, 0.02, size=m) ** rng.uniform(0.5, 2)]
+        adjusted = hochberg_adjusted(pvalues)
+        for alpha in (0.001, 0.01, 0.05):
+            assert {i for i, p in enumerate(adjusted) if p <= alpha} == hochberg_rejects(pvalues, alpha)
+            # Hochberg rejects everything Holm rejects (and so everything Bonferroni rejects).
+            assert holm_rejects(pvalues, alpha) <= hochberg_rejects(pvalues, alpha)
+
+
+def test_hochberg_gains_when_several_statistics_move_together() -> None:
+    """A slowed endpoint: five statistics at p = 0.0007 each among 18: Bonferroni needs each below
+    0.01 / 18 = 0.00056, Hochberg the fifth smallest below 0.01 / 14 = 0.00071."""
+    pvalues = [0.0007] * 5 + [0.5] * 13
+    assert all(p > 0.01 for p in bonferroni_adjusted(pvalues)[:5])
+    assert all(p <= 0.01 for p in hochberg_adjusted(pvalues)[:5])
+    assert all(p > 0.01 for p in hochberg_adjusted(pvalues)[5:])
+
+
+def test_alone_every_correction_is_m_times_p() -> None:
+    pvalues = [0.0004] + [0.9] * 17
+    assert hochberg_adjusted(pvalues)[0] == pytest.approx(18 * 0.0004)
+    assert bonferroni_adjusted(pvalues)[0] == pytest.approx(18 * 0.0004)
+
+
+def test_adjusted_p_values_keep_the_order_and_stay_at_most_one() -> None:
+    for pvalues in itertools.permutations([0.2, 0.01, 0.9, 0.03]):
+        adjusted = hochberg_adjusted(list(pvalues))
+        assert all(0 <= p <= 1 for p in adjusted)
+        ranked = sorted(range(4), key=lambda index: pvalues[index])
+        assert [adjusted[i] for i in ranked] == sorted(adjusted)
+    assert hochberg_adjusted([]) == []
