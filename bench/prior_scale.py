@@ -3,7 +3,8 @@
 For every suite of bench/data/runs (80 runs each, oldest first), every entry (the totals and each
 endpoint) and every statistic of the packaged rules: the run-to-run spread of ln(value) measured
 within levels (noise.level_residuals: pooled residuals between the series' change points) divided
-by the entry's dispersion D = median over runs of ln(p99 / median). Prints each ratio and, per
+by the entry's dispersion D (noise.dispersion: ln(upper / median) with Locust's rounding, the upper
+quantile by noise.dispersion_level). Prints each ratio and, per
 statistic, the largest: the packaged scale. Run by hand:
 
     .venv/bin/python bench/prior_scale.py
@@ -22,7 +23,12 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from detection import DATA, load_runs  # noqa: E402
 
-from pytest_bfd_locust.judge.noise import PRIOR_SCALES, dispersion, level_residuals  # noqa: E402
+from pytest_bfd_locust.judge.noise import (  # noqa: E402
+    PRIOR_SCALES,
+    dispersion,
+    dispersion_level,
+    level_residuals,
+)
 from pytest_bfd_locust.judge.significance import log_value, value_floor  # noqa: E402
 
 STATISTICS = ("median_response_time", "average_response_time", "0.9", "0.95", "0.99", "total_reqs_per_second")
@@ -36,8 +42,10 @@ def main() -> int:
         for key in keys:
             entries = [record.totals if key is None else record.task(key) for record in records]
             present = [entry for entry in entries if entry is not None]
-            entry_dispersion = dispersion([(e.stat("0.99"), e.stat("median_response_time")) for e in present])
             for statistic in STATISTICS:
+                upper = dispersion_level(statistic)
+                pairs = [(e.stat(upper), e.stat("median_response_time")) for e in present]
+                entry_dispersion = dispersion(pairs)
                 logs = [log_value(e.stat(statistic), value_floor(statistic)) for e in present]
                 squares, degrees, levels = level_residuals(logs)
                 spread = math.sqrt(squares / degrees)

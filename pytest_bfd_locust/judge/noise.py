@@ -10,14 +10,18 @@ noise grows with its size). It is a conjugate normal model of x_i = ln(value of 
   as sure as nu0 measured degrees of freedom would make it (`prior_degrees_of_freedom`). sigma0
   is measured, not assumed: on the 320 real runs of bench/data/runs (4 suites, 2 endpoints each,
   80 runs each; bench/prior_scale.py) a statistic's run-to-run spread grew with its endpoint's
-  own dispersion D = ln(p99 / median) (a 40 ms endpoint with p99 at 52 ms moves 1-3 % between
-  runs; a 2 ms endpoint with p99 at 12 ms on a saturated machine 30-45 %). So sigma0 = s * D,
-  with s per kind of statistic in `PRIOR_SCALES`: the largest ratio spread / D over the 12
-  series (every endpoint and the totals) of that statistic, the spread measured within levels
-  as below; D is the median over the history's runs, at least `MIN_DISPERSION`. One series was
-  left out: the totals' median of a suite mixing a 1 ms and a 41 ms endpoint, which jumps
-  between the two (ratio 5.0); its run's D (ln(47 / 2)) covers it when the median sits low.
-  `prior_scale` multiplies every s (1 by default).
+  own dispersion D = ln(upper / median) (`dispersion`, `dispersion_level`: the upper quantile is
+  the p90, or the statistic's own for the p95 and p99; Locust's rounding included). A 41 ms
+  endpoint with p90 at 44 ms moves 1-3 % between runs; a 2 ms endpoint with p90 at 7 ms on a
+  saturated machine 30-45 %. So sigma0 = s * D, with s per kind of statistic in `PRIOR_SCALES`:
+  the largest ratio spread / D over the 12 series of that statistic (every endpoint and the
+  totals of the 4 suites), the spread measured within levels as below; D is the median over the
+  history's runs, at least `MIN_DISPERSION`. The ratios were 0.07-0.53, the median of each kind
+  0.19-0.26. One series was left out: the totals' median of a suite mixing a 1 ms and a 41 ms
+  endpoint, which jumps between the two (ratio 10.7); the within-run interval of a median that
+  sits between two modes covers both, and the history's own spread takes over from the second
+  run. `prior_scale` multiplies every s (1 by default). D's upper end is not the p99 for the
+  median: in a short run (30 requests of an endpoint) the p99 is the single slowest request.
 - **Data.** The residuals of the history within its levels: the change points of the series
   (judge/changepoints.py, E-divisive means) cut it into segments, and each segment is measured
   around its own mean, so a past step (a regression, then its fix) is a level, not noise:
@@ -43,13 +47,13 @@ from pytest_bfd_locust.histogram import bucket_width
 from pytest_bfd_locust.judge.changepoints import change_points
 from pytest_bfd_locust.judge.significance import VALUE_FLOOR, StatKind, log_value, quantile_level, stat_kind
 
-MIN_DISPERSION = 0.1
-"""The smallest ln(p99 / median) the prior's scale is built on (p99 10 % above the median): an
+MIN_DISPERSION = 0.05
+"""The smallest D the prior's scale is built on (the upper quantile 5 % above the median): an
 endpoint whose every request takes the same time still moves between runs. The real runs' smallest
-was 0.22."""
+was 0.094 (a 41 ms endpoint with p90 at 44 ms)."""
 
 UNKNOWN_DISPERSION = 1.0
-"""ln(p99 / median) assumed when no earlier run has both (records without percentiles): wide."""
+"""D assumed when no earlier run has both quantiles (records without percentiles): wide."""
 
 
 class SpreadMethod(StrEnum):
@@ -132,27 +136,46 @@ def level_residuals(logs: Sequence[float], *, within_levels: bool = True) -> tup
 
 
 def dispersion(pairs: Sequence[tuple[float, float]]) -> float:
-    """An endpoint's D = ln(p99 / median): the median over (p99, median) pairs of earlier runs.
+    """An endpoint's D = ln(upper / median) with Locust's rounding: the median over (upper, median)
+    pairs of earlier runs of ln((upper + w / 2) / (median - w / 2)), w the bucket width (1 ms below
+    100 ms), the median side at least `VALUE_FLOOR`: an endpoint whose p90 and median both read
+    1 ms is not without spread, its spread is below the resolution.
 
     Non-finite pairs are left out; without any, `UNKNOWN_DISPERSION`; never below `MIN_DISPERSION`.
     """
     found = [
-        log_value(p99) - log_value(middle)
-        for p99, middle in pairs
-        if math.isfinite(p99) and math.isfinite(middle)
+        math.log((upper + _half_bucket(upper)) / max(middle - _half_bucket(middle), VALUE_FLOOR))
+        for upper, middle in pairs
+        if math.isfinite(upper) and math.isfinite(middle)
     ]
     if not found:
         return UNKNOWN_DISPERSION
     return max(median(found), MIN_DISPERSION)
 
 
+def _half_bucket(ms: float) -> float:
+    return bucket_width(int(round(max(ms, 0.0)))) / 2.0
+
+
+def dispersion_level(name: str) -> str:
+    """The upper quantile D of statistic `name` is read at: its own for a percentile above the
+    p90 (the p95's D is ln(p95 / median): a tail is as noisy as its own distance from the middle),
+    else the p90 (the median, average, lower percentiles and rates)."""
+    kind = stat_kind(name)
+    if kind is StatKind.EXTREME:
+        return "0.99"
+    if kind is StatKind.QUANTILE and quantile_level(name) > 0.9:
+        return "0.95" if quantile_level(name) <= 0.95 else "0.99"
+    return "0.9"
+
+
 PRIOR_SCALES: Mapping[str, float] = {
-    "median_response_time": 0.22,
-    "average_response_time": 0.19,
-    "0.9": 0.26,
-    "0.95": 0.32,
-    "0.99": 0.58,
-    "rate": 0.18,
+    "median_response_time": 0.28,
+    "average_response_time": 0.32,
+    "0.9": 0.33,
+    "0.95": 0.34,
+    "0.99": 0.53,
+    "rate": 0.32,
 }
 """s of sigma0 = s * D per kind of statistic, measured by bench/prior_scale.py (module docstring).
 Other percentiles take the next tabulated level up (0.66 -> 0.9, 0.98 and above -> 0.99), the

@@ -22,7 +22,13 @@ from pytest_bfd_locust.judge.comparison import (
 )
 from pytest_bfd_locust.judge.distributions import normal_quantile, student_t_cdf, student_t_quantile
 from pytest_bfd_locust.judge.multiplicity import bonferroni_adjusted, hochberg_adjusted
-from pytest_bfd_locust.judge.noise import Spread, dispersion, noise_posterior, prior_log_sigma
+from pytest_bfd_locust.judge.noise import (
+    Spread,
+    dispersion,
+    dispersion_level,
+    noise_posterior,
+    prior_log_sigma,
+)
 from pytest_bfd_locust.judge.significance import Change, EntryEvidence, compare_statistic, value_floor
 from pytest_bfd_locust.judge.thresholds import (
     RESPONSE_TIME_STATS,
@@ -206,28 +212,27 @@ def judge_pairs(
     level = 1.0 - (1.0 - settings.confidence) / max(statistics, 1)
     history = [record_view(record) for record in evidence.history[: settings.history]]
     baseline_runs = max(len(evidence.baseline_records), 1)
-    entries: dict[TaskKey | None, tuple[EntryEvidence, EntryEvidence, float]] = {}
+    entries: dict[TaskKey | None, tuple[EntryEvidence, EntryEvidence, dict[str, float]]] = {}
     tested = []
     for scope, key, rule, before, now in pairs:
         if not isinstance(rule, JudgeRule):
             raise TypeError(f"{rule.name}: a fixed-ratio rule in a threshold set with a 'judge' section")
         if key not in entries:
-            spread_of_entry = dispersion(
-                [
-                    (_history_value(view, key, "0.99"), _history_value(view, key, "median_response_time"))
-                    for view in history
-                ]
-            )
             entries[key] = (
                 _baseline_entry(evidence.baseline_records, key),
                 _entry(evidence.current, key),
-                spread_of_entry,
+                {
+                    upper: dispersion([_quantile_pair(view, key, upper) for view in history])
+                    for upper in ("0.9", "0.95", "0.99")
+                },
             )
-        baseline_entry, current_entry, entry_dispersion = entries[key]
+        baseline_entry, current_entry, dispersions = entries[key]
         change = compare_statistic(rule.name, before, now, baseline_entry, current_entry, level)
         spread = noise_posterior(
             [_history_value(view, key, rule.name) for view in history],
-            prior_sigma=prior_log_sigma(rule.name, entry_dispersion, settings.prior_scale),
+            prior_sigma=prior_log_sigma(
+                rule.name, dispersions[dispersion_level(rule.name)], settings.prior_scale
+            ),
             prior_degrees_of_freedom=settings.prior_degrees_of_freedom,
             response_time=rule.name in RESPONSE_TIME_STATS,
             within_levels=settings.within_levels,
@@ -305,6 +310,11 @@ def _baseline_entry(records: Sequence[Record], key: TaskKey | None) -> EntryEvid
 def _history_value(view: RecordView, key: TaskKey | None, name: str) -> float:
     values = view.totals if key is None else view.tasks.get(key, {})
     return values.get(name, math.nan)
+
+
+def _quantile_pair(view: RecordView, key: TaskKey | None, upper: str) -> tuple[float, float]:
+    """(upper quantile, median) of an entry in an earlier run: what its dispersion is read from."""
+    return _history_value(view, key, upper), _history_value(view, key, "median_response_time")
 
 
 def _plain(number: float) -> str:

@@ -120,7 +120,7 @@ class JudgeSettings:
     """How many eligible runs of the hash the noise model reads (one store query with the baseline)."""
     min_percent: float = 10.0
     """The practical floor: less than this many percent worse always passes (a rule may override it)."""
-    prior_degrees_of_freedom: float = 6.0
+    prior_degrees_of_freedom: float = 4.0
     """nu0: how many measured degrees of freedom the prior noise is worth (noise.py). The band rests
     mostly on the prior until the history's own degrees of freedom exceed it."""
     prior_scale: float = 1.0
@@ -144,7 +144,7 @@ _RETIRED_JUDGE_KEYS: Mapping[str, str] = {
     "min_history": "no longer used: the measured runs refine the prior noise from the first one on;"
     " give prior_degrees_of_freedom (how many runs' worth the prior is) instead",
     "prior_noise_percent": "no longer used: the prior noise is measured per endpoint from its"
-    " ln(p99 / median); give prior_scale (a multiplier of the measured prior) instead",
+    " dispersion (ln of its p90 / median); give prior_scale (a multiplier of the measured prior) instead",
 }
 """Keys of the judge before issue 17, and what replaced them (an error names the replacement)."""
 

@@ -17,6 +17,7 @@ from pytest_bfd_locust.judge.noise import (
     Spread,
     SpreadMethod,
     dispersion,
+    dispersion_level,
     level_residuals,
     noise_posterior,
     prior_log_sigma,
@@ -124,11 +125,33 @@ def test_nan_and_infinite_values_are_left_out_and_no_values_is_the_prior() -> No
     assert math.isnan(empty.center)
 
 
-def test_dispersion_is_the_median_log_ratio_of_p99_to_median() -> None:
-    pairs = [(52.0, 41.0), (50.0, 41.0), (60.0, 40.0), (math.nan, 41.0)]
-    assert dispersion(pairs) == pytest.approx(float(np.median(np.log([52 / 41, 50 / 41, 60 / 40]))))
+def test_dispersion_is_the_median_log_ratio_of_upper_to_median_with_the_rounding() -> None:
+    pairs = [(44.0, 41.0), (45.0, 41.0), (60.0, 40.0), (math.nan, 41.0), (150.0, 120.0)]
+    # Half a bucket each way: 1 ms below 100 ms, 10 ms from 100 ms.
+    expected = np.median(np.log([44.5 / 40.5, 45.5 / 40.5, 60.5 / 39.5, 155 / 115]))
+    assert dispersion(pairs) == pytest.approx(float(expected))
+    assert dispersion([(1.0, 1.0)]) == pytest.approx(math.log(1.5 / 0.5))  # spread below 1 ms
     assert dispersion([]) == UNKNOWN_DISPERSION
-    assert dispersion([(41.0, 41.0)]) == MIN_DISPERSION
+    assert dispersion([(100.0, 100.0)]) == pytest.approx(math.log(105 / 95))
+    assert dispersion([(400.0, 400.0)]) == MIN_DISPERSION  # ln(405 / 395) = 0.025
+
+
+@pytest.mark.parametrize(
+    ("name", "upper"),
+    [
+        ("median_response_time", "0.9"),
+        ("average_response_time", "0.9"),
+        ("0.75", "0.9"),
+        ("0.9", "0.9"),
+        ("0.95", "0.95"),
+        ("0.99", "0.99"),
+        ("0.999", "0.99"),
+        ("max_response_time", "0.99"),
+        ("total_reqs_per_second", "0.9"),
+    ],
+)
+def test_dispersion_level_per_statistic(name: str, upper: str) -> None:
+    assert dispersion_level(name) == upper
 
 
 @pytest.mark.parametrize(
