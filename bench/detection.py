@@ -130,6 +130,53 @@ LOAD_LIMIT = 5
 """--compare-load-limit's default: an `average` baseline averages the newest 5 eligible runs."""
 
 
+WIDE_SUITE = "claims+3 suites"
+
+
+def widened(runs: dict[str, list[Record]]) -> list[Record]:
+    """A suite of 8 endpoints (54 statistics): each `claims` run with the endpoints of the other
+    three suites' run of the same index added (their names prefixed with their suite), the totals
+    rebuilt from all requests. It asks what adding endpoints costs each endpoint's sensitivity."""
+    others = [suite for suite in sorted(runs) if suite != SLOWED_SUITE]
+    wide = []
+    for index, base in enumerate(runs[SLOWED_SUITE]):
+        tasks = list(base.tasks)
+        histograms = {(h.task_name, h.request_method): dict(h.response_times) for h in base.histograms}
+        for suite in others:
+            record = runs[suite][index % len(runs[suite])]
+            for task in record.tasks:
+                renamed = replace(task, task_name=f"{suite} {task.task_name}")
+                tasks.append(renamed)
+                histograms[renamed.key] = dict(record.histogram_for(task.key) or {})
+        merged: Counter[int] = Counter()
+        for task in tasks:
+            merged.update(histograms[task.key])
+        requests = sum(task.num_requests for task in tasks)
+        totals = _stats_from_histogram(
+            replace(
+                base.totals,
+                num_requests=requests,
+                num_failures=sum(task.num_failures for task in tasks),
+                total_reqs_per_second=sum(task.total_reqs_per_second for task in tasks),
+                total_fails_per_sec=sum(task.total_fails_per_sec for task in tasks),
+            ),
+            dict(merged),
+            sum(task.average_response_time * task.num_requests for task in tasks) / max(requests, 1),
+            min(task.min_response_time for task in tasks),
+            max(task.max_response_time for task in tasks),
+        )
+        histograms[base.totals.key] = dict(merged)
+        wide.append(
+            replace(
+                base,
+                totals=totals,
+                tasks=tuple(tasks),
+                histograms=tuple(EntryHistogram(k[0], k[1], h) for k, h in histograms.items()),
+            )
+        )
+    return wide
+
+
 def judge_with(thresholds: ThresholdSet) -> Judge:
     """Whether the suite fails, decided by `compare()` exactly as `execute_suite` calls it."""
 
@@ -187,6 +234,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rules", type=Path, default=DEFAULT_RULES, help="the judge's threshold file")
     parser.add_argument("--judge-only", action="store_true", help="leave the competitor out")
     parser.add_argument("--aa-only", action="store_true", help="only the A/A false alarms (no slowdowns)")
+    parser.add_argument(
+        "--wide",
+        action="store_true",
+        help=f"A/A and A/B on {WIDE_SUITE!r}: claims with the other suites' endpoints added (8 endpoints)",
+    )
     args = parser.parse_args(argv)
     runs = load_runs(args.data)
     print(
@@ -203,12 +255,16 @@ def main(argv: list[str] | None = None) -> int:
     judges: dict[str, Judge] = {f"judge {json.loads(args.judge) or ''}".strip(): judge_with(judged)}
     if not args.judge_only:
         judges[f"competitor (p95 or median > {COMPETITOR_RATIO}x previous)"] = competitor_fails
+    slowed_suite = SLOWED_SUITE
+    if args.wide:
+        runs = {WIDE_SUITE: widened(runs)}
+        slowed_suite = WIDE_SUITE
     suites = sorted(runs)
     histories = [int(h) for h in args.histories.split(",")]
     slowdowns = () if args.aa_only else SLOWDOWNS
     print(
         f"--compare {args.compare}; A/A: {args.comparisons} random draws over the {len(suites)} suites"
-        f" and every chronological window; A/B: {args.comparisons} draws of {SLOWED_SUITE!r}"
+        f" and every chronological window; A/B: {args.comparisons} draws of {slowed_suite!r}"
         f" per slowdown of {SLOWED_ENDPOINT[1]} {SLOWED_ENDPOINT[0]}"
     )
     print(
@@ -239,9 +295,9 @@ def main(argv: list[str] | None = None) -> int:
                 rng = random.Random(f"{args.seed}-{args.compare}-{history_length}-{factor}")
                 hits = 0
                 for _ in range(args.comparisons):
-                    current, history = draw(rng, runs[SLOWED_SUITE], history_length)
+                    current, history = draw(rng, runs[slowed_suite], history_length)
                     slow = slowed(current, SLOWED_ENDPOINT, factor)
-                    hits += judge(slow, history, args.compare, runs[SLOWED_SUITE])
+                    hits += judge(slow, history, args.compare, runs[slowed_suite])
                 detections.append(rate(hits, args.comparisons).strip())
             print(
                 f"| {label} | {history_length} | {rate(false_alarms, args.comparisons).strip()}"

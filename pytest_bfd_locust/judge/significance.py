@@ -39,6 +39,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import lru_cache
 
 from pytest_bfd_locust.histogram import Histogram, bucket_width, mean_and_variance, value_at_rank
 from pytest_bfd_locust.judge.distributions import beta_binomial_sf, binomial_quantile, normal_quantile
@@ -105,10 +106,12 @@ class EntryEvidence:
     """None: the record has none (the seed's records); response-time errors are then unknown."""
 
 
+@lru_cache(maxsize=4096)
 def quantile_rank_interval(n: int, level: float, confidence: float) -> tuple[int, int]:
     """1-based ranks (l, u) with P(X_(l) <= q_level <= X_(u)) >= confidence among n values.
 
     l = 0 means no lower bound and u = n + 1 no upper bound: n is too small for the confidence.
+    Cached: a run asks it for every quantile of every entry, with the same few n and levels.
     """
     if n <= 0:
         return 0, n + 1
