@@ -99,8 +99,8 @@ class Multiplicity(StrEnum):
 
     HOCHBERG = "hochberg"
     """Hochberg's step-up: valid when the statistics' tests are positively dependent (they are: a
-    run's statistics move together with the machine's load), and more sensitive than Bonferroni
-    when several statistics of a slowed endpoint move together."""
+    run's statistics move together with the machine's load); it lets more statistics of a slowed
+    endpoint fail with the strongest, whose bar (and so the suite's verdict) is Bonferroni's."""
     BONFERRONI = "bonferroni"
     """Each statistic at (1 - confidence) / m: the flat split, kept to measure against."""
 
