@@ -21,7 +21,7 @@ from pytest_bfd_locust.judge.comparison import (
     record_view,
 )
 from pytest_bfd_locust.judge.distributions import normal_quantile, student_t_cdf, student_t_quantile
-from pytest_bfd_locust.judge.multiplicity import bonferroni_adjusted, hochberg_adjusted
+from pytest_bfd_locust.judge.multiplicity import bonferroni_adjusted, hochberg_adjusted, simes_adjusted
 from pytest_bfd_locust.judge.noise import (
     Spread,
     dispersion,
@@ -241,7 +241,9 @@ def judge_pairs(
         test = statistic_test(rule, change, spread, baseline_runs=baseline_runs, settings=settings)
         tested.append((scope, key, rule, before, now, change, spread, test))
     pvalues = [test.p_value for *_, test in tested]
-    if settings.multiplicity is Multiplicity.HOCHBERG:
+    if settings.multiplicity is Multiplicity.SIMES:
+        adjusted = simes_adjusted(pvalues)
+    elif settings.multiplicity is Multiplicity.HOCHBERG:
         adjusted = hochberg_adjusted(pvalues)
     else:
         adjusted = bonferroni_adjusted(pvalues)

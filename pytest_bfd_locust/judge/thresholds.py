@@ -97,6 +97,10 @@ class Threshold:
 class Multiplicity(StrEnum):
     """How the suite's false-alarm level is shared among its statistics."""
 
+    SIMES = "simes"
+    """The step-up with Simes' critical values (multiplicity.simes_adjusted): the suite's false
+    alarms held like Bonferroni's when nothing changed; statistics that move together need less
+    evidence each."""
     HOCHBERG = "hochberg"
     """Hochberg's step-up: valid when the statistics' tests are positively dependent (they are: a
     run's statistics move together with the machine's load); it lets more statistics of a slowed
