@@ -80,9 +80,12 @@ def statistic_test(
        for a quantile of a run too short to bound it, the exact exceedance test of
        significance.py instead (how many current requests exceed the baseline's quantile);
     3. outside the run-to-run noise: p_noise = 1 - T_nu(d / (sigma_n * sqrt(2))), the posterior
-       predictive of noise.py: nu = nu0 + df, sigma_n^2 = (nu0 sigma0^2 + SS) / nu, SS and df the
-       squared residuals of the history within its levels; sqrt(2) because the current run and
-       the baseline are both noisy;
+       predictive of noise.py: nu = nu0 + df, sigma_n^2 = (nu0 sigma0^2 + SS) / nu, with nu0 =
+       `prior_degrees_of_freedom`, sigma0 = s_kind * D (s measured per kind of statistic,
+       `noise.PRIOR_SCALES`, times `prior_scale`; D = ln(upper / median) of the endpoint's earlier
+       runs, `noise.dispersion`), SS and df the squared residuals of ln(statistic) over the
+       history within its levels and their degrees of freedom (runs - levels); sqrt(2) because
+       the current run and the baseline are both noisy;
 
     and p = max(p_within, p_noise) (both must hold: an intersection-union test). The suite's
     statistics' p-values are then adjusted (`multiplicity`): a statistic is at FAILURE when its
