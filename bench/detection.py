@@ -1,28 +1,32 @@
-"""Detection quality of the comparison rules on a noise model built from real runs (bench/data/runs).
+"""Detection quality of the judge on a noise model built from real runs (bench/data/runs), by history length.
 
 The records under bench/data/runs were measured on this machine by bench/collect_runs.py: the
-demo's three suites plus `claims` (one endpoint at ~40 ms), run after run. Comparisons are drawn
-from them with a seeded generator (the same figures on every run of this script):
+demo's three suites plus `claims` (one endpoint at ~40 ms, one at ~1 ms), 80 runs each; every
+suite has two endpoints. Comparisons are drawn from them with a seeded generator (the same
+figures on every run of this script), for each history length h of 1, 2, 3, 5, 10 and 20
+earlier runs:
 
-- A/A: a run of a suite against a history of other runs of the same suite (random subsets in
-  random order: runs are exchangeable when nothing changed); a FAILURE is a false alarm.
-  Counted per suite comparison (any statistic failing fails the suite), over all four suites.
-- A/B: the same, with one endpoint of the current run slowed by 10/20/30/50 %: every response time
-  in its histogram multiplied and rounded into Locust's buckets again, its median, percentiles,
-  average, min and max recomputed (Locust's rules), the totals rebuilt from the endpoints.
-  Request counts are left as measured, so only the response-time statistics carry the slowdown.
-  A FAILURE of the suite is a detection.
+- A/A: a run of a suite against h other runs of the same suite (random subsets in random order:
+  runs are exchangeable when nothing changed), over all four suites; and every chronological
+  window (a run against the h runs just before it). A FAILURE is a false alarm, counted per suite
+  comparison (any statistic failing fails the suite).
+- A/B: the same with the `claims` suite, its ExplanationOfBenefit endpoint slowed 1.2x, 1.5x, 2x
+  and 3x: every response time in its histogram multiplied and rounded into Locust's buckets
+  again, its median, percentiles, average, min and max recomputed (Locust's rules), the totals
+  rebuilt from the endpoints. Request counts are left as measured, so only the response-time
+  statistics carry the slowdown. A FAILURE of the suite is a detection.
 
-Rule sets: (a) the seed's production thresholds (fixed ratios), (b) the thresholds packaged before
-the judge (fixed ratios with min_delta), (c) the judge with the packaged default. Run by hand:
+Side by side, on the same draws: the competitor, the rule a user would write in 30 lines, "fail
+when any endpoint's p95 or median is above 1.2x the previous passing run" (`competitor_fails`).
+Settings of the judge are passed in (`--judge '{"multiplicity": "bonferroni"}'`), never set on a
+module. Run by hand:
 
-    .venv/bin/python bench/detection.py [--comparisons 1200] [--history 20] [--seed 1]
+    .venv/bin/python bench/detection.py [--comparisons 400] [--compare previous] [--seed 1]
 """
 
 from __future__ import annotations
 
 import argparse
-import functools
 import json
 import random
 import sys
@@ -40,24 +44,20 @@ from pytest_bfd_locust.histogram import (  # noqa: E402
     median_from_histogram,
     percentiles_from_histogram,
 )
-from pytest_bfd_locust.judge import rule as compare_module  # noqa: E402
 from pytest_bfd_locust.judge.baseline import BaselineKind, build_baseline  # noqa: E402
 from pytest_bfd_locust.judge.compare import compare  # noqa: E402
 from pytest_bfd_locust.judge.comparison import Evidence  # noqa: E402
-from pytest_bfd_locust.judge.noise import log_spread  # noqa: E402
-from pytest_bfd_locust.judge.thresholds import ThresholdSet, read_threshold_file  # noqa: E402
+from pytest_bfd_locust.judge.thresholds import Multiplicity, ThresholdSet, read_threshold_file  # noqa: E402
 from pytest_bfd_locust.record import EntryHistogram, Record, TaskStats  # noqa: E402
 from tests.record_factory import locust_bucket  # noqa: E402
 
 DATA = ROOT / "bench" / "data" / "runs"
-SEED_THRESHOLDS = ROOT / "bench" / "thresholds" / "seed_production.json"
-"""The seed's production threshold file (a copy of reference/regression_suites_compare_meta.json)."""
-BEFORE_THE_JUDGE = ROOT / "bench" / "thresholds" / "packaged_before_judge.json"
-"""The packaged default before the judge: the production ratios with min_delta on response times."""
 DEFAULT_RULES = ROOT / "pytest_bfd_locust" / "judge" / "default_compare_meta.json"
 SLOWED_SUITE = "claims"
 SLOWED_ENDPOINT = ("/v2/fhir/ExplanationOfBenefit search", "GET")
-SLOWDOWNS = (1.1, 1.2, 1.3, 1.5)
+SLOWDOWNS = (1.2, 1.5, 2.0, 3.0)
+HISTORY_LENGTHS = (1, 2, 3, 5, 10, 20)
+COMPETITOR_RATIO = 1.2
 
 Judge = Callable[[Record, Sequence[Record], str, Sequence[Record]], bool]
 """(current, history newest first, "previous"|"average", ...) -> whether the suite fails."""
@@ -130,6 +130,53 @@ LOAD_LIMIT = 5
 """--compare-load-limit's default: an `average` baseline averages the newest 5 eligible runs."""
 
 
+WIDE_SUITE = "claims+3 suites"
+
+
+def widened(runs: dict[str, list[Record]]) -> list[Record]:
+    """A suite of 8 endpoints (54 statistics): each `claims` run with the endpoints of the other
+    three suites' run of the same index added (their names prefixed with their suite), the totals
+    rebuilt from all requests. It asks what adding endpoints costs each endpoint's sensitivity."""
+    others = [suite for suite in sorted(runs) if suite != SLOWED_SUITE]
+    wide = []
+    for index, base in enumerate(runs[SLOWED_SUITE]):
+        tasks = list(base.tasks)
+        histograms = {(h.task_name, h.request_method): dict(h.response_times) for h in base.histograms}
+        for suite in others:
+            record = runs[suite][index % len(runs[suite])]
+            for task in record.tasks:
+                renamed = replace(task, task_name=f"{suite} {task.task_name}")
+                tasks.append(renamed)
+                histograms[renamed.key] = dict(record.histogram_for(task.key) or {})
+        merged: Counter[int] = Counter()
+        for task in tasks:
+            merged.update(histograms[task.key])
+        requests = sum(task.num_requests for task in tasks)
+        totals = _stats_from_histogram(
+            replace(
+                base.totals,
+                num_requests=requests,
+                num_failures=sum(task.num_failures for task in tasks),
+                total_reqs_per_second=sum(task.total_reqs_per_second for task in tasks),
+                total_fails_per_sec=sum(task.total_fails_per_sec for task in tasks),
+            ),
+            dict(merged),
+            sum(task.average_response_time * task.num_requests for task in tasks) / max(requests, 1),
+            min(task.min_response_time for task in tasks),
+            max(task.max_response_time for task in tasks),
+        )
+        histograms[base.totals.key] = dict(merged)
+        wide.append(
+            replace(
+                base,
+                totals=totals,
+                tasks=tuple(tasks),
+                histograms=tuple(EntryHistogram(k[0], k[1], h) for k, h in histograms.items()),
+            )
+        )
+    return wide
+
+
 def judge_with(thresholds: ThresholdSet) -> Judge:
     """Whether the suite fails, decided by `compare()` exactly as `execute_suite` calls it."""
 
@@ -150,32 +197,49 @@ def draw(rng: random.Random, runs: Sequence[Record], history: int) -> tuple[Reco
     return runs[current_index], rng.sample(others, min(history, len(others)))
 
 
+def competitor_fails(current: Record, history: Sequence[Record], _kind: str, _all: Sequence[Record]) -> bool:
+    """The 30-line rule: any endpoint's p95 or median above 1.2x the previous passing run's.
+
+    `history` holds passing runs only (newest first), so its first is the previous passing run;
+    an endpoint the previous run lacks is not compared. The comparison mode is ignored: this rule
+    only knows the previous run.
+    """
+    previous = history[0]
+    for task in current.tasks:
+        before = previous.task(task.key)
+        if before is None:
+            continue
+        for statistic in ("median_response_time", "0.95"):
+            try:
+                now, then = task.stat(statistic), before.stat(statistic)
+            except KeyError:
+                continue
+            if now > COMPETITOR_RATIO * then:
+                return True
+    return False
+
+
 def rate(hits: int, total: int) -> str:
     return f"{hits / total * 100:5.1f} %" if total else "   n/a"
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--comparisons", type=int, default=1200, help="A/A and A/B comparisons per cell")
-    parser.add_argument("--history", type=int, default=20)
+    parser.add_argument("--comparisons", type=int, default=400, help="random draws per cell")
+    parser.add_argument("--histories", type=str, default=",".join(map(str, HISTORY_LENGTHS)))
+    parser.add_argument("--compare", choices=("previous", "average"), default="previous")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--data", type=Path, default=DATA)
-    parser.add_argument("--judge-only", action="store_true", help="only (c), the judge")
     parser.add_argument("--judge", type=str, default="{}", help="JSON overrides of the file's judge object")
     parser.add_argument("--rules", type=Path, default=DEFAULT_RULES, help="the judge's threshold file")
-    parser.add_argument(
-        "--mad-only", action="store_true", help="the noise band from the MAD alone (noise.py's alternative)"
-    )
+    parser.add_argument("--judge-only", action="store_true", help="leave the competitor out")
     parser.add_argument("--aa-only", action="store_true", help="only the A/A false alarms (no slowdowns)")
     parser.add_argument(
-        "--average-credit",
+        "--wide",
         action="store_true",
-        help="credit an average of k runs with the band sqrt(1 + 1/k) instead of sqrt(2) (the alternative)",
+        help=f"A/A and A/B on {WIDE_SUITE!r}: claims with the other suites' endpoints added (8 endpoints)",
     )
     args = parser.parse_args(argv)
-    compare_module.CREDIT_AVERAGED_BASELINE = args.average_credit
-    if args.mad_only:
-        compare_module.log_spread = functools.partial(log_spread, heavy_tails=False)  # type: ignore[assignment]
     runs = load_runs(args.data)
     print(
         f"{sum(len(r) for r in runs.values())} records: "
@@ -184,56 +248,62 @@ def main(argv: list[str] | None = None) -> int:
     judge_file = read_threshold_file(args.rules)
     assert judge_file.judge is not None, f"{args.rules} has no judge section"
     overrides = json.loads(args.judge)
+    for key, value in overrides.items():
+        if key == "multiplicity":
+            overrides[key] = Multiplicity(value)
     judged = replace(judge_file, judge=replace(judge_file.judge, **overrides))
-    judges: dict[str, Judge] = {}
+    judges: dict[str, Judge] = {f"judge {json.loads(args.judge) or ''}".strip(): judge_with(judged)}
     if not args.judge_only:
-        judges["(a) seed production thresholds"] = judge_with(read_threshold_file(SEED_THRESHOLDS))
-        judges["(b) packaged before the judge"] = judge_with(read_threshold_file(BEFORE_THE_JUDGE))
-    judges[f"(c) judge {overrides or ''}".strip()] = judge_with(judged)
+        judges[f"competitor (p95 or median > {COMPETITOR_RATIO}x previous)"] = competitor_fails
+    slowed_suite = SLOWED_SUITE
+    if args.wide:
+        runs = {WIDE_SUITE: widened(runs)}
+        slowed_suite = WIDE_SUITE
     suites = sorted(runs)
+    histories = [int(h) for h in args.histories.split(",")]
+    slowdowns = () if args.aa_only else SLOWDOWNS
     print(
-        f"history {args.history} runs; A/A: {args.comparisons} random draws over the {len(suites)} suites"
-        " and every chronological window (a run against the runs just before it);"
-        f" A/B: {args.comparisons} draws of {SLOWED_SUITE!r} per slowdown of"
-        f" {SLOWED_ENDPOINT[1]} {SLOWED_ENDPOINT[0]}"
+        f"--compare {args.compare}; A/A: {args.comparisons} random draws over the {len(suites)} suites"
+        f" and every chronological window; A/B: {args.comparisons} draws of {slowed_suite!r}"
+        f" per slowdown of {SLOWED_ENDPOINT[1]} {SLOWED_ENDPOINT[0]}"
     )
     print(
-        f"{'rules':34} {'compare':8} {'A/A false alarms':>18} {'chronological':>14} "
-        + " ".join(f"{f'+{round((s - 1) * 100)} %':>7}" for s in SLOWDOWNS)
+        "| rule | earlier runs | A/A false alarms (random) | A/A (chronological) | "
+        + " | ".join(f"{s:g}x" for s in slowdowns)
+        + " |"
     )
+    print("|---|---|---|---|" + "---|" * len(slowdowns))
     for label, judge in judges.items():
-        for kind in ("previous", "average"):
+        for history_length in histories:
             started = time.monotonic()
-            rng = random.Random(f"{args.seed}-{kind}")
+            rng = random.Random(f"{args.seed}-{args.compare}-{history_length}")
             false_alarms = 0
-            by_suite: Counter[str] = Counter()
             for n in range(args.comparisons):
                 suite = suites[n % len(suites)]
-                current, history = draw(rng, runs[suite], args.history)
-                if judge(current, history, kind, runs[suite]):
-                    false_alarms += 1
-                    by_suite[suite] += 1
-            windows = chronological_false_alarms = 0
+                current, history = draw(rng, runs[suite], history_length)
+                false_alarms += judge(current, history, args.compare, runs[suite])
+            windows = chronological = 0
             for suite in suites:
                 ordered = runs[suite]
-                for index in range(args.history, len(ordered)):
-                    history = ordered[index - args.history : index][::-1]
+                for index in range(history_length, len(ordered)):
                     windows += 1
-                    chronological_false_alarms += judge(ordered[index], history, kind, ordered)
+                    chronological += judge(
+                        ordered[index], ordered[index - history_length : index][::-1], args.compare, ordered
+                    )
             detections = []
-            for factor in () if args.aa_only else SLOWDOWNS:
-                rng = random.Random(f"{args.seed}-{kind}-{factor}")
+            for factor in slowdowns:
+                rng = random.Random(f"{args.seed}-{args.compare}-{history_length}-{factor}")
                 hits = 0
                 for _ in range(args.comparisons):
-                    current, history = draw(rng, runs[SLOWED_SUITE], args.history)
-                    if judge(slowed(current, SLOWED_ENDPOINT, factor), history, kind, runs[SLOWED_SUITE]):
-                        hits += 1
-                detections.append(rate(hits, args.comparisons))
-            random_aa = f"{rate(false_alarms, args.comparisons):>8} ({false_alarms:>4}/{args.comparisons})"
+                    current, history = draw(rng, runs[slowed_suite], history_length)
+                    slow = slowed(current, SLOWED_ENDPOINT, factor)
+                    hits += judge(slow, history, args.compare, runs[slowed_suite])
+                detections.append(rate(hits, args.comparisons).strip())
             print(
-                f"{label:34} {kind:8} {random_aa} {chronological_false_alarms:>5}/{windows:<7} "
-                + " ".join(f"{d:>7}" for d in detections)
-                + f"   ({time.monotonic() - started:.0f} s; by suite: {dict(sorted(by_suite.items()))})",
+                f"| {label} | {history_length} | {rate(false_alarms, args.comparisons).strip()}"
+                f" ({false_alarms}/{args.comparisons}) | {chronological}/{windows} | "
+                + " | ".join(detections)
+                + f" |   ({time.monotonic() - started:.0f} s)",
                 flush=True,
             )
     return 0

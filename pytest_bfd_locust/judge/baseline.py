@@ -12,20 +12,18 @@ baseline any more, for `previous` and `average` alike. Only the newest accepted 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
-from statistics import fmean
+from statistics import fmean, median
 
 from pytest_bfd_locust.acceptance import Acceptance
 from pytest_bfd_locust.figures import iso_utc
-from pytest_bfd_locust.histogram import (
-    Histogram,
-    median_from_histogram,
-    merge_histograms,
-    percentiles_from_histogram,
-)
+from pytest_bfd_locust.histogram import Histogram
+from pytest_bfd_locust.judge.changepoints import change_points
 from pytest_bfd_locust.judge.comparison import TaskKey, record_view, stat_values
+from pytest_bfd_locust.judge.significance import log_value
 from pytest_bfd_locust.record import Record, ResultStatus, TaskStats
 
 TOTAL_RUNTIME_DELTA = 3.0
@@ -171,15 +169,25 @@ def previous_baseline(records: Sequence[Record]) -> Baseline | None:
 
 
 def average_baseline(records: Sequence[Record]) -> Baseline | None:
-    """The mean of every statistic over the records, per task (name, method); None when there are none.
+    """Every statistic over the records, per task (name, method); None when there are none.
 
     Like the seed, a task is averaged over the records that have it, and percentiles over the keys
-    every one of them has. Where every such record also carries the task's histogram, the
-    percentiles and the median come from the merged histogram instead: a mean of percentiles is
-    not a percentile, the merged histogram gives the percentile of all the requests together.
+    every one of them has. Records that all carry the task's histogram (this plugin's) give each
+    statistic the median of the runs' own values: the baseline then describes a run, whatever
+    one unusual run did (merging the histograms, as before issue 17, let one slow run's requests
+    make a baseline whose median was 2 ms and whose average was 14.2 ms, a run that never
+    happened; a mean of the runs' values is pulled the same way). The seed's records, without
+    histograms, keep the seed's mean. The judge still reads every request of the k runs for the
+    baseline's within-run error (judge/rule.py).
+
+    Measured runs are first cut to their newest level (`newest_level`): an average that mixed a
+    fix with the runs before it would describe neither, and would let the regression back to the
+    old level pass as "within the average".
     """
     if not records:
         return None
+    if all(record.histograms for record in records):
+        records = newest_level(records)
     entries: dict[TaskKey, list[tuple[TaskStats, Histogram | None]]] = {}
     for record in records:
         for task in record.tasks:
@@ -196,13 +204,39 @@ def average_baseline(records: Sequence[Record]) -> Baseline | None:
 def _average_entry(entries: Sequence[tuple[TaskStats, Histogram | None]]) -> dict[str, float]:
     per_record = [stat_values(task) for task, _ in entries]
     common = set(per_record[0]).intersection(*per_record[1:])
-    averaged = {name: fmean(values[name] for values in per_record) for name in sorted(common)}
-    histograms = [histogram for _, histogram in entries if histogram is not None]
-    if len(histograms) == len(entries):
-        merged = merge_histograms(histograms)
-        count = sum(merged.values())
-        averaged.update((key, float(ms)) for key, ms in percentiles_from_histogram(merged, count).items())
-        lowest = min(task.min_response_time for task, _ in entries)
-        highest = max(task.max_response_time for task, _ in entries)
-        averaged["median_response_time"] = float(median_from_histogram(merged, count, lowest, highest))
-    return averaged
+    if all(histogram is not None for _, histogram in entries):
+        return {name: float(median(values[name] for values in per_record)) for name in sorted(common)}
+    return {name: fmean(values[name] for values in per_record) for name in sorted(common)}
+
+
+LEVEL_STATISTICS = ("median_response_time", "0.95")
+"""The statistics whose change points cut an average to its newest level (every entry's)."""
+
+
+def newest_level(records: Sequence[Record]) -> tuple[Record, ...]:
+    """The records (newest first) from the newest change point on: E-divisive means
+    (judge/changepoints.py) over ln of each entry's median and p95; the latest change point of
+    any of them starts the newest level. No change point: all of them."""
+    chronological = list(reversed(records))
+    start = 0
+    keys = {record.totals.key for record in records}
+    keys |= {task.key for record in records for task in record.tasks}
+    for key in keys:
+        for statistic in LEVEL_STATISTICS:
+            series = [_log_stat(record, key, statistic) for record in chronological]
+            if len(series) < 2 or any(math.isnan(value) for value in series):
+                continue
+            cuts = change_points(series)
+            if cuts:
+                start = max(start, cuts[-1].index)
+    return tuple(reversed(chronological[start:]))
+
+
+def _log_stat(record: Record, key: TaskKey, statistic: str) -> float:
+    entry = record.totals if key == record.totals.key else record.task(key)
+    if entry is None:
+        return math.nan
+    try:
+        return log_value(entry.stat(statistic))
+    except KeyError:
+        return math.nan

@@ -33,7 +33,8 @@ def compare(
 
     A statistic missing on either side (an older record without some percentile) is not compared.
     Under the judge, `evidence` gives it the runs; without it, records passed as `current` and
-    `baseline` are the evidence, and there is no history (the noise is then assumed, and said so).
+    `baseline` are the evidence, and a baseline record is the one earlier run of the history (the
+    noise then rests on the prior, and says so).
     """
     current_view = record_view(current) if isinstance(current, Record) else current
     baseline_view = record_view(baseline) if isinstance(baseline, Record) else baseline
@@ -59,9 +60,11 @@ def compare(
         ]
     else:
         if evidence is None:
+            earlier = (baseline,) if isinstance(baseline, Record) else ()
             evidence = Evidence(
                 current=current if isinstance(current, Record) else None,
-                baseline_records=(baseline,) if isinstance(baseline, Record) else (),
+                baseline_records=earlier,
+                history=earlier,
             )
         rows = judge_pairs(pairs, evidence, thresholds.judge)
     return Comparison(

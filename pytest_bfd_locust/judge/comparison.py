@@ -81,9 +81,9 @@ class NoiseBasis(StrEnum):
     """Where the judge's noise band of a statistic came from."""
 
     HISTORY = "history"
-    """Measured: the spread of the statistic over at least `min_history` earlier runs."""
+    """Mostly measured: the history's own degrees of freedom outweigh the prior's (noise.py)."""
     PRIOR = "prior"
-    """Assumed: too few earlier runs, so `prior_noise_percent` stands in for the spread."""
+    """Mostly assumed: too few earlier runs yet, the prior noise still weighs more than they do."""
 
 
 @dataclass(frozen=True)
@@ -98,7 +98,7 @@ class Judgement:
     """The statistic's run-to-run spread over the history it was measured on."""
     basis: NoiseBasis
     noise_percent: float
-    """The run-to-run noise of one run in percent: measured (HISTORY) or assumed (PRIOR)."""
+    """The run-to-run noise of one run in percent: the posterior spread the band was built on."""
     baseline_runs: int
     """How many runs the baseline averages (1 for `previous`)."""
     reason: str

@@ -84,6 +84,24 @@ def binomial_cdf(k: int, n: int, p: float) -> float:
     return regularized_beta(n - k, k + 1, 1.0 - p)
 
 
+def beta_binomial_sf(k: int, n: int, a: float, b: float) -> float:
+    """P(X > k) for X ~ BetaBinomial(n, a, b) (scipy's `betabinom.sf`), summed term by term.
+
+    pmf(j) = C(n, j) B(j + a, n - j + b) / B(a, b), in logarithms; n is a run's request count,
+    so the sum has at most a few thousand terms.
+    """
+    if k < 0:
+        return 1.0
+    if k >= n:
+        return 0.0
+    log_norm = _log_beta(a, b)
+    total = 0.0
+    for j in range(k + 1, n + 1):
+        log_choose = math.lgamma(n + 1) - math.lgamma(j + 1) - math.lgamma(n - j + 1)
+        total += math.exp(log_choose + _log_beta(j + a, n - j + b) - log_norm)
+    return min(total, 1.0)
+
+
 def binomial_quantile(probability: float, n: int, p: float) -> int:
     """The smallest k with P(X <= k) >= probability, X ~ Binomial(n, p) (scipy's `binom.ppf`).
 
@@ -126,17 +144,41 @@ def student_t_quantile(probability: float, df: float) -> float:
         return 0.0
     if probability < 0.5:
         return -student_t_quantile(1.0 - probability, df)
-    # Bracket from the normal quantile (t's quantile is larger), then bisect: ~60 halvings at most.
+    # Bracket from the normal quantile (t's quantile is larger), then Newton's method on the upper
+    # tail, kept inside the bracket (a step that leaves it bisects instead): ~5 steps, where
+    # bisection alone took ~40 evaluations of the incomplete beta function.
+    upper_tail = 1.0 - probability
     low = normal_quantile(probability)
     high = max(2.0 * low, 1.0)
-    while student_t_cdf(high, df) < probability:
+    while _student_t_upper_tail(high, df) > upper_tail:
         low, high = high, high * 2.0
+    x = 0.5 * (low + high)
     for _ in range(200):
-        middle = 0.5 * (low + high)
-        if student_t_cdf(middle, df) < probability:
-            low = middle
+        excess = _student_t_upper_tail(x, df) - upper_tail
+        if excess > 0:
+            low = x
         else:
-            high = middle
-        if high - low <= 1e-12 * max(1.0, high):
-            break
-    return 0.5 * (low + high)
+            high = x
+        step = excess / _student_t_density(x, df)
+        candidate = x + step
+        if not low < candidate < high:
+            candidate = 0.5 * (low + high)
+        if abs(candidate - x) <= 1e-13 * max(1.0, abs(x)) or high - low <= 1e-13 * max(1.0, high):
+            return candidate
+        x = candidate
+    return x
+
+
+def _student_t_upper_tail(t: float, df: float) -> float:
+    """P(T > t) for t >= 0, without the cancellation of 1 - cdf."""
+    return 0.5 * regularized_beta(df / 2.0, 0.5, df / (df + t * t))
+
+
+def _student_t_density(t: float, df: float) -> float:
+    log_density = (
+        math.lgamma((df + 1.0) / 2.0)
+        - math.lgamma(df / 2.0)
+        - 0.5 * math.log(df * math.pi)
+        - (df + 1.0) / 2.0 * math.log1p(t * t / df)
+    )
+    return math.exp(log_density)

@@ -1,68 +1,111 @@
-"""Run-to-run noise: how much one statistic moves between runs of unchanged code, from its stored history.
+"""Run-to-run noise: how much one statistic moves between runs of unchanged code, learned from the
+first earlier run on.
 
 Pure: no pytest, boto3, locust, gevent, numpy or scipy. Two runs of the same code differ by more
 than their requests' sampling error (machine load, warm-up, the target's own variance), so the
-judge also asks the history of the run's hash how far each statistic wanders, on the log scale
-(a statistic's noise grows with its size):
+judge also asks how far each statistic wanders between runs, on the log scale (a statistic's
+noise grows with its size). It is a conjugate normal model of x_i = ln(value of run i):
 
-    sigma = max(1.4826 * median(|ln x_i - median(ln x)|),   (MAD: the spread of the usual runs)
-                sd(ln x))                                   (the spread including the unusual ones)
+- **Prior.** sigma^2 ~ Scaled-Inv-chi^2(nu0, sigma0^2): the noise is believed to be about sigma0,
+  as sure as nu0 measured degrees of freedom would make it (`prior_degrees_of_freedom`). sigma0
+  is measured, not assumed: on the 320 real runs of bench/data/runs (4 suites, 2 endpoints each,
+  80 runs each; bench/prior_scale.py) a statistic's run-to-run spread grew with its endpoint's
+  own dispersion D = ln(upper / median) (`dispersion`, `dispersion_level`: the upper quantile is
+  the p90, or the statistic's own for the p95 and p99; Locust's rounding included). A 41 ms
+  endpoint with p90 at 44 ms moves 1-3 % between runs; a 2 ms endpoint with p90 at 7 ms on a
+  saturated machine 30-45 %. So sigma0 = s * D, with s per kind of statistic in `PRIOR_SCALES`:
+  the largest ratio spread / D over the 12 series of that statistic (every endpoint and the
+  totals of the 4 suites), the spread measured within levels as below; D is the median over the
+  history's runs, at least `MIN_DISPERSION`. The ratios were 0.07-0.53, the median of each kind
+  0.19-0.26. One series was left out: the totals' median of a suite mixing a 1 ms and a 41 ms
+  endpoint, which jumps between the two (ratio 10.7); the within-run interval of a median that
+  sits between two modes covers both, and the history's own spread takes over from the second
+  run. `prior_scale` multiplies every s (1 by default). D's upper end is not the p99 for the
+  median: in a short run (30 requests of an endpoint) the p99 is the single slowest request.
+- **Data.** The residuals of the history within its levels: the change points of the series
+  (judge/changepoints.py, E-divisive means) cut it into segments, and each segment is measured
+  around its own mean, so a past step (a regression, then its fix) is a level, not noise:
+  SS = sum over segments of sum (x_i - mean_segment)^2, with df = runs - segments.
+- **Posterior.** sigma^2 | data ~ Scaled-Inv-chi^2(nu0 + df, (nu0 sigma0^2 + SS) / (nu0 + df)), so
+  the difference of two new runs d = x_current - x_baseline has the predictive Student-t
+  distribution with nu0 + df degrees of freedom and scale sigma_n * sqrt(2) (both runs are
+  noisy). The band narrows run by run as df grows; nothing jumps at a fixed number of runs.
 
-Why not the MAD alone: on a shared machine a run now and then lands in a slow period (another
-job's load) and moves a fast endpoint's median from 2 to 7 ms. Those runs are rare but real
-run-to-run noise; the MAD ignores them by design, and the A/A false alarms of bench/detection.py
-were 8-9 % per suite comparison with the MAD alone against about 1 % with the larger of the two.
-(`heavy_tails=False` gives the MAD alone.) Stated fallbacks: when more than half the runs share
-one value the MAD is 0 although the values vary, so the mean absolute deviation from the median
-is used (`* sqrt(pi / 2)`); when every value is the same, 0. Response times are rounded by
-Locust, so their spread is never taken below the rounding's own (a bucket of width w at value v:
-`w / (v * sqrt(12))`).
-
-The difference between the current run and a baseline that averages k independent runs has the
-variance `sigma^2 * (1 + 1/k)`: a `previous` baseline (k = 1) is as noisy as the run itself.
-(judge/rule.py measured that a shared machine's runs are not independent enough to credit k.)
+Locust rounds response times, so their spread is never taken below the rounding's own (a bucket
+of width w at value v: `w / (v * sqrt(12))`).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from statistics import fmean, median
 
 from pytest_bfd_locust.histogram import bucket_width
-from pytest_bfd_locust.judge.significance import log_value
+from pytest_bfd_locust.judge.changepoints import change_points
+from pytest_bfd_locust.judge.significance import VALUE_FLOOR, StatKind, log_value, quantile_level, stat_kind
 
-MAD_TO_SIGMA = 1.482602218505602
-"""1 / Phi^-1(3/4): the MAD of a normal sample times this estimates its standard deviation."""
+MIN_DISPERSION = 0.05
+"""The smallest D the prior's scale is built on (the upper quantile 5 % above the median): an
+endpoint whose every request takes the same time still moves between runs. The real runs' smallest
+was 0.094 (a 41 ms endpoint with p90 at 44 ms)."""
 
-MEAN_DEVIATION_TO_SIGMA = math.sqrt(math.pi / 2.0)
-"""The mean absolute deviation of a normal sample times this estimates its standard deviation."""
+UNKNOWN_DISPERSION = 1.0
+"""D assumed when no earlier run has both quantiles (records without percentiles): wide."""
 
 
 class SpreadMethod(StrEnum):
     """How a spread was estimated (said in messages when it is a fallback)."""
 
-    MAD = "median absolute deviation"
-    STANDARD_DEVIATION = "standard deviation (larger than the MAD's: some runs are unusual)"
-    MEAN_DEVIATION = "mean absolute deviation (more than half the runs share one value)"
-    IDENTICAL = "every run has the same value"
+    POSTERIOR = "measured within the history's levels, combined with the prior"
+    PRIOR = "no measured spread yet: the prior alone"
     ROUNDING = "Locust's rounding of response times"
-    NONE = "no runs"
+    MAD = "median absolute deviation"
+    """A spread measured elsewhere from the MAD (tests and reports building a `Spread` by hand)."""
 
 
 @dataclass(frozen=True)
 class Spread:
-    """The run-to-run spread of one statistic over its history."""
+    """The run-to-run spread of one statistic: what the judge's noise band is built on."""
 
     runs: int
-    """How many finite values it rests on."""
+    """How many finite values of the history it rests on."""
     center: float
     """The median value (in the statistic's unit); NaN without runs."""
     log_sigma: float
-    """Robust standard deviation of ln(value) between runs, per run; 0 without runs."""
+    """The standard deviation of ln(value) between runs (the posterior's sigma_n), per run."""
     method: SpreadMethod
+    degrees_of_freedom: float | None = None
+    """nu0 + df: the band's Student-t degrees of freedom; None: runs - 1 (a spread measured alone)."""
+    measured_degrees_of_freedom: int | None = None
+    """df = runs - levels: what the history itself contributed; None: runs - 1."""
+    prior_degrees_of_freedom: float = 0.0
+    """nu0: what the prior contributed."""
+    prior_log_sigma: float = 0.0
+    """sigma0: the prior's scale."""
+    levels: int = 1
+    """How many levels (segments between change points) the history was measured within."""
+
+    @property
+    def band_degrees_of_freedom(self) -> float:
+        """The Student-t degrees of freedom of the noise band (at least a small positive number)."""
+        if self.degrees_of_freedom is not None:
+            return max(self.degrees_of_freedom, 1e-9)
+        return max(self.runs - 1, 1)
+
+    @property
+    def measured(self) -> int:
+        """The history's own degrees of freedom."""
+        if self.measured_degrees_of_freedom is not None:
+            return self.measured_degrees_of_freedom
+        return max(self.runs - 1, 0)
+
+    @property
+    def rests_on_prior(self) -> bool:
+        """Whether the prior still weighs more than the measured runs (nu0 > df)."""
+        return self.prior_degrees_of_freedom > self.measured
 
     def difference_sd(self, baseline_runs: int) -> float:
         """The standard deviation of ln(current) - ln(baseline) for a baseline averaging `baseline_runs`."""
@@ -74,37 +117,132 @@ class Spread:
         return math.expm1(self.log_sigma) * 100.0
 
 
-def log_spread(values: Sequence[float], *, response_time: bool = False, heavy_tails: bool = True) -> Spread:
-    """The run-to-run spread of ln(values) (see the module docstring); NaN and infinite values are left out.
+def level_residuals(logs: Sequence[float], *, within_levels: bool = True) -> tuple[float, int, int]:
+    """(SS, df, levels) of ln values given oldest first: the sum of squared residuals around each
+    level's mean, its degrees of freedom (values - levels), and the number of levels.
 
-    `response_time`: the values are Locust's rounded milliseconds, so the spread is at least the
-    rounding's (relative to the median value). `heavy_tails=False`: the MAD alone.
+    `within_levels=False`: one level over the whole series (the sample variance's SS).
+    """
+    if not logs:
+        return 0.0, 0, 0
+    cuts = [split.index for split in change_points(logs)] if within_levels and len(logs) > 2 else []
+    bounds = [0, *cuts, len(logs)]
+    squares = 0.0
+    for start, end in zip(bounds, bounds[1:], strict=False):
+        segment = logs[start:end]
+        mean = fmean(segment)
+        squares += sum((x - mean) ** 2 for x in segment)
+    return squares, len(logs) - (len(bounds) - 1), len(bounds) - 1
+
+
+def dispersion(pairs: Sequence[tuple[float, float]]) -> float:
+    """An endpoint's D = ln(upper / median) with Locust's rounding: the median over (upper, median)
+    pairs of earlier runs of ln((upper + w / 2) / (median - w / 2)), w the bucket width (1 ms below
+    100 ms), the median side at least `VALUE_FLOOR`: an endpoint whose p90 and median both read
+    1 ms is not without spread, its spread is below the resolution.
+
+    Non-finite pairs are left out; without any, `UNKNOWN_DISPERSION`; never below `MIN_DISPERSION`.
+    """
+    found = [
+        math.log((upper + _half_bucket(upper)) / max(middle - _half_bucket(middle), VALUE_FLOOR))
+        for upper, middle in pairs
+        if math.isfinite(upper) and math.isfinite(middle)
+    ]
+    if not found:
+        return UNKNOWN_DISPERSION
+    return max(median(found), MIN_DISPERSION)
+
+
+def _half_bucket(ms: float) -> float:
+    return bucket_width(int(round(max(ms, 0.0)))) / 2.0
+
+
+def dispersion_level(name: str) -> str:
+    """The upper quantile D of statistic `name` is read at: its own for a percentile above the
+    p90 (the p95's D is ln(p95 / median): a tail is as noisy as its own distance from the middle),
+    else the p90 (the median, average, lower percentiles and rates)."""
+    kind = stat_kind(name)
+    if kind is StatKind.EXTREME:
+        return "0.99"
+    if kind is StatKind.QUANTILE and quantile_level(name) > 0.9:
+        return "0.95" if quantile_level(name) <= 0.95 else "0.99"
+    return "0.9"
+
+
+PRIOR_SCALES: Mapping[str, float] = {
+    "median_response_time": 0.28,
+    "average_response_time": 0.32,
+    "0.9": 0.33,
+    "0.95": 0.34,
+    "0.99": 0.53,
+    "rate": 0.32,
+}
+"""s of sigma0 = s * D per kind of statistic, measured by bench/prior_scale.py (module docstring).
+Other percentiles take the next tabulated level up (0.66 -> 0.9, 0.98 and above -> 0.99), the
+minimum and maximum 0.99's; request and failure counts and rates take "rate"."""
+
+
+def prior_scale_of(name: str) -> float:
+    """The measured s of statistic `name` (`PRIOR_SCALES`)."""
+    kind = stat_kind(name)
+    if kind in (StatKind.REQUESTS, StatKind.FAILURES):
+        return PRIOR_SCALES["rate"]
+    if name in PRIOR_SCALES:
+        return PRIOR_SCALES[name]
+    if kind is not StatKind.QUANTILE:
+        return PRIOR_SCALES["0.99"]
+    level = quantile_level(name)
+    for tabulated in ("median_response_time", "0.9", "0.95"):
+        if level <= quantile_level(tabulated):
+            return PRIOR_SCALES[tabulated]
+    return PRIOR_SCALES["0.99"]
+
+
+def prior_log_sigma(name: str, entry_dispersion: float, scale: float = 1.0) -> float:
+    """sigma0 of statistic `name`: its measured s times its endpoint's D, times `scale`."""
+    return scale * prior_scale_of(name) * max(entry_dispersion, MIN_DISPERSION)
+
+
+def noise_posterior(
+    values: Sequence[float],
+    *,
+    prior_sigma: float,
+    prior_degrees_of_freedom: float,
+    response_time: bool = False,
+    within_levels: bool = True,
+    floor: float = VALUE_FLOOR,
+) -> Spread:
+    """The posterior run-to-run spread of ln(values) (module docstring); `values` newest first.
+
+    NaN and infinite values are left out. `response_time`: Locust's rounded milliseconds, so the
+    spread is at least the rounding's (relative to the median value). `floor`: what a zero value
+    counts as (significance.value_floor).
     """
     finite = [value for value in values if math.isfinite(value)]
-    if not finite:
-        return Spread(runs=0, center=math.nan, log_sigma=0.0, method=SpreadMethod.NONE)
-    logs = [log_value(value) for value in finite]
-    center = median(logs)
-    deviations = [abs(x - center) for x in logs]
-    sigma, method = MAD_TO_SIGMA * median(deviations), SpreadMethod.MAD
-    if sigma == 0.0:
-        mean_deviation = sum(deviations) / len(deviations)
-        sigma = MEAN_DEVIATION_TO_SIGMA * mean_deviation
-        method = SpreadMethod.MEAN_DEVIATION if mean_deviation else SpreadMethod.IDENTICAL
-    if heavy_tails and len(logs) > 1:
-        mean = fmean(logs)
-        deviation = math.sqrt(sum((x - mean) ** 2 for x in logs) / (len(logs) - 1))
-        if deviation > sigma:
-            sigma, method = deviation, SpreadMethod.STANDARD_DEVIATION
-    center_value = median(finite)
-    if response_time:
-        rounding = rounding_log_sigma(center_value)
+    logs = [log_value(value, floor) for value in reversed(finite)]
+    squares, measured, levels = level_residuals(logs, within_levels=within_levels)
+    nu = prior_degrees_of_freedom + measured
+    sigma = math.sqrt((prior_degrees_of_freedom * prior_sigma**2 + squares) / nu) if nu > 0 else 0.0
+    method = SpreadMethod.POSTERIOR if measured else SpreadMethod.PRIOR
+    center = median(finite) if finite else math.nan
+    if response_time and finite:
+        rounding = rounding_log_sigma(center)
         if rounding > sigma:
             sigma, method = rounding, SpreadMethod.ROUNDING
-    return Spread(runs=len(finite), center=center_value, log_sigma=sigma, method=method)
+    return Spread(
+        runs=len(finite),
+        center=center,
+        log_sigma=sigma,
+        method=method,
+        degrees_of_freedom=nu,
+        measured_degrees_of_freedom=measured,
+        prior_degrees_of_freedom=prior_degrees_of_freedom,
+        prior_log_sigma=prior_sigma,
+        levels=levels,
+    )
 
 
 def rounding_log_sigma(ms: float) -> float:
     """The log-scale standard deviation Locust's bucket rounding alone gives a response time of `ms`."""
-    value = max(ms, 0.5)
+    value = max(ms, VALUE_FLOOR)
     return bucket_width(int(round(value))) / (value * math.sqrt(12.0))

@@ -1,12 +1,14 @@
 """The judge's rule: a statistic is a regression only when its change is worse than the practical
 floor (`min_percent`, `min_delta`), significant on the two runs' own requests (`significance`), and
-outside the run-to-run noise its hash shows in the stored history (`noise`); `judge_statistic`
-states the rule and its levels."""
+outside the run-to-run noise learned from the stored history (`noise`); the suite's false-alarm
+level is shared among its statistics (`multiplicity`). `statistic_test` states the rule for one
+statistic, `judge_pairs` applies it to a run."""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from pytest_bfd_locust.histogram import Histogram, merge_histograms
 from pytest_bfd_locust.judge.comparison import (
@@ -18,16 +20,126 @@ from pytest_bfd_locust.judge.comparison import (
     TaskKey,
     record_view,
 )
-from pytest_bfd_locust.judge.distributions import normal_quantile, student_t_quantile
-from pytest_bfd_locust.judge.noise import Spread, log_spread
-from pytest_bfd_locust.judge.significance import Change, EntryEvidence, compare_statistic
-from pytest_bfd_locust.judge.thresholds import RESPONSE_TIME_STATS, BetterIf, JudgeRule, JudgeSettings, Rule
+from pytest_bfd_locust.judge.distributions import normal_quantile, student_t_cdf, student_t_quantile
+from pytest_bfd_locust.judge.multiplicity import bonferroni_adjusted, hochberg_adjusted, simes_adjusted
+from pytest_bfd_locust.judge.noise import (
+    Spread,
+    dispersion,
+    dispersion_level,
+    noise_posterior,
+    prior_log_sigma,
+)
+from pytest_bfd_locust.judge.significance import Change, EntryEvidence, compare_statistic, value_floor
+from pytest_bfd_locust.judge.thresholds import (
+    RESPONSE_TIME_STATS,
+    BetterIf,
+    JudgeRule,
+    JudgeSettings,
+    Multiplicity,
+    Rule,
+)
 from pytest_bfd_locust.judge.verdict import Verdict
 from pytest_bfd_locust.record import Record, TaskStats
 
-CREDIT_AVERAGED_BASELINE = False
-"""Whether an average of k runs earns the narrower noise band sqrt(1 + 1/k); measured, it does not
-(see `judge_statistic`). `bench/detection.py --average-credit` measures the alternative."""
+
+@dataclass(frozen=True)
+class StatisticTest:
+    """One statistic's test: its p-value against "no worse than the noise", or the floor that stopped it."""
+
+    p_value: float
+    """max(p_within, p_noise); 1 when a floor stopped it (not worse, below a floor, not a number)."""
+    basis: NoiseBasis
+    stopped_by: str | None
+    """Why no test was needed ("not worse", "below min_percent 10 %", ...); None: tested."""
+    p_within: float
+    """The within-run p-value: P(N(0, se) >= d); 0 when se is unknown (no histogram)."""
+    p_noise: float
+    """The run-to-run p-value: P(t(nu) * sd >= d)."""
+
+    @property
+    def reason_if_passed(self) -> str:
+        """What stopped it, in words."""
+        if self.stopped_by is not None:
+            return self.stopped_by
+        if self.p_within >= self.p_noise:
+            return "not significant on the runs' own requests"
+        return "within the run-to-run noise"
+
+
+def statistic_test(
+    rule: JudgeRule, change: Change, spread: Spread, *, baseline_runs: int, settings: JudgeSettings
+) -> StatisticTest:
+    """The judge's test of one statistic.
+
+    With d = ln(current / baseline) in the worse direction (negated when LARGER is better):
+
+    1. the floors: d > 0, worse by at least `min_percent`, and by more than `min_delta`; a
+       statistic the floors stop has p = 1;
+    2. significant on the runs' own requests: p_within = 1 - Phi(d / se) (se the within-run
+       standard error of d; unknown when a side has no histogram, then p_within = 0 and said);
+       for a quantile of a run too short to bound it, the exact exceedance test of
+       significance.py instead (how many current requests exceed the baseline's quantile);
+    3. outside the run-to-run noise: p_noise = 1 - T_nu(d / (sigma_n * sqrt(2))), the posterior
+       predictive of noise.py: nu = nu0 + df, sigma_n^2 = (nu0 sigma0^2 + SS) / nu, with nu0 =
+       `prior_degrees_of_freedom`, sigma0 = s_kind * D (s measured per kind of statistic,
+       `noise.PRIOR_SCALES`, times `prior_scale`; D = ln(upper / median) of the endpoint's earlier
+       runs, `noise.dispersion`), SS and df the squared residuals of ln(statistic) over the
+       history within its levels and their degrees of freedom (runs - levels); sqrt(2) because
+       the current run and the baseline are both noisy;
+
+    and p = max(p_within, p_noise) (both must hold: an intersection-union test). The suite's
+    statistics' p-values are then adjusted (`multiplicity`): a statistic is at FAILURE when its
+    adjusted p <= 1 - `confidence`, at WARNING when <= 1 - `warn_confidence`. Judged alone (every
+    other statistic unchanged) that is p <= (1 - confidence) / m, i.e. d > max(floors,
+    z(1 - a) se, t(1 - a; nu) sigma_n sqrt(2)) with a = (1 - confidence) / m (`fails_above_percent`).
+
+    An average of k runs is not credited as a steadier baseline (sqrt(1 + 1/k) instead of sqrt(2);
+    `credit_averaged_baseline` turns it on), although independent runs would earn it: measured by
+    bench/detection.py on real runs, the credit raised the A/A false alarms against an average of 5
+    from 0.3 % to 1.8 % (0.5 % against the previous run) at the same detection of a 20 % slowdown.
+    A shared machine's slow periods last several runs and the current run alone carries them, so
+    the tails of current - average do not shrink with k. The average still gives the within-run
+    error the requests of all k runs.
+    """
+    basis = NoiseBasis.PRIOR if spread.rests_on_prior else NoiseBasis.HISTORY
+
+    def stopped(reason: str) -> StatisticTest:
+        return StatisticTest(1.0, basis, reason, 1.0, 1.0)
+
+    if math.isnan(change.log_ratio):
+        return stopped("not comparable (a value is not a number)")
+    worse = change.log_ratio if rule.better_if is BetterIf.SMALLER else -change.log_ratio
+    if worse <= 0.0:
+        return stopped("not worse")
+    min_percent = settings.min_percent if rule.min_percent is None else rule.min_percent
+    if math.expm1(worse) * 100.0 < min_percent:
+        return stopped(f"below min_percent {_plain(min_percent)} %")
+    min_delta = rule.effective_min_delta
+    if min_delta is not None and abs(change.current - change.baseline) <= min_delta:
+        return stopped(f"within min_delta {_plain(min_delta)}")
+    if change.exceedance_p is not None and rule.better_if is BetterIf.SMALLER:
+        p_within = change.exceedance_p
+    elif change.log_se is None:
+        p_within = 0.0
+    elif math.isinf(change.log_se):
+        p_within = 1.0
+    elif change.log_se == 0.0:
+        p_within = 0.0
+    else:
+        p_within = 0.5 * math.erfc(worse / change.log_se / math.sqrt(2.0))
+    sd = spread.difference_sd(_credited_runs(baseline_runs, settings))
+    p_noise = 0.0 if sd == 0.0 else 1.0 - student_t_cdf(worse / sd, spread.band_degrees_of_freedom)
+    return StatisticTest(max(p_within, p_noise), basis, None, p_within, p_noise)
+
+
+def verdict_of(test: StatisticTest, adjusted_p: float, settings: JudgeSettings) -> tuple[Verdict, str]:
+    """The verdict of a statistic whose adjusted p-value is `adjusted_p`, and why."""
+    if test.stopped_by is None:
+        if adjusted_p <= 1.0 - settings.confidence:
+            return Verdict.FAILURE, "worse beyond the run-to-run noise, and significant"
+        if adjusted_p <= 1.0 - settings.warn_confidence:
+            return Verdict.WARNING, "worse beyond the run-to-run noise, and significant"
+    return Verdict.PASS, test.reason_if_passed
 
 
 def judge_statistic(
@@ -39,74 +151,17 @@ def judge_statistic(
     statistics: int,
     settings: JudgeSettings,
 ) -> tuple[Verdict, NoiseBasis, str]:
-    """The judge's rule for one statistic: (verdict, where its noise came from, why).
+    """One statistic judged alone among `statistics`: (verdict, where its noise came from, why).
 
-    With d = ln(current / baseline) in the worse direction (negated when LARGER is better), and
-    for each verdict level c (FAILURE: `confidence`, WARNING: `warn_confidence`) the per-statistic
-    level a = (1 - c) / statistics (Bonferroni: the suite comparison as a whole is wrong at most
-    1 - c of the time), the statistic is at that level when ALL hold:
-
-    1. the floors: worse by at least `min_percent` and by more than `min_delta`;
-    2. significant on the runs' own requests: d > z(1 - a) * se (skipped, and said, when a side
-       has no histogram and se is unknown);
-    3. outside the run-to-run noise: with at least `min_history` earlier runs,
-       d > t(1 - a; runs - 1) * sigma * sqrt(2) (the current run and the baseline are both noisy);
-       with fewer, the run's own evidence widened by the assumed noise:
-       d > z(1 - a) * sqrt(se^2 + 2 * prior^2).
-
-    An average of k runs is not credited as a steadier baseline (sqrt(1 + 1/k) instead of sqrt(2)),
-    although independent runs would earn it: measured by bench/detection.py on real runs, the
-    credit raised the A/A false alarms against an average of 5 from 0.3 % to 1.8 % (0.5 % against
-    the previous run) at the same detection of a 20 % slowdown. A shared machine's slow periods
-    last several runs and the current run alone carries them, so the tails of current - average do
-    not shrink with k. The average still gives the within-run error the requests of all k runs.
+    Alone, every multiplicity correction gives p_adj = min(1, statistics * p) (`statistic_test`).
     """
-    basis = NoiseBasis.HISTORY if spread.runs >= settings.min_history else NoiseBasis.PRIOR
-    if math.isnan(change.log_ratio):
-        return Verdict.PASS, basis, "not comparable (a value is not a number)"
-    worse = change.log_ratio if rule.better_if is BetterIf.SMALLER else -change.log_ratio
-    if worse <= 0.0:
-        return Verdict.PASS, basis, "not worse"
-    min_percent = settings.min_percent if rule.min_percent is None else rule.min_percent
-    if math.expm1(worse) * 100.0 < min_percent:
-        return Verdict.PASS, basis, f"below min_percent {_plain(min_percent)} %"
-    min_delta = rule.effective_min_delta
-    if min_delta is not None and abs(change.current - change.baseline) <= min_delta:
-        return Verdict.PASS, basis, f"within min_delta {_plain(min_delta)}"
-    reason = "within the run-to-run noise"
-    for verdict, confidence in (
-        (Verdict.FAILURE, settings.confidence),
-        (Verdict.WARNING, settings.warn_confidence),
-    ):
-        z, band = _level_bars(change, spread, basis, confidence, baseline_runs, statistics, settings)
-        if change.log_se is not None and worse <= z * change.log_se:
-            reason = "not significant on the runs' own requests"
-            continue
-        if worse > band:
-            return verdict, basis, "worse beyond the run-to-run noise, and significant"
-        reason = "within the run-to-run noise"
-    return Verdict.PASS, basis, reason
+    test = statistic_test(rule, change, spread, baseline_runs=baseline_runs, settings=settings)
+    verdict, reason = verdict_of(test, min(1.0, max(statistics, 1) * test.p_value), settings)
+    return verdict, test.basis, reason
 
 
-def _level_bars(
-    change: Change,
-    spread: Spread,
-    basis: NoiseBasis,
-    confidence: float,
-    baseline_runs: int,
-    statistics: int,
-    settings: JudgeSettings,
-) -> tuple[float, float]:
-    """At one verdict level: the normal quantile z(1 - a) and the noise band d must exceed."""
-    alpha = (1.0 - confidence) / max(statistics, 1)
-    z = normal_quantile(1.0 - alpha)
-    k = max(baseline_runs, 1) if CREDIT_AVERAGED_BASELINE else 1
-    if basis is NoiseBasis.HISTORY:
-        band = student_t_quantile(1.0 - alpha, spread.runs - 1) * spread.difference_sd(k)
-    else:
-        prior = math.log1p(settings.prior_noise_percent / 100.0)
-        band = z * math.sqrt((change.log_se or 0.0) ** 2 + prior**2 * (1.0 + 1.0 / k))
-    return z, band
+def _credited_runs(baseline_runs: int, settings: JudgeSettings) -> int:
+    return max(baseline_runs, 1) if settings.credit_averaged_baseline else 1
 
 
 def fails_above_percent(
@@ -118,29 +173,34 @@ def fails_above_percent(
     statistics: int,
     settings: JudgeSettings,
 ) -> float | None:
-    """The smallest worsening, in percent of the baseline, that `judge_statistic` would fail on this
-    run's evidence: the largest of the FAILURE level's bars (the floors, z * se, the noise band).
+    """The smallest worsening, in percent of the baseline, that fails this statistic judged alone
+    (`judge_statistic`) on this run's evidence: the largest of the FAILURE level's bars (the floors,
+    z(1 - a) * se, t(1 - a; nu) * sigma_n * sqrt(2)), a = (1 - confidence) / statistics. With
+    other statistics of the suite worse too, the step-up correction may fail it a little below.
+    A short run's quantile, tested by counting requests (`Change.exceedance_p`), has no bar in
+    percent on its own requests: its figure is the noise's and the floors' alone.
 
     None when nothing could fail: the values are not numbers, or `min_delta` reaches a LARGER-is-
     better statistic's whole baseline.
     """
     if math.isnan(change.log_ratio):
         return None
-    basis = NoiseBasis.HISTORY if spread.runs >= settings.min_history else NoiseBasis.PRIOR
     min_percent = settings.min_percent if rule.min_percent is None else rule.min_percent
     bars = [math.log1p(min_percent / 100.0)]
     min_delta = rule.effective_min_delta
     if min_delta is not None:
+        floor = value_floor(rule.name)
         if rule.better_if is BetterIf.SMALLER:
-            bars.append(math.log((max(change.baseline, 0.0) + min_delta) / max(change.baseline, 0.5)))
+            bars.append(math.log((max(change.baseline, 0.0) + min_delta) / max(change.baseline, floor)))
         elif min_delta >= change.baseline:
             return None
         else:
             bars.append(math.log(change.baseline / (change.baseline - min_delta)))
-    z, band = _level_bars(change, spread, basis, settings.confidence, baseline_runs, statistics, settings)
-    if change.log_se is not None:
-        bars.append(z * change.log_se)
-    bars.append(band)
+    alpha = (1.0 - settings.confidence) / max(statistics, 1)
+    if change.log_se is not None and change.exceedance_p is None:
+        bars.append(normal_quantile(1.0 - alpha) * change.log_se)
+    sd = spread.difference_sd(_credited_runs(baseline_runs, settings))
+    bars.append(student_t_quantile(1.0 - alpha, spread.band_degrees_of_freedom) * sd)
     return math.expm1(max(bars)) * 100.0
 
 
@@ -149,33 +209,64 @@ def judge_pairs(
     evidence: Evidence,
     settings: JudgeSettings,
 ) -> list[StatComparison]:
+    """Every statistic of a run tested (`statistic_test`), the p-values adjusted together, verdicts."""
     statistics = len(pairs)
     # The order-statistic intervals are read at the FAILURE level of one statistic.
     level = 1.0 - (1.0 - settings.confidence) / max(statistics, 1)
     history = [record_view(record) for record in evidence.history[: settings.history]]
     baseline_runs = max(len(evidence.baseline_records), 1)
-    entries: dict[TaskKey | None, tuple[EntryEvidence, EntryEvidence]] = {}
-    rows = []
+    entries: dict[TaskKey | None, tuple[EntryEvidence, EntryEvidence, dict[str, float]]] = {}
+    tested = []
     for scope, key, rule, before, now in pairs:
         if not isinstance(rule, JudgeRule):
             raise TypeError(f"{rule.name}: a fixed-ratio rule in a threshold set with a 'judge' section")
         if key not in entries:
-            entries[key] = (_baseline_entry(evidence.baseline_records, key), _entry(evidence.current, key))
-        baseline_entry, current_entry = entries[key]
+            entries[key] = (
+                _baseline_entry(evidence.baseline_records, key),
+                _entry(evidence.current, key),
+                {
+                    upper: dispersion([_quantile_pair(view, key, upper) for view in history])
+                    for upper in ("0.9", "0.95", "0.99")
+                },
+            )
+        baseline_entry, current_entry, dispersions = entries[key]
         change = compare_statistic(rule.name, before, now, baseline_entry, current_entry, level)
-        spread = log_spread(
+        spread = noise_posterior(
             [_history_value(view, key, rule.name) for view in history],
+            prior_sigma=prior_log_sigma(
+                rule.name, dispersions[dispersion_level(rule.name)], settings.prior_scale
+            ),
+            prior_degrees_of_freedom=settings.prior_degrees_of_freedom,
             response_time=rule.name in RESPONSE_TIME_STATS,
+            within_levels=settings.within_levels,
+            floor=value_floor(rule.name),
         )
-        verdict, basis, reason = judge_statistic(
-            rule, change, spread, baseline_runs=baseline_runs, statistics=statistics, settings=settings
-        )
-        noise = spread.percent if basis is NoiseBasis.HISTORY else settings.prior_noise_percent
+        test = statistic_test(rule, change, spread, baseline_runs=baseline_runs, settings=settings)
+        tested.append((scope, key, rule, before, now, change, spread, test))
+    pvalues = [test.p_value for *_, test in tested]
+    if settings.multiplicity is Multiplicity.SIMES:
+        adjusted = simes_adjusted(pvalues)
+    elif settings.multiplicity is Multiplicity.HOCHBERG:
+        adjusted = hochberg_adjusted(pvalues)
+    else:
+        adjusted = bonferroni_adjusted(pvalues)
+    rows = []
+    for (scope, key, rule, before, now, change, spread, test), adjusted_p in zip(
+        tested, adjusted, strict=True
+    ):
+        verdict, reason = verdict_of(test, adjusted_p, settings)
         fails_above = fails_above_percent(
             rule, change, spread, baseline_runs=baseline_runs, statistics=statistics, settings=settings
         )
         judgement = Judgement(
-            change, settings.confidence, spread, basis, noise, baseline_runs, reason, fails_above
+            change,
+            settings.confidence,
+            spread,
+            test.basis,
+            spread.percent,
+            baseline_runs,
+            reason,
+            fails_above,
         )
         rows.append(
             StatComparison(
@@ -226,6 +317,10 @@ def _history_value(view: RecordView, key: TaskKey | None, name: str) -> float:
     return values.get(name, math.nan)
 
 
+def _quantile_pair(view: RecordView, key: TaskKey | None, upper: str) -> tuple[float, float]:
+    """(upper quantile, median) of an entry in an earlier run: what its dispersion is read from."""
+    return _history_value(view, key, upper), _history_value(view, key, "median_response_time")
+
+
 def _plain(number: float) -> str:
     return f"{number:g}"
-

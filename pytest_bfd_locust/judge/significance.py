@@ -15,10 +15,22 @@ histogram (our addition to the seed's record):
 - the minimum, the maximum and percentile 1.0: extremes have no distribution-free interval, so
   their `se` is infinite: they never count as significant on a run's own evidence.
 
+A short run's quantile has no two-sided interval at the judge's level (about 140 requests cannot
+bound a p95 at 99.9 %), yet a p95 that went from 5 to 95 ms because nearly every request got
+slower is not noise. So when either side's interval is unbounded, the change of a quantile is
+also tested directly (`exceedance_p_value`): t = the baseline's r-th smallest request (r = the
+quantile's rank), and C = how many of the current run's n requests are above t. Under "nothing
+changed", F(t) ~ Beta(r, n_b - r + 1) (an order statistic of the baseline) and C | F(t) ~
+Binomial(n, 1 - F(t)), so C ~ BetaBinomial(n, n_b - r + 1, r) whatever the distribution: an
+exact, distribution-free p-value P(C >= c) (requests tied with t count as not above, which only
+makes it conservative under Locust's rounding).
+
 A change is `ln(current / baseline)` with `se = sqrt(se_b^2 + se_c^2)` (independent runs). Values
 below Locust's 1 ms resolution (and zero counts) count as `VALUE_FLOOR`, so no logarithm or
-division ever sees a zero. A side without a histogram (the seed's records) gives an unknown (None)
-error for the response-time statistics: the caller says so and decides without it.
+division ever sees a zero; rates (per second) are not milliseconds and count as `RATE_FLOOR` only
+at zero, so a throughput drop from 0.45 to 0.15 req/s is the drop it is. A side without a
+histogram (the seed's records) gives an unknown (None) error for the response-time statistics:
+the caller says so and decides without it.
 """
 
 from __future__ import annotations
@@ -27,12 +39,26 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import lru_cache
 
 from pytest_bfd_locust.histogram import Histogram, bucket_width, mean_and_variance, value_at_rank
-from pytest_bfd_locust.judge.distributions import binomial_quantile, normal_quantile
+from pytest_bfd_locust.judge.distributions import beta_binomial_sf, binomial_quantile, normal_quantile
 
 VALUE_FLOOR = 0.5
 """Half of Locust's resolution (1 ms, one request): what a zero or sub-resolution value counts as."""
+
+
+RATE_FLOOR = 1e-3
+"""What a zero rate counts as (requests or failures per second): one request in about 17 minutes,
+below any load test's resolution, so only an exact zero is floored."""
+
+RATE_STATS = frozenset({"total_reqs_per_second", "total_fails_per_sec"})
+"""The statistics that are rates per second, not milliseconds or counts."""
+
+
+def value_floor(name: str) -> float:
+    """What a zero or too-small value of statistic `name` counts as on the log scale."""
+    return RATE_FLOOR if name in RATE_STATS else VALUE_FLOOR
 
 
 class StatKind(StrEnum):
@@ -80,10 +106,12 @@ class EntryEvidence:
     """None: the record has none (the seed's records); response-time errors are then unknown."""
 
 
+@lru_cache(maxsize=4096)
 def quantile_rank_interval(n: int, level: float, confidence: float) -> tuple[int, int]:
     """1-based ranks (l, u) with P(X_(l) <= q_level <= X_(u)) >= confidence among n values.
 
     l = 0 means no lower bound and u = n + 1 no upper bound: n is too small for the confidence.
+    Cached: a run asks it for every quantile of every entry, with the same few n and levels.
     """
     if n <= 0:
         return 0, n + 1
@@ -135,9 +163,21 @@ def log_standard_error(name: str, entry: EntryEvidence, confidence: float) -> fl
     return (math.log(max(upper, VALUE_FLOOR)) - math.log(max(lower, VALUE_FLOOR))) / (2.0 * z)
 
 
-def log_value(value: float) -> float:
-    """ln of a statistic's value, zero and sub-resolution values counted as `VALUE_FLOOR`."""
-    return math.log(max(value, VALUE_FLOOR)) if math.isfinite(value) else math.nan
+def exceedance_p_value(baseline: Histogram, current: Histogram, level: float) -> float:
+    """P(C >= c): the one-sided p-value that the current run's `level` quantile is above the
+    baseline's, from how many current requests exceed the baseline's quantile (module docstring)."""
+    n_baseline, n_current = sum(baseline.values()), sum(current.values())
+    if n_baseline == 0 or n_current == 0:
+        return 1.0
+    rank = min(max(math.ceil(level * n_baseline), 1), n_baseline)
+    threshold = value_at_rank(baseline, rank)
+    above = sum(count for ms, count in current.items() if ms > threshold)
+    return beta_binomial_sf(above - 1, n_current, n_baseline - rank + 1, rank)
+
+
+def log_value(value: float, floor: float = VALUE_FLOOR) -> float:
+    """ln of a statistic's value, zero and sub-resolution values counted as `floor` (`value_floor`)."""
+    return math.log(max(value, floor)) if math.isfinite(value) else math.nan
 
 
 @dataclass(frozen=True)
@@ -147,13 +187,16 @@ class Change:
     baseline: float
     current: float
     log_ratio: float
-    """ln(current / baseline), both floored at VALUE_FLOOR; NaN when either value is not finite."""
+    """ln(current / baseline), both floored (`value_floor`); NaN when either value is not finite."""
     log_se: float | None
     """Within-run standard error of `log_ratio`; inf: no evidence; None: unknown (no histogram)."""
+    exceedance_p: float | None = None
+    """For a quantile whose interval is unbounded on a side (a short run): the one-sided p-value
+    that the current run's quantile is above the baseline's (`exceedance_p_value`); else None."""
 
     @property
     def ratio(self) -> float:
-        """current / baseline (both floored at VALUE_FLOOR)."""
+        """current / baseline (both floored, `value_floor`)."""
         return math.exp(self.log_ratio)
 
     def interval(self, confidence: float) -> tuple[float, float] | None:
@@ -178,9 +221,19 @@ def compare_statistic(
     se_baseline = log_standard_error(name, baseline, confidence)
     se_current = log_standard_error(name, current, confidence)
     combined = None if se_baseline is None or se_current is None else math.hypot(se_baseline, se_current)
+    exceedance = None
+    if (
+        combined is not None
+        and math.isinf(combined)
+        and stat_kind(name) is StatKind.QUANTILE
+        and baseline.histogram
+        and current.histogram
+    ):
+        exceedance = exceedance_p_value(baseline.histogram, current.histogram, quantile_level(name))
     return Change(
+        exceedance_p=exceedance,
         baseline=baseline_value,
         current=current_value,
-        log_ratio=log_value(current_value) - log_value(baseline_value),
+        log_ratio=log_value(current_value, value_floor(name)) - log_value(baseline_value, value_floor(name)),
         log_se=combined,
     )

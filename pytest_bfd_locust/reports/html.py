@@ -183,7 +183,7 @@ JUDGE_COLUMNS = (
 )
 """The comparison table's columns under the judge: "fails beyond" is the smallest change that would
 have failed the statistic on this run's evidence, "noise of one run" the run-to-run spread it was
-built from (measured or assumed), "why" the judge's reason."""
+built from (measured, or mostly the judge's prior), "why" the judge's reason."""
 
 FIXED_RATIO_COLUMNS = ("scope", "statistic", "baseline", "this run", "change", "threshold", "result")
 """The comparison table's columns under the seed's fixed ratios."""

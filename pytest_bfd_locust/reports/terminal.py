@@ -4,7 +4,8 @@ of each attempt under confirmation, and terminal summary lines.
 Pure: no pytest, boto3, locust or gevent; every function returns strings. Under fixed ratios a row
 reads as the seed's (ratio and threshold); under the judge it reads in words: the signed change,
 what it would have taken to fail (`fails above +18 %`, `-15 %` for a throughput drop), and the
-run-to-run noise of one run the judge measured or assumed. Each column is named for what it holds:
+run-to-run noise of one run the judge measured (or still takes mostly from its prior). Each column
+is named for what it holds:
 the noise of one run is not the band a change had to beat; "fails beyond" is that bar.
 """
 
@@ -39,7 +40,7 @@ JUDGE_TABLE_COLUMNS = (
 )
 """The failure table's columns under the judge: "fails beyond" is the smallest change that would have
 failed the statistic on this run's evidence (`format_fails_beyond`); "noise of one run" is the
-run-to-run spread of one run, measured or assumed (`format_noise`), which that bar is built from."""
+run-to-run spread of one run, measured or mostly prior (`format_noise`), which that bar is built from."""
 
 _RIGHT_ALIGNED = frozenset({"baseline", "current", "change", "ratio", "fails beyond"})
 
@@ -126,19 +127,19 @@ def _runs(count: int) -> str:
 
 def format_noise(judgement: Judgement) -> str:
     """The noise of one run in a table cell: "±3.0 % (12 runs)" measured over the history, or
-    "±75 % assumed (2 runs)" with too little history to measure it."""
+    "±14 % mostly prior (2 runs)" while the judge's prior still outweighs the runs measured."""
     runs = judgement.spread.runs
     if judgement.basis is NoiseBasis.PRIOR:
-        return f"±{_percent(judgement.noise_percent)} % assumed ({_runs(runs)})"
+        return f"±{_percent(judgement.noise_percent)} % mostly prior ({_runs(runs)})"
     return f"±{_percent(judgement.noise_percent)} % ({_runs(runs)})"
 
 
 def _noise_words(judgement: Judgement) -> str:
-    """The noise of one run in a sentence, saying whether it was measured or assumed."""
+    """The noise of one run in a sentence, saying whether it was measured or still mostly the prior."""
     runs, noise = judgement.spread.runs, _percent(judgement.noise_percent)
     if judgement.basis is NoiseBasis.PRIOR:
         earlier = "no earlier runs" if runs == 0 else f"only {_runs(runs).replace(' run', ' earlier run')}"
-        return f"{earlier}: the noise of one run is assumed, ±{noise} %"
+        return f"{earlier}: the noise of one run is mostly the packaged prior, ±{noise} %"
     return f"noise of one run over the last {runs} runs: ±{noise} %"
 
 
@@ -339,7 +340,7 @@ def format_suite_notes(comparison: Comparison, *, verbose: bool = False) -> list
 
 def format_history_caveat(comparison: Comparison | None) -> str | None:
     """One line when the suite was judged on too little history to measure its noise, even when it
-    passed: "history: 2 earlier runs, noise assumed; slowdowns below +60 % cannot fail yet (lowest
+    passed: "history: 2 earlier runs, noise mostly prior; slowdowns below +60 % cannot fail yet (lowest
     bar: `totals` median)". None in the steady state (every statistic's noise measured) and under
     fixed ratios.
 
@@ -355,7 +356,7 @@ def format_history_caveat(comparison: Comparison | None) -> str | None:
         return None
     runs = max(judgement.spread.runs for _, judgement in judged)
     head = f"history: {'no earlier runs' if runs == 0 else _runs(runs).replace(' run', ' earlier run')}"
-    head += ", noise assumed"
+    head += ", noise mostly prior"
     bars = [
         (bar, row)
         for row, _ in judged

@@ -52,7 +52,7 @@ def test_slower_target_fails_and_names_the_statistics(
         [
             "*regression against the previous run of *",
             "*scope*statistic*baseline*current*change*fails beyond*noise of one run*result*",
-            "*totals*median*assumed (1 run)*FAILURE*",
+            "*totals*median*mostly prior (1 run)*FAILURE*",
         ]
     )
     assert "FAILED" == records(pytester.path)[-1]["metadata"]["compare_result"]
@@ -65,7 +65,7 @@ def test_slower_target_fails_and_names_the_statistics(
     # One earlier run: the noise is assumed, and a passing run says what could not fail yet.
     third.stdout.re_match_lines(
         [
-            r"    history: 1 earlier run, noise assumed; slowdowns below \+\d+ % cannot fail yet"
+            r"    history: 1 earlier run, noise mostly prior; slowdowns below \+\d+ % cannot fail yet"
             r" \(lowest bar: `.+` .+\)"
         ]
     )

@@ -3,6 +3,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+import numpy as np
 import pytest
 
 from pytest_bfd_locust.judge.baseline import (
@@ -11,6 +12,7 @@ from pytest_bfd_locust.judge.baseline import (
     average_baseline,
     build_baseline,
     is_eligible,
+    newest_level,
     previous_baseline,
     select_eligible,
 )
@@ -18,7 +20,7 @@ from pytest_bfd_locust.judge.compare import compare
 from pytest_bfd_locust.judge.comparison import record_view
 from pytest_bfd_locust.judge.thresholds import BetterIf, Threshold, ThresholdSet
 from pytest_bfd_locust.judge.verdict import Verdict
-from pytest_bfd_locust.record import TOTALS_NAME, ResultStatus, TaskStats
+from pytest_bfd_locust.record import Record, ResultStatus, TaskStats
 from tests.record_factory import DEFAULT_HASH, make_record, make_task, make_totals
 
 QUERY = BaselineQuery(hash=DEFAULT_HASH, tag="default", total_runtime=30.0, limit=5)
@@ -168,78 +170,54 @@ def test_average_baseline_against_a_hand_computation() -> None:
     assert baseline.tasks[POST_B]["median_response_time"] == 50.0
 
 
-def test_average_uses_the_merged_histogram_when_every_record_has_one() -> None:
-    first = make_task(
+def test_average_of_measured_runs_is_the_median_of_their_values() -> None:
+    """Issue 17: an average baseline describes a run. Merging histograms let one slow run's
+    requests make a median of 2 ms beside an average of 14.2 ms; the runs' own values do not."""
+    fast = [
+        make_task(
+            *GET_A,
+            num_requests=300,
+            min_response_time=1,
+            max_response_time=9,
+            average_response_time=2.1 + index / 10,
+            median_response_time=2,
+            percentiles={"0.5": 2, "0.9": 4 + index},
+        )
+        for index in range(4)
+    ]
+    slow = make_task(
         *GET_A,
-        num_requests=100,
-        min_response_time=10,
-        max_response_time=1000,
-        average_response_time=15.0,
-        median_response_time=15,
-        percentiles={"0.9": 20, "0.5": 15},
+        num_requests=300,
+        min_response_time=1,
+        max_response_time=900,
+        average_response_time=60.0,
+        median_response_time=55,
+        percentiles={"0.5": 55, "0.9": 120},
     )
-    second = make_task(
-        *GET_A,
-        num_requests=100,
-        min_response_time=20,
-        max_response_time=1000,
-        average_response_time=510.0,
-        median_response_time=510,
-        percentiles={"0.9": 1000, "0.5": 510},
-    )
+    tasks = [*fast[:2], slow, *fast[2:]]  # one unusual run amid four usual ones, not a level
     records = [
-        make_record(tasks=[first], histograms={GET_A: {10: 50, 20: 50}}),
-        make_record(tasks=[second], histograms={GET_A: {20: 50, 1000: 50}}),
+        make_record(timestamp=100 + index, tasks=[task], histograms={GET_A: {2: 299, 9: 1}})
+        for index, task in enumerate(tasks)
     ]
     baseline = average_baseline(records)
     assert baseline is not None
-    merged = baseline.tasks[GET_A]
-    # Merged {10: 50, 20: 100, 1000: 50} over 200 requests, by Locust's percentile and median rules.
-    assert merged["0.5"] == 20.0
-    assert merged["0.66"] == 20.0
-    assert merged["0.75"] == 1000.0
-    assert merged["0.9"] == 1000.0
-    assert merged["median_response_time"] == 20.0  # the mean of the stored medians would be 262.5
-    # Everything else is still the mean.
-    assert merged["average_response_time"] == pytest.approx(262.5)
-    assert merged["min_response_time"] == pytest.approx(15.0)
-    # The totals have no histogram in these records: their percentiles stay the mean.
-    assert baseline.totals["0.9"] == 100.0
+    values = baseline.tasks[GET_A]
+    for name in ("average_response_time", "median_response_time", "0.5", "0.9", "max_response_time"):
+        stored = [task.stat(name) for task in tasks]
+        assert values[name] == pytest.approx(float(np.median(stored))), name
+    assert values["average_response_time"] == pytest.approx(2.3)  # the mean of the runs: 13.8
+    assert values["median_response_time"] == 2.0
 
 
 def test_average_falls_back_to_the_mean_when_one_record_lacks_the_histogram() -> None:
     records = [
         make_record(tasks=[make_task(*GET_A, percentiles={"0.9": 20})], histograms={GET_A: {10: 100}}),
         make_record(tasks=[make_task(*GET_A, percentiles={"0.9": 40})]),
+        make_record(tasks=[make_task(*GET_A, percentiles={"0.9": 90})], histograms={GET_A: {10: 100}}),
     ]
     baseline = average_baseline(records)
     assert baseline is not None
-    assert baseline.tasks[GET_A]["0.9"] == 30.0
-
-
-def test_merged_median_is_clamped_to_the_observed_range() -> None:
-    # Locust buckets 1234 ms as 1200: the median must not fall below the observed minimum.
-    task = make_task(*GET_A, num_requests=1, min_response_time=1234, max_response_time=1234)
-    baseline = average_baseline([make_record(tasks=[task], histograms={GET_A: {1200: 1}})])
-    assert baseline is not None
-    assert baseline.tasks[GET_A]["median_response_time"] == 1234.0
-
-
-def test_totals_histograms_merge_too() -> None:
-    totals_key = (TOTALS_NAME, "")
-    records = [
-        make_record(
-            totals=make_totals(min_response_time=1, max_response_time=9), histograms={totals_key: {1: 3}}
-        ),
-        make_record(
-            totals=make_totals(min_response_time=1, max_response_time=9), histograms={totals_key: {9: 1}}
-        ),
-    ]
-    baseline = average_baseline(records)
-    assert baseline is not None
-    assert baseline.totals["0.5"] == 1.0
-    assert baseline.totals["1.0"] == 9.0
-    assert baseline.totals["median_response_time"] == 1.0
+    assert baseline.tasks[GET_A]["0.9"] == 50.0  # the seed's mean, not the median 40
 
 
 def test_an_average_baseline_is_compared_like_a_record() -> None:
@@ -249,3 +227,19 @@ def test_an_average_baseline_is_compared_like_a_record() -> None:
     comparison = compare(make_record(totals=make_totals(num_requests=500)), baseline, rules)
     (row,) = comparison.stats
     assert (row.baseline, row.current, row.ratio, row.verdict) == (1000.0, 500.0, 200.0, Verdict.FAILURE)
+
+
+def test_an_average_of_measured_runs_starts_at_their_newest_level() -> None:
+    """Four runs at 120 ms, then a fix at 40 ms: the average is the fix's level, not a mix."""
+    def measured(index: int, median: int) -> Record:
+        task = make_task(*GET_A, median_response_time=median, percentiles={"0.95": median + 5})
+        return make_record(timestamp=100 + index, tasks=[task], histograms={GET_A: {median: 100}})
+
+    slow = [measured(index, 120 + index % 2) for index in range(4)]
+    records = [measured(9, 40), *reversed(slow)]  # newest first
+    assert newest_level(records) == (records[0],)
+    baseline = average_baseline(records)
+    assert baseline is not None
+    assert baseline.records == (records[0],)
+    assert baseline.tasks[GET_A]["median_response_time"] == 40.0
+    assert newest_level(list(reversed(slow))) == tuple(reversed(slow))

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 from scipy import stats
 
 from pytest_bfd_locust.judge.distributions import (
+    beta_binomial_sf,
     binomial_cdf,
     binomial_quantile,
     normal_quantile,
@@ -35,6 +37,15 @@ def test_regularized_beta_matches_scipy(a: float, b: float, x: float) -> None:
 def test_binomial_cdf_matches_scipy(n: int, p: float) -> None:
     for k in sorted({-1, 0, 1, n // 3, int(n * p), n - 1, n}):
         assert binomial_cdf(k, n, p) == pytest.approx(float(stats.binom.cdf(k, n, p)), rel=1e-8, abs=1e-12)
+
+
+@pytest.mark.parametrize("n", [1, 7, 140, 2000])
+@pytest.mark.parametrize(("a", "b"), [(1.0, 1.0), (8.0, 133.0), (71.0, 70.0), (2.0, 299.0)])
+def test_beta_binomial_sf_matches_scipy(n: int, a: float, b: float) -> None:
+    for k in sorted({-1, 0, 1, n // 20, n // 2, n - 1, n}):
+        # The tail as a sum of scipy's pmf: its `sf` is 1 - cdf, ~1e-13 of rounding in far tails.
+        expected = float(stats.betabinom.pmf(np.arange(max(k + 1, 0), n + 1), n, a, b).sum())
+        assert beta_binomial_sf(k, n, a, b) == pytest.approx(expected, rel=1e-6, abs=1e-15)
 
 
 @pytest.mark.parametrize("n", SIZES)

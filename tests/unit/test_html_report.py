@@ -186,7 +186,7 @@ def test_a_judged_table_names_what_each_column_holds_and_every_row_its_bar() -> 
     assert len(every_row) == 18 and len(key_rows) < 18
     for row in every_row:
         assert re.fullmatch(r"[+-]\d+(\.\d+)? %|cannot fail", row["fails beyond"].text), row
-        assert re.fullmatch(r"±\d+(\.\d)? % (assumed )?\(\d+ runs?\)", row["noise of one run"].text), row
+        assert re.fullmatch(r"±\d+(\.\d)? % (mostly prior )?\(\d+ runs?\)", row["noise of one run"].text), row
         assert row["why"].text
     failed = [row for row in every_row if row["result"].text == "FAILURE"]
     assert failed and all(
@@ -204,8 +204,8 @@ def test_a_passing_suite_on_a_short_history_says_so() -> None:
     assert cold.outcome.value == "passed"
     [caveat] = [item.text for item in page.items if "caveat" in item.classes]
     assert re.fullmatch(
-        r"history: 2 earlier runs, noise assumed; slowdowns below \+\d+ % cannot fail yet"
-        r" \(lowest bar: `totals` median\)",
+        r"history: 2 earlier runs, noise mostly prior; slowdowns below \+\d+ % cannot fail yet"
+        r" \(lowest bar: `totals` p90\)",
         caveat,
     )
     assert any(item.text.startswith("every compared statistic passed") for item in page.items)

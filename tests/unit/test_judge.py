@@ -26,6 +26,7 @@ from pytest_bfd_locust.judge.thresholds import (
     BetterIf,
     JudgeRule,
     JudgeSettings,
+    Multiplicity,
     Threshold,
     ThresholdError,
     ThresholdSet,
@@ -60,13 +61,16 @@ def test_judge_section_keys_default_and_override() -> None:
         "confidence": 0.999,
         "warn_confidence": 0.9,
         "history": 30,
-        "min_history": 8,
         "min_percent": 5,
-        "prior_noise_percent": 50,
+        "prior_degrees_of_freedom": 3,
+        "prior_scale": 2,
+        "multiplicity": "bonferroni",
+        "within_levels": False,
+        "credit_averaged_baseline": True,
     }
     assert set(data["judge"]) == set(JUDGE_KEYS)
     loaded = load_thresholds(data, "t.json")
-    assert loaded.judge == JudgeSettings(0.999, 0.9, 30, 8, 5.0, 50.0)
+    assert loaded.judge == JudgeSettings(0.999, 0.9, 30, 5.0, 3.0, 2.0, Multiplicity.BONFERRONI, False, True)
     assert loaded.totals == (JudgeRule("0.95", S),)
 
 
@@ -117,12 +121,28 @@ def test_a_seed_keys_only_file_stays_fixed_ratios() -> None:
         ({"judge": {"history": 2.5}, "totals": [], "tasks": []}, "judge: history: expected a whole number"),
         ({"judge": {"history": True}, "totals": [], "tasks": []}, "judge: history: expected a whole number"),
         (
-            {"judge": {"min_history": 1}, "totals": [], "tasks": []},
-            "judge: min_history: expected a whole number from 2",
+            {"judge": {"min_history": 5}, "totals": [], "tasks": []},
+            "t.json: judge: min_history: no longer used: the measured runs refine the prior noise",
+        ),
+        (
+            {"judge": {"prior_noise_percent": 75}, "totals": [], "tasks": []},
+            "judge: prior_noise_percent: no longer used",
+        ),
+        (
+            {"judge": {"prior_degrees_of_freedom": 0}, "totals": [], "tasks": []},
+            "judge: prior_degrees_of_freedom: expected a number above 0 and at most 1000, got 0",
+        ),
+        (
+            {"judge": {"multiplicity": "holm"}, "totals": [], "tasks": []},
+            "judge: multiplicity: expected simes or hochberg or bonferroni, got 'holm'",
+        ),
+        (
+            {"judge": {"within_levels": "yes"}, "totals": [], "tasks": []},
+            "judge: within_levels: expected true or false, got 'yes'",
         ),
         (
             {"judge": {"min_percent": -1}, "totals": [], "tasks": []},
-            "judge: min_percent: expected a number of percent >= 0",
+            "judge: min_percent: expected a number >= 0",
         ),
         (
             {
@@ -178,6 +198,12 @@ def change(baseline: float, current: float, se: float | None) -> Change:
 
 def spread(runs: int, percent: float) -> Spread:
     return Spread(runs=runs, center=40.0, log_sigma=math.log1p(percent / 100), method=SpreadMethod.MAD)
+
+
+def prior_only(sigma0: float) -> Spread:
+    """The posterior after one earlier run: the prior alone, with the packaged nu0."""
+    nu0 = SETTINGS.prior_degrees_of_freedom
+    return Spread(1, 40.0, sigma0, SpreadMethod.PRIOR, nu0, 0, nu0, sigma0)
 
 
 def judge(
@@ -290,20 +316,21 @@ def test_nan_is_not_comparable() -> None:
     assert judge(MEDIAN, moved, spread(20, 2))[2] == "not comparable (a value is not a number)"
 
 
-def test_too_little_history_widens_the_runs_own_evidence_by_the_prior() -> None:
-    """Fewer than min_history runs: d > z(1 - a) * sqrt(se^2 + 2 * prior^2)."""
-    se, prior = 0.01, math.log1p(SETTINGS.prior_noise_percent / 100)
-    band = stats.norm.ppf(1 - (1 - SETTINGS.confidence)) * math.sqrt(se**2 + 2 * prior**2)
-    few = spread(4, 1)
-    inside = judge(MEDIAN, Change(40, 40 * math.exp(band * 0.99), band * 0.99, se), few)
-    outside = judge(MEDIAN, Change(40, 40 * math.exp(band * 1.01), band * 1.01, se), few)
-    assert inside[0] is not Verdict.FAILURE and inside[1] is NoiseBasis.PRIOR
-    assert outside[:2] == (Verdict.FAILURE, NoiseBasis.PRIOR)
-    # The same change with enough history is judged on the measured noise instead.
-    assert judge(MEDIAN, Change(40, 40 * math.exp(band * 0.99), band * 0.99, se), spread(5, 1))[:2] == (
-        Verdict.FAILURE,
-        NoiseBasis.HISTORY,
-    )
+def test_the_band_of_a_posterior_spread_has_its_degrees_of_freedom() -> None:
+    """With nu0 + df degrees of freedom: d > t(1 - a; nu0 + df) * sigma_n * sqrt(2), checked on both
+    sides with scipy; one earlier run (df = 0) rests on the prior and says so."""
+    sigma, m = 0.05, 18
+    alpha = (1 - SETTINGS.confidence) / m
+    for measured, basis in ((0, NoiseBasis.PRIOR), (3, NoiseBasis.PRIOR), (12, NoiseBasis.HISTORY)):
+        nu = SETTINGS.prior_degrees_of_freedom + measured
+        noise = Spread(
+            measured + 1, 40.0, sigma, SpreadMethod.POSTERIOR, nu, measured, SETTINGS.prior_degrees_of_freedom
+        )
+        band = stats.t.ppf(1 - alpha, nu) * sigma * math.sqrt(2)
+        inside = judge(MEDIAN, Change(40, 40 * math.exp(band * 0.99), band * 0.99, 0.001), noise, m=m)
+        outside = judge(MEDIAN, Change(40, 40 * math.exp(band * 1.01), band * 1.01, 0.001), noise, m=m)
+        assert inside[0] is not Verdict.FAILURE and inside[1] is basis
+        assert outside[:2] == (Verdict.FAILURE, basis)
 
 
 @pytest.mark.parametrize(
@@ -312,7 +339,7 @@ def test_too_little_history_widens_the_runs_own_evidence_by_the_prior() -> None:
         (MEDIAN, spread(12, 3), 0.01, 1),  # the noise band decides
         (MEDIAN, spread(12, 0.1), 0.001, 1),  # the 10 % floor decides
         (MEDIAN, spread(12, 1), 0.2, 20),  # the runs' own requests decide
-        (MEDIAN, spread(2, 3), 0.05, 5),  # the assumed noise decides
+        (MEDIAN, prior_only(0.3), 0.01, 18),  # the prior noise decides (one earlier run)
         (THROUGHPUT, spread(12, 8), 0.01, 3),  # LARGER is better
     ],
 )
@@ -346,7 +373,7 @@ def test_fails_above_is_none_when_nothing_can_fail() -> None:
 
 
 def test_zero_spread_and_zero_values_never_divide_by_zero() -> None:
-    flat = Spread(runs=20, center=0.0, log_sigma=0.0, method=SpreadMethod.IDENTICAL)
+    flat = Spread(runs=20, center=0.0, log_sigma=0.0, method=SpreadMethod.POSTERIOR)
     assert judge(MEDIAN, change(0, 0, 0.0), flat)[0] is Verdict.PASS
     assert judge(MEDIAN, change(0, 5, 0.05), flat)[0] is Verdict.FAILURE
     assert judge(THROUGHPUT, change(0, 0, 1.0), flat)[0] is Verdict.PASS
@@ -357,8 +384,6 @@ def test_zero_spread_and_zero_values_never_divide_by_zero() -> None:
 
 RULES = read_threshold_file(default_thresholds_path())
 assert RULES.judge is not None
-FEW_RUNS_PRIOR = replace(RULES, judge=replace(RULES.judge, prior_noise_percent=20.0))
-"""The packaged rules with a smaller assumed noise, so that a single run of history can tell."""
 
 
 def run(
@@ -425,24 +450,72 @@ def test_unchanged_runs_pass() -> None:
         assert all(row.judgement is not None for row in comparison.stats)
 
 
-def test_a_run_without_history_is_judged_on_its_own_evidence_and_says_so() -> None:
-    rng = np.random.default_rng(4)
-    first = run(rng, index=1)
-    comparison = judged(run(rng, slow_median=50.0, index=2), [first], FEW_RUNS_PRIOR)
-    assert not comparison.failed  # +25 % is inside the assumed noise (20 %) of one run
-    assert all(
-        row.judgement is not None and row.judgement.basis is NoiseBasis.PRIOR for row in comparison.stats
-    )
-    # A tenfold slowdown is not.
-    assert judged(run(rng, slow_median=400.0, index=3), [first], FEW_RUNS_PRIOR).failed
+def test_a_doubled_median_fails_from_one_earlier_run() -> None:
+    """Cold start with the packaged settings (issue 17): one earlier run, an endpoint 40 -> 80 ms
+    fails; the band rests on the prior and says so."""
+    for seed in range(5):
+        rng = np.random.default_rng(seed)
+        first = run(rng, index=1)
+        comparison = judged(run(rng, slow_median=80.0, index=2), [first])
+        failing = {(row.scope, row.stat) for row in comparison.failures}
+        assert ("GET /claims", "median_response_time") in failing, seed
+        assert not any(scope == "GET /patient" for scope, _ in failing)
+        row = next(
+            r for r in comparison.stats if r.stat == "median_response_time" and r.scope == "GET /claims"
+        )
+        assert row.judgement is not None and row.judgement.basis is NoiseBasis.PRIOR
+        assert row.judgement.spread.runs == 1
+        assert row.judgement.fails_above_percent is not None and row.judgement.fails_above_percent < 100
+
+
+def test_unchanged_runs_pass_from_one_earlier_run() -> None:
+    failed = 0
+    for seed in range(40):
+        rng = np.random.default_rng(100 + seed)
+        first = run(rng, index=1, run_noise=0.05)
+        failed += judged(run(rng, index=2, run_noise=0.05), [first]).failed
+    assert failed == 0
+
+
+def test_the_band_narrows_run_by_run() -> None:
+    """No jump at a fixed number of runs: every added run of history lowers "fails above"."""
+    rng = np.random.default_rng(11)
+    history = [run(rng, index=i) for i in range(20, 0, -1)]
+    current = run(rng, index=21)
+    bars = []
+    for length in (1, 2, 3, 5, 10, 20):
+        comparison = judged(current, history[:length])
+        row = next(
+            r for r in comparison.stats if r.stat == "median_response_time" and r.scope == "GET /claims"
+        )
+        assert row.judgement is not None and row.judgement.fails_above_percent is not None
+        bars.append(row.judgement.fails_above_percent)
+    assert all(earlier > later for earlier, later in zip(bars, bars[1:], strict=False)), bars
+
+
+def test_a_regression_after_its_fix_fails() -> None:
+    """Six runs at a slow level, a fix (3x faster), then the regression back: the step in the
+    history is a level, not noise, so the regression fails; also five runs later."""
+    rng = np.random.default_rng(12)
+    slow = [run(rng, slow_median=120.0, index=i) for i in range(1, 7)]
+    fixed = [run(rng, slow_median=40.0, index=i) for i in range(7, 13)]
+    history = [fixed[0], *reversed(slow)]  # newest first
+    regression = run(rng, slow_median=120.0, index=20)
+    for kind in ("previous", "average"):  # the average is cut to the newest level: the fix
+        assert judged(regression, history, kind=kind).failed, kind
+    later = [*reversed(fixed), *reversed(slow)]
+    for kind in ("previous", "average"):
+        assert judged(regression, later, kind=kind).failed, kind
+    whole = replace(RULES, judge=replace(SETTINGS, within_levels=False))
+    assert not judged(regression, later, whole).failed  # one level over the step: blinded
 
 
 def test_compare_without_evidence_reads_the_records_it_was_given() -> None:
     rng = np.random.default_rng(5)
     before, after = run(rng, index=1), run(rng, slow_median=400, index=2)
-    assert compare(after, before, FEW_RUNS_PRIOR).failed
+    assert compare(after, before, RULES).failed
     view = RecordView(totals={"median_response_time": 40.0}, tasks={})
-    unknown = compare(RecordView({"median_response_time": 400.0}, {}), view, FEW_RUNS_PRIOR)
+    unknown = compare(RecordView({"median_response_time": 400.0}, {}), view, RULES)
     [row] = unknown.stats
     assert row.judgement is not None and row.judgement.change.log_se is None
 

@@ -89,8 +89,8 @@ def test_a_short_history_and_an_unsure_pass_are_said_under_the_table() -> None:
     markdown = render_markdown([cold, short, compared_suite()], report_path=None)
     notes = [line for line in markdown.splitlines() if line.startswith("- **")]
     assert notes[0].startswith(
-        "- **cold**: history: 2 earlier runs, noise assumed; slowdowns below +"
-    ) and notes[0].endswith("cannot fail yet (lowest bar: `totals` median)")
+        "- **cold**: history: 2 earlier runs, noise mostly prior; slowdowns below +"
+    ) and notes[0].endswith("cannot fail yet (lowest bar: `totals` p90)")
     assert any(
         line.startswith("- **short**: PASS `totals` p99 5 -> 95 ms: +1800 %, ")
         and "the runs are too small to be sure" in line

@@ -244,10 +244,10 @@ def test_too_little_history_says_the_noise_was_assumed() -> None:
     none = judged_row("0.95", 40, 50, runs=0, noise=100.0, basis=NoiseBasis.PRIOR)
     assert row.judgement is not None and none.judgement is not None
     assert format_judgement(row, row.judgement).endswith(
-        "; only 2 earlier runs: the noise of one run is assumed, ±100 %"
+        "; only 2 earlier runs: the noise of one run is mostly the packaged prior, ±100 %"
     )
     assert format_judgement(none, none.judgement).endswith(
-        "; no earlier runs: the noise of one run is assumed, ±100 %"
+        "; no earlier runs: the noise of one run is mostly the packaged prior, ±100 %"
     )
 
 
@@ -302,7 +302,8 @@ def test_the_failure_table_of_judged_rows_names_what_each_column_holds() -> None
     cells = [[cell for cell in re.split(r"\s{2,}", line.strip()) if cell] for line in lines[2:]]
     assert cells == [
         ["GET /Claim search", "median", "40 ms", "50 ms", "+25 %", "+18 %", "±3.0 % (12 runs)", "FAILURE"],
-        ["totals", "p95", "43 ms", "60 ms", "+40 %", "cannot fail", "±100 % assumed (3 runs)", "FAILURE"],
+        ["totals", "p95", "43 ms", "60 ms", "+40 %", "cannot fail", "±100 % mostly prior (3 runs)",
+         "FAILURE"],
         ["totals", "req/s", "205.0/s", "160.0/s", "-22 %", "-15 %", "±3.0 % (12 runs)", "FAILURE"],
     ]
     # No column claims an interval the decision did not use, nor a band a change had to beat.
@@ -343,7 +344,7 @@ def test_a_short_history_is_said_in_one_line_even_when_it_passes() -> None:
     )
     comparison = Comparison(stats=rows)
     caveat = (
-        "history: 2 earlier runs, noise assumed; slowdowns below +60 % cannot fail yet"
+        "history: 2 earlier runs, noise mostly prior; slowdowns below +60 % cannot fail yet"
         " (lowest bar: `totals` median)"
     )
     assert format_history_caveat(comparison) == caveat
@@ -358,7 +359,7 @@ def test_no_history_and_no_finite_bar_are_said() -> None:
     )
     assert (
         format_history_caveat(Comparison(stats=rows))
-        == "history: no earlier runs, noise assumed; no slowdown can fail yet"
+        == "history: no earlier runs, noise mostly prior; no slowdown can fail yet"
     )
 
 

@@ -11,16 +11,19 @@ from scipy import stats
 
 from pytest_bfd_locust.histogram import bucket_width, mean_and_variance, value_at_rank
 from pytest_bfd_locust.judge.significance import (
+    RATE_FLOOR,
     VALUE_FLOOR,
     Change,
     EntryEvidence,
     StatKind,
     compare_statistic,
+    exceedance_p_value,
     log_standard_error,
     log_value,
     quantile_interval,
     quantile_rank_interval,
     stat_kind,
+    value_floor,
 )
 from tests.record_factory import locust_bucket
 
@@ -204,3 +207,71 @@ def test_zero_and_not_finite_values_never_divide_by_zero() -> None:
     assert not_finite.interval(0.95) is None
     no_evidence = Change(baseline=1.0, current=2.0, log_ratio=math.log(2), log_se=math.inf)
     assert no_evidence.interval(0.95) == (0.0, math.inf)
+
+
+# --- rates are not milliseconds (issue 17) ---------------------------------------------------------
+
+
+def test_a_throughput_drop_below_one_request_per_second_is_the_drop_it_is() -> None:
+    entry = EntryEvidence(num_requests=90, num_failures=0, histogram=None)
+    dropped = compare_statistic("total_reqs_per_second", 0.45, 0.15, entry, entry, 0.99)
+    assert dropped.log_ratio == pytest.approx(math.log(0.15 / 0.45))
+    assert value_floor("total_reqs_per_second") == RATE_FLOOR < VALUE_FLOOR
+    # Milliseconds keep Locust's resolution: 0.2 and 0.4 ms are both "below 1 ms".
+    assert compare_statistic("median_response_time", 0.2, 0.4, entry, entry, 0.99).log_ratio == 0.0
+    zero = compare_statistic("total_reqs_per_second", 0.0, 5.0, entry, entry, 0.99)
+    assert math.isfinite(zero.log_ratio) and zero.log_ratio > 0
+
+
+# --- short runs: the exceedance test (issue 17) ----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("n_baseline", "n_current", "level"), [(140, 140, 0.95), (60, 200, 0.5), (300, 90, 0.99)]
+)
+def test_exceedance_p_value_is_the_beta_binomial_tail_checked_with_scipy(
+    n_baseline: int, n_current: int, level: float
+) -> None:
+    rng = np.random.default_rng(n_baseline + n_current)
+    baseline = histogram_of(rng.lognormal(math.log(20), 0.4, n_baseline))
+    current = histogram_of(rng.lognormal(math.log(26), 0.4, n_current))
+    rank = min(max(math.ceil(level * n_baseline), 1), n_baseline)
+    threshold = np.sort(expanded(baseline))[rank - 1]
+    above = int((expanded(current) > threshold).sum())
+    tail = np.arange(above, n_current + 1)
+    expected = stats.betabinom.pmf(tail, n_current, n_baseline - rank + 1, rank).sum()
+    assert exceedance_p_value(baseline, current, level) == pytest.approx(float(expected), rel=1e-6, abs=1e-15)
+
+
+def test_exceedance_p_value_is_uniform_or_conservative_when_nothing_changed() -> None:
+    """A/A by simulation: P(p <= a) <= a (Locust's rounding makes ties, which only lower it)."""
+    rng = np.random.default_rng(7)
+    pvalues = [
+        exceedance_p_value(
+            histogram_of(rng.lognormal(math.log(30), 0.3, 140)),
+            histogram_of(rng.lognormal(math.log(30), 0.3, 140)),
+            0.95,
+        )
+        for _ in range(2000)
+    ]
+    for alpha in (0.01, 0.05, 0.2):
+        assert np.mean(np.array(pvalues) <= alpha) <= alpha * 1.2
+
+
+def test_a_short_runs_p95_from_5_to_95_ms_is_significant() -> None:
+    """About 140 requests cannot bound a p95 at the judge's level, but nearly every request getting
+    19 times slower is not noise: the exceedance test says so."""
+    rng = np.random.default_rng(3)
+    before = histogram_of(rng.lognormal(math.log(4), 0.2, 140))
+    after = histogram_of(rng.lognormal(math.log(80), 0.1, 140))
+    level = 1 - 0.01 / 18
+    baseline = EntryEvidence(140, 0, before)
+    current = EntryEvidence(140, 0, after)
+    moved = compare_statistic("0.95", 5.0, 95.0, baseline, current, level)
+    assert moved.log_se == math.inf  # no two-sided interval at this level
+    assert moved.exceedance_p is not None and moved.exceedance_p < 1e-30
+    same = compare_statistic("0.95", 5.0, 5.0, baseline, EntryEvidence(140, 0, before), level)
+    assert same.exceedance_p is not None and same.exceedance_p > 0.01
+    # A long run keeps its order-statistic interval and no exceedance test.
+    many = EntryEvidence(5000, 0, histogram_of(rng.lognormal(math.log(4), 0.2, 5000)))
+    assert compare_statistic("0.95", 5.0, 5.0, many, many, level).exceedance_p is None
