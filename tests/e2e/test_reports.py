@@ -86,7 +86,7 @@ def test_a_session_report_the_ci_summary_and_the_terminal(
 
     # every suite's record carries its timeline: one sample a second of a ~3 s run
     records = [json.loads(p.read_text()) for p in pytester.path.glob(".bfd-stats/hash=*/*.stats.json")]
-    assert len(records) == 6
+    assert len(records) == 9  # 3 first runs, then 2 attempts each: every failure confirmed once
     for record in records:
         samples = record["timeline"]["samples"]
         assert 2 <= len(samples) <= 6 and record["timeline"]["columns"][0] == "elapsed"
@@ -208,8 +208,9 @@ SLOW_PACED = {
 def test_a_large_change_on_a_short_run_is_never_a_pass_without_its_reason(
     pytester: pytest.Pytester, write_catalog, demo_server: DemoServer
 ) -> None:
-    """About ten requests a run: a p95 a hundred times slower cannot be bounded by so few, so it
-    passes; the terminal says why without -v, and the HTML marks it unsure with the reason."""
+    """About ten requests a run: a p95 many times slower cannot be bounded by so few. It is flagged
+    (a WARNING or FAILURE with its reason), or it passes and the terminal says why without -v and
+    the HTML marks it unsure with the reason: never a plain PASS beside the change."""
     write_catalog(
         "- name: paced\n  locustfile: paced.py\n",
         defaults="users: 1\nspawn_rate: 1\n",
@@ -218,15 +219,24 @@ def test_a_large_change_on_a_short_run_is_never_a_pass_without_its_reason(
     pytester.runpytest("--bfd-suite", "suites.yaml", *QUIET).assert_outcomes(passed=1)
     demo_server.set_control(delay_ms=100)
     result = pytester.runpytest("--bfd-suite", "suites.yaml", "--compare", "previous", *QUIET)
-    result.stdout.re_match_lines(
-        [
-            r"    PASS `totals` p95 \d+ -> \d+ ms: \+\d+ %, .*; the runs are too small to be sure: their"
-            r" requests cannot bound the change; cannot fail on this run's evidence; .*"
-        ]
-    )
     page = parsed((pytester.path / ".bfd-artifacts" / "report.html").read_text())
     rows = [row for table in comparison_tables(page) for row in table]
     p95 = next(row for row in rows if row["scope"].text == "totals" and row["statistic"].text == "p95")
-    assert p95["result"].text == "PASS" and "unsure" in p95["result"].classes
-    assert p95["fails beyond"].text == "cannot fail"
+    if p95["result"].text != "PASS":
+        # Flagged (the judge's short-run test, or its bar, caught it): a WARNING or FAILURE says why
+        # in its own line, in the terminal too.
+        assert p95["result"].text in ("WARNING", "FAILURE") and p95["why"].text, p95
+        result.stdout.re_match_lines([rf".*{p95['result'].text} `totals` p95 \d+ -> \d+ ms: worse by .*"])
+        return
+    # A pass: the terminal says why without -v (what it would take to fail depends on the prior for
+    # so spread an endpoint: "cannot fail", or a bar far above the change), the HTML marks it unsure.
+    result.stdout.re_match_lines(
+        [
+            r"    PASS `totals` p95 \d+ -> \d+ ms: \+\d+ %, .*; the runs are too small to be sure: their"
+            r" requests cannot bound the change; (cannot fail on this run's evidence|fails above \+\d+ %); .*"
+        ]
+    )
+    assert "unsure" in p95["result"].classes
+    bar = p95["fails beyond"].text
+    assert bar == "cannot fail" or int(bar.strip("+ %")) > 1000, bar
     assert "the runs are too small to be sure" in p95["why"].text
