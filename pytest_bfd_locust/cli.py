@@ -83,6 +83,12 @@ def build_parser() -> argparse.ArgumentParser:
     prune.add_argument("--keep", type=positive_int, required=True, help="Records kept per hash, the newest.")
     prune.add_argument("--store", type=store_uri, help="A file:// store (default: as pytest resolves it).")
     prune.add_argument("--yes", action="store_true", help="Delete; without it, only list what would go.")
+    prune.add_argument(
+        "--remove-invalid",
+        action="store_true",
+        help="Also remove files that are no valid record (truncated, dated in the future...); "
+        "they never count toward --keep.",
+    )
 
     accept = commands.add_parser(
         "accept",
@@ -119,7 +125,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(report(context, Path(args.output), record=args.record, baseline=args.baseline,
                          compare_meta=args.compare_meta))  # fmt: skip
         else:
-            print(prune(context, keep=args.keep, delete=args.yes))
+            print(prune(context, keep=args.keep, delete=args.yes, remove_invalid=args.remove_invalid))
     except CommandError as exc:
         print(f"bfd-locust {args.command}: {exc}", file=sys.stderr)
         return 1
@@ -325,8 +331,9 @@ def write_text(path: Path, text: str) -> None:
         raise CommandError(f"{path}: cannot write the report: {exc.strerror or exc}") from None
 
 
-def prune(context: Context, *, keep: int, delete: bool) -> str:
-    """Remove (or list) all but the newest `keep` records of every hash of a file store."""
+def prune(context: Context, *, keep: int, delete: bool, remove_invalid: bool = False) -> str:
+    """Remove (or list) all but the newest `keep` valid records of every hash of a file store;
+    invalid files are listed apart and removed only with `remove_invalid`."""
     from pytest_bfd_locust.stores.file import FileStore
 
     if not context.settings.store.startswith("file://"):
@@ -335,15 +342,25 @@ def prune(context: Context, *, keep: int, delete: bool) -> str:
         )
     store = context.open_store()
     assert isinstance(store, FileStore)  # file:// opens a FileStore
+    if not store.root.is_dir():
+        # A misspelt folder would otherwise read as "nothing to remove".
+        raise CommandError(f"no such folder {store.root} (the file store to prune)")
     try:
-        paths = store.prune(keep, dry_run=not delete)
+        pruning = store.prune(keep, dry_run=not delete, remove_invalid=remove_invalid)
     except StoreError as exc:
         raise CommandError(str(exc)) from None
     verb = "removed" if delete else "would remove"
-    lines = [f"{verb} {path}" for path in paths]
+    lines = [f"{verb} {path}" for path in pruning.removed]
+    if pruning.invalid:
+        fate = (verb if remove_invalid else "kept") + (
+            "" if remove_invalid else "; remove them with --remove-invalid"
+        )
+        lines.append(f"{len(pruning.invalid)} invalid record file(s), not counted toward --keep, {fate}:")
+        lines += [f"  {path}: {problem}" for path, problem in pruning.invalid]
+    removed = len(pruning.removed) + (len(pruning.invalid) if remove_invalid else 0)
     lines.append(
-        f"{verb} {len(paths)} record(s) from {store.describe()}, keeping the newest {keep} of each hash"
-        + ("" if delete or not paths else "; run again with --yes to delete them")
+        f"{verb} {removed} record file(s) from {store.describe()}, keeping the newest {keep} valid "
+        "record(s) of each hash" + ("" if delete or not removed else "; run again with --yes to delete them")
     )
     return "\n".join(lines)
 
