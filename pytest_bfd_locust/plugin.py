@@ -6,7 +6,6 @@ translates between pytest and them. Session state lives in `config.stash`.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import os
 import socket
@@ -241,20 +240,25 @@ class BfdSession:
     def pytest_sessionfinish(self) -> None:
         # tryfirst: the files exist before the terminal summary names them.
         if self.reports:
-            html_path = report_path(self.settings)
+            default_path = report_path(self.settings)
+            html_path: Path | None = default_path
             if self.settings.report is None:
                 # Each session its own file (parallel sessions in one rootdir never overwrite each
                 # other's report), `report.html` a link to the newest. The default folder is ours
                 # to create; a folder the user named must exist.
-                reports_dir = html_path.parent / SESSION_REPORTS_DIR
+                reports_dir = default_path.parent / SESSION_REPORTS_DIR
                 html_path = reports_dir / f"{run_stamp(self.session_id)}.html"
-                with contextlib.suppress(OSError):
-                    reports_dir.mkdir(parents=True, exist_ok=True)
+                folder_error = _make_reports_dir(reports_dir)
+                if folder_error is not None:
+                    html_path = None
+                    self.report_errors.append(folder_error)
             written, errors = write_session_reports(
                 self.reports, html_path=html_path, markdown_path=self.settings.markdown, environ=os.environ
             )
-            if self.settings.report is None and html_path.exists():
-                point_link(report_path(self.settings), f"{SESSION_REPORTS_DIR}/{html_path.name}")
+            if self.settings.report is None and html_path is not None and html_path.exists():
+                link_note = point_link(default_path, f"{SESSION_REPORTS_DIR}/{html_path.name}")
+                if link_note:
+                    errors.append(link_note)
                 errors += prune_run_dirs(
                     html_path.parent, keep=self.settings.keep_runs, current=html_path, suffix=".html"
                 )
@@ -278,6 +282,26 @@ class BfdSession:
 
 SESSION_REPORTS_DIR = "reports"
 """Where, among the artifacts, each session's default HTML report goes (`report.html` links the newest)."""
+
+
+def _make_reports_dir(reports_dir: Path) -> str | None:
+    """Create the default folder of the session reports; None, or why no report can go there.
+
+    The user never named this folder, so the message names it and the option that avoids it.
+    """
+    try:
+        reports_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        cause = (
+            "it is a file, not a folder"
+            if os.path.lexists(reports_dir) and not reports_dir.is_dir()
+            else exc.strerror or str(exc)
+        )
+        return (
+            f"could not write the HTML report into {reports_dir} (the default folder of the session "
+            f"reports): {cause}; move it away or name a file with --bfd-report"
+        )
+    return None
 
 
 def summary_line(nodeid: str, result: SuiteResult, *, failed: bool = False) -> str:

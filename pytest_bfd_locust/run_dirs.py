@@ -29,19 +29,28 @@ def run_stamp(run_id: str) -> str:
     return f"{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}-{run_id}"
 
 
-def create_run_dir(suite_dir: Path, run_id: str) -> Path:
-    """A new, empty directory for one run; `latest` points at it once it exists."""
+def create_run_dir(suite_dir: Path, run_id: str) -> tuple[Path, list[str]]:
+    """A new, empty directory for one run, and a note when `latest` could not point at it."""
     run_dir = suite_dir / run_stamp(run_id)
     run_dir.mkdir(parents=True)  # exists already: a run id collision, better raised than shared
-    point_link(suite_dir / LATEST, run_dir.name)
-    return run_dir
+    note = point_link(suite_dir / LATEST, run_dir.name)
+    return run_dir, [note] if note else []
 
 
-def point_link(link: Path, target: str) -> None:
-    """Make `link` a symlink to `target` (relative to the link's folder), replacing an older link.
+def point_link(link: Path, target: str) -> str | None:
+    """Make `link` a symlink to `target` (relative to the link's folder), replacing an older link;
+    None, or a note saying why `link` was left as it is.
 
     A symlink renamed over the old one: a reader never finds the link missing or half-written.
+    Only a link is ever replaced: a file or folder of the user's at its place (a report kept from
+    an earlier version, a folder of notes) stays, and the note says so and where the newest is.
     """
+    if os.path.lexists(link) and not os.path.islink(link):
+        kind = "a folder" if link.is_dir() else "a file"
+        return (
+            f"{link} is {kind}, not the link to the newest that belongs there: left as it is (never "
+            f"replaced); the newest is {link.parent / target} (move {link} away to get the link back)"
+        )
     temporary = link.with_name(f".{link.name}-{Path(target).name}")
     try:
         temporary.unlink(missing_ok=True)
@@ -49,6 +58,7 @@ def point_link(link: Path, target: str) -> None:
         os.replace(temporary, link)
     except OSError:
         temporary.unlink(missing_ok=True)  # a convenience only: nothing depends on it
+    return None
 
 
 def prune_run_dirs(suite_dir: Path, *, keep: int, current: Path, suffix: str = "") -> list[str]:

@@ -236,7 +236,7 @@ def execute_suite(
         )
     run_id = uuid.uuid4().hex[:12]
     try:
-        artifacts_dir = create_run_dir(settings.artifacts / suite.name, run_id)
+        artifacts_dir, link_notes = create_run_dir(settings.artifacts / suite.name, run_id)
     except OSError as exc:
         return SuiteResult(
             suite=suite,
@@ -244,7 +244,7 @@ def execute_suite(
             record=None,
             errors=(f"cannot create the run's directory under --bfd-artifacts {settings.artifacts}: {exc}",),
         )
-    prune_notes = prune_run_dirs(
+    prune_notes = link_notes + prune_run_dirs(
         settings.artifacts / suite.name, keep=settings.keep_runs, current=artifacts_dir
     )
     try:

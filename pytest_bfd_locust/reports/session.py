@@ -117,14 +117,16 @@ def _outcome(result: SuiteResult) -> Outcome:
 def write_session_reports(
     reports: Sequence[SuiteReport],
     *,
-    html_path: Path,
+    html_path: Path | None,
     markdown_path: Path | None,
     environ: Mapping[str, str],
 ) -> tuple[list[str], list[str]]:
-    """Write the HTML report, the Markdown file and the step summary; (written paths, errors)."""
+    """Write the HTML report (unless `html_path` is None: its folder could not be made), the
+    Markdown file and the step summary; (written paths, errors)."""
     written: list[str] = []
     errors: list[str] = []
-    if _write(html_path, render_report(reports), "--bfd-report", errors, append=False):
+    html = render_report(reports)
+    if html_path is not None and _write(html_path, html, "--bfd-report", errors, append=False):
         written.append(f"HTML report: {html_path}")
     report_path = str(html_path) if written else None
     markdown = render_markdown(reports, report_path=report_path)

@@ -59,6 +59,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from pytest_bfd_locust.atomic_file import write_atomically
 from pytest_bfd_locust.histogram import percentiles_from_histogram
 from pytest_bfd_locust.hosts import host_without_credentials
 from pytest_bfd_locust.record import (
@@ -346,8 +347,12 @@ def write_html_report(environment: Environment, path: Path) -> None:
     finally:
         environment.host = original
     path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w", encoding="utf-8") as stream:
-        stream.write(html)
+    if not path.exists() or path.is_file():
+        # Whole or not at all: on a full disk a half-written report looked complete, unsaid.
+        write_atomically(path, html)
+    else:
+        with open(path, "w", encoding="utf-8") as stream:  # /dev/full, a pipe: not renamed over
+            stream.write(html)
 
 
 def _parse_runtime(text: str) -> int:

@@ -5,7 +5,11 @@ is said. Real files, the real console script, real Locust."""
 from __future__ import annotations
 
 import dataclasses
+import subprocess
+from collections.abc import Iterator
 from pathlib import Path
+
+import pytest
 
 from pytest_bfd_locust.stores.file import FileStore
 from tests.e2e.test_cli import bfd_locust
@@ -61,3 +65,84 @@ def test_prune_of_a_missing_folder_says_so(tmp_path: Path) -> None:
     assert result.stderr == (
         f"bfd-locust prune: no such folder {tmp_path / 'stast'} (the file store to prune)\n"
     )
+
+
+def test_a_file_at_latest_is_kept_and_named(pytester: pytest.Pytester, write_catalog) -> None:
+    write_catalog("- name: api\n  locustfile: api.py\n  spawned_runtime: 1s\n")
+    suite_dir = pytester.path / ".bfd-artifacts" / "api"
+    suite_dir.mkdir(parents=True)
+    (suite_dir / "latest").write_text("my notes")
+    result = pytester.runpytest("--bfd-suite", "suites.yaml", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1, warnings=1)
+    assert (suite_dir / "latest").read_text() == "my notes"
+    result.stdout.fnmatch_lines(
+        [f"*{suite_dir / 'latest'} is a file, not the link to the newest*left as it is*"]
+    )
+
+
+def test_a_folder_at_latest_is_kept_and_named(pytester: pytest.Pytester, write_catalog) -> None:
+    write_catalog("- name: api\n  locustfile: api.py\n  spawned_runtime: 1s\n")
+    latest = pytester.path / ".bfd-artifacts" / "api" / "latest"
+    latest.mkdir(parents=True)
+    (latest / "mine.txt").write_text("my notes")
+    result = pytester.runpytest("--bfd-suite", "suites.yaml", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1, warnings=1)
+    assert [p.name for p in latest.iterdir()] == ["mine.txt"]
+    result.stdout.fnmatch_lines([f"*{latest} is a folder, not the link to the newest*left as it is*"])
+
+
+def test_a_report_file_at_report_html_is_kept_and_named(pytester: pytest.Pytester, write_catalog) -> None:
+    write_catalog("- name: api\n  locustfile: api.py\n  spawned_runtime: 1s\n")
+    kept = pytester.path / ".bfd-artifacts" / "report.html"
+    kept.parent.mkdir()
+    kept.write_text("<p>the report of an earlier version</p>")
+    result = pytester.runpytest("--bfd-suite", "suites.yaml", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1)
+    assert not kept.is_symlink() and kept.read_text() == "<p>the report of an earlier version</p>"
+    result.stdout.fnmatch_lines([f"bfd-locust: {kept} is a file, not the link to the newest*left as it is*"])
+    assert len(list((kept.parent / "reports").glob("*.html"))) == 1  # the session's report was written
+
+
+def test_a_file_where_the_reports_folder_goes_is_named(pytester: pytest.Pytester, write_catalog) -> None:
+    write_catalog("- name: api\n  locustfile: api.py\n  spawned_runtime: 1s\n")
+    reports = pytester.path / ".bfd-artifacts" / "reports"
+    reports.parent.mkdir()
+    reports.write_text("not a folder")
+    result = pytester.runpytest("--bfd-suite", "suites.yaml", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(
+        [f"bfd-locust: could not write the HTML report into {reports} (the default folder of the session "
+         "reports): it is a file, not a folder; move it away or name a file with --bfd-report"]
+    )  # fmt: skip
+    assert "does not exist" not in result.stdout.str()
+    assert reports.read_text() == "not a folder"
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    """A 512 KiB tmpfs: room for a run's log and result, not for Locust's ~1 MB HTML report."""
+    mount_point = tmp_path / "small"
+    mount_point.mkdir()
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=512k", "tmpfs", str(mount_point)], capture_output=True, text=True
+    )
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a small tmpfs: {mounted.stderr.strip()}")
+    try:
+        yield mount_point
+    finally:
+        subprocess.run(["umount", "-l", str(mount_point)], check=False)
+
+
+def test_a_report_cut_short_by_a_full_disk_is_said_and_not_left_truncated(
+    pytester: pytest.Pytester, write_catalog, small_disk: Path
+) -> None:
+    write_catalog("- name: api\n  locustfile: api.py\n  spawned_runtime: 1s\n")
+    result = pytester.runpytest(
+        "--bfd-suite", "suites.yaml", "--bfd-artifacts", str(small_disk), "-p", "no:cacheprovider"
+    )
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(["*Locust's HTML report *report.html * written*No space left on device*"])
+    run_dir = next((small_disk / "api").glob("2*"))
+    assert not (run_dir / "report.html").exists(), "a truncated report is not left looking like a report"
+    result.stdout.fnmatch_lines(["*suites.yaml::api: passed: *; stored at *.stats.json"])  # the run is kept
