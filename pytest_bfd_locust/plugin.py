@@ -36,6 +36,7 @@ from pytest_bfd_locust.run_dirs import point_link, prune_run_dirs, run_stamp
 from pytest_bfd_locust.secret_values import redact_text
 from pytest_bfd_locust.settings import (
     OPTIONS,
+    OUTPUT_FILE_OPTIONS,
     BfdSettings,
     SettingsError,
     argparse_kwargs,
@@ -103,6 +104,29 @@ class BfdSession:
 
     def is_suite_path(self, path: Path) -> bool:
         return path.resolve() in self.suite_paths
+
+    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+        """Worker options are refused when no collected suite waits for workers: they were ignored.
+
+        Checked here, not with the other settings: a catalog's `workers:` block (known only once
+        collected) makes them apply without --bfd-expect-workers.
+        """
+        given = [
+            flag
+            for flag, value in (
+                ("--bfd-master-bind", self.settings.master_bind),
+                ("--bfd-worker-wait", self.settings.worker_wait),
+            )
+            if value is not None
+        ]
+        if not given or self.settings.expect_workers is not None:
+            return
+        suites = [item.suite for item in items if isinstance(item, SuiteItem)]
+        if suites and all(suite.workers is None for suite in suites):
+            raise pytest.UsageError(
+                f"{' and '.join(given)}: no suite waits for workers, so they would be ignored; add "
+                "--bfd-expect-workers N (or a workers: block to the suite in its catalog)"
+            )
 
     def thresholds_for(self, suite: Suite) -> ThresholdSet:
         """The suite's threshold file (CLI > catalog > packaged), each file read once."""
@@ -343,6 +367,17 @@ def pytest_configure(config: pytest.Config) -> None:
         )
     except SettingsError as exc:
         raise pytest.UsageError(str(exc)) from None
+    junitxml = getattr(config.option, "xmlpath", None)
+    if junitxml:
+        junit_path = Path(os.path.expanduser(junitxml))
+        junit_path = (config.invocation_params.dir / junit_path).resolve()
+        for flag, name in OUTPUT_FILE_OPTIONS:
+            output = getattr(settings, name)
+            if output is not None and output.resolve() == junit_path:
+                raise pytest.UsageError(
+                    f"--junitxml and {flag} both name {output}: the second would overwrite the first; "
+                    "give each its own file"
+                )
     for notice in settings.notices:
         config.issue_config_time_warning(BfdLocustWarning(notice), stacklevel=2)
     if settings.suites:
