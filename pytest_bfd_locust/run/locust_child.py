@@ -97,6 +97,8 @@ class ChildSession:
         self.interrupted_requests = 0
         self.started_workers: frozenset[str] | None = None
         self.finished_workers: frozenset[str] | None = None
+        self.stopped_at: float | None = None
+        """When the spawned runtime ended and the workers were told to stop (monotonic time)."""
         self.reported_at: dict[str, float] = {}
         """Worker id -> when the master last received its statistics."""
 
@@ -184,6 +186,11 @@ class ChildSession:
             return None
         started = self.started_workers or frozenset()
         finished = self.finished_workers if self.finished_workers is not None else live_workers(runner)
+        if self.stopped_at is not None:
+            # Connected is not finished: a worker killed seconds before the end is still "connected"
+            # until its heartbeats are missed, yet its last requests never arrive. Only a worker that
+            # reported after the users stopped sent everything it counted.
+            finished = frozenset(w for w in finished if self.reported_at.get(w, 0.0) > self.stopped_at)
         return WorkerCount(
             expected=self.control.expect_workers, started=len(started), finished=len(started & finished)
         )
@@ -209,7 +216,7 @@ class ChildSession:
         """
         runner = environment.runner
         if isinstance(runner, MasterRunner) and self.control.expect_workers:
-            stopped_at = time.monotonic()
+            stopped_at = self.stopped_at = time.monotonic()
             runner.stop()  # waits until the workers say their users have stopped
             pending = self.finished_workers or frozenset()
             deadline = time.monotonic() + WORKER_REPORT_INTERVAL + 1
