@@ -31,6 +31,7 @@ from pytest_bfd_locust.record import Record
 from pytest_bfd_locust.reports.model import SuiteReport
 from pytest_bfd_locust.reports.session import suite_report, write_session_reports
 from pytest_bfd_locust.reports.terminal import fit_to_width, format_level_shifts, format_suite_notes
+from pytest_bfd_locust.run.master_port import master_bind_problem
 from pytest_bfd_locust.run.progress import Progress, format_progress
 from pytest_bfd_locust.run_dirs import point_link, prune_run_dirs, run_stamp
 from pytest_bfd_locust.secret_values import redact_text
@@ -151,8 +152,8 @@ class BfdSession:
     def announce_workers(self, suite: Suite) -> None:
         """Tell the user how to start the workers a suite waits for, once per command."""
         workers = suite.workers
-        if workers is None:
-            return
+        if workers is None or master_bind_problem(workers.master_bind) is not None:
+            return  # no worker could connect: the suite fails saying why, without the invitation
         command = worker_command(workers.master_bind, this_host=socket.gethostname())
         if command in self.announced_worker_commands:
             return

@@ -37,6 +37,7 @@ from pytest_bfd_locust.reports.terminal import (
     format_endpoint_changes,
     format_summary_line,
 )
+from pytest_bfd_locust.run.master_port import master_bind_problem
 from pytest_bfd_locust.run.progress import Progress
 from pytest_bfd_locust.run.runner import RunOutcome, RunRequest, run_suite
 from pytest_bfd_locust.run.target import RunningTarget, TargetError, start_target
@@ -227,6 +228,9 @@ def execute_suite(
                 f"--bfd-processes {settings.processes} was given: use one or the other",
             ),
         )
+    bind_problem = master_bind_problem(suite.workers.master_bind) if suite.workers is not None else None
+    if bind_problem is not None:
+        return SuiteResult(suite=suite, run=None, record=None, errors=(bind_problem,))
     refused = load_limit_errors(
         suite.users, suite.spawn_rate, max_users=settings.max_users, max_spawn_rate=settings.max_spawn_rate
     )

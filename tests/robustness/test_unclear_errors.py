@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import socket
+from collections.abc import Iterator
 from pathlib import Path
+
+import pytest
 
 from pytest_bfd_locust.stores.file import FileStore
 from tests.e2e.test_cli import bfd_locust
@@ -20,3 +24,34 @@ def test_history_of_an_unknown_hash_names_it_and_the_suites_hashes(tmp_path: Pat
         f"bfd-locust history: no stored run of suite 'api' with hash deadbeef in file store "
         f"{tmp_path / 'stats'}; its runs are under hash(es) {'b' * 64}, {'a' * 64}\n"
     )
+
+
+@pytest.fixture
+def taken_port() -> Iterator[int]:
+    """A port something already listens on (this test's own socket)."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        yield int(listener.getsockname()[1])
+
+
+@pytest.mark.parametrize("case", ["taken", "not-here"])
+def test_a_master_that_cannot_listen_is_one_line_before_any_invitation(
+    pytester: pytest.Pytester, write_catalog, taken_port: int, case: str
+) -> None:
+    bind, cause = {
+        "taken": (f"127.0.0.1:{taken_port}", f"port {taken_port} is taken (by another master or program)"),
+        "not-here": ("192.0.2.7:5557", "192.0.2.7 is not an address of this machine"),
+    }[case]
+    write_catalog("- name: api\n  locustfile: api.py\n")
+    result = pytester.runpytest(
+        "--bfd-suite", "suites.yaml", "--bfd-expect-workers", "1", "--bfd-master-bind", bind,
+        "--bfd-worker-wait", "2", "-p", "no:cacheprovider",
+    )  # fmt: skip
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        [f"*the master cannot listen at {bind} (--bfd-master-bind or the catalog's workers.*): {cause}"]
+    )
+    output = result.stdout.str() + result.stderr.str()
+    assert "Traceback" not in output and "RPCError" not in output
+    assert "start each with" not in output
