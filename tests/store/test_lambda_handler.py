@@ -160,6 +160,14 @@ def test_suite_outside_the_root_is_refused(lambda_env: Path) -> None:
     assert response["result"] == "failed" and "must not contain '..'" in response["message"]
 
 
+@pytest.mark.parametrize(
+    ("field", "value"), [("suite", "v2/regression\0_suite.py"), ("host", "http://127.0.0.1\0:8080")]
+)
+def test_a_nul_byte_is_a_failed_response_naming_the_field(lambda_env: Path, field: str, value: str) -> None:
+    response = handler(payload(**{field: value}), FakeContext())
+    assert response["result"] == "failed" and response["message"] == f"{field}: contains a NUL byte"
+
+
 # --- timeout guard ----------------------------------------------------------------------------------
 
 
