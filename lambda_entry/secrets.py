@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
-from xml.sax.saxutils import escape as xml_escape
+from xml.sax.saxutils import escape as xml_escape  # bandit B406 (XML): escape only, parses nothing # nosec B406
 
 from botocore.exceptions import BotoCoreError, ClientError
 

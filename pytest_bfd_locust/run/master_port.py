@@ -16,7 +16,8 @@ from pytest_bfd_locust.workers import MasterBind
 def master_bind_problem(bind: MasterBind) -> str | None:
     """Why the master could not listen at `bind`, in one line; None when it can."""
     where = f"the master cannot listen at {bind} (--bfd-master-bind or the catalog's workers.master_bind)"
-    host = "0.0.0.0" if bind.host == "*" else bind.host  # Locust's spelling of every interface
+    # bandit B104 (every interface): only when the user asked for it ("*"); probed, then closed.
+    host = "0.0.0.0" if bind.host == "*" else bind.host  # nosec B104
     try:
         family, kind, proto, _, address = socket.getaddrinfo(
             host, bind.port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
