@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -95,17 +96,24 @@ def prune_run_dirs(suite_dir: Path, *, keep: int, current: Path, suffix: str = "
 
 
 MAX_REDACTED_FILE_BYTES = 50 * 1024 * 1024
-"""Larger files in a run directory (none are, in practice) are left as they are."""
+"""Larger files (a long run's log) are redacted line by line instead of read whole."""
 
 
 def redact_files(folder: Path, redact: Callable[[str], str]) -> None:
     """Rewrite every text file under `folder` (Locust's log and report, the result, JUnit XML) with
-    `redact` applied; links and files that cannot be read are left as they are."""
+    `redact` applied; links and files that cannot be read are left as they are.
+
+    A file over `MAX_REDACTED_FILE_BYTES` is streamed a line at a time into a temporary file that
+    replaces it, so a 2 GB log costs no memory; skipping it once left the secret it held.
+    """
     for directory, _dirs, names in os.walk(folder):
         for name in names:
             path = Path(directory) / name
             try:
-                if path.is_symlink() or path.stat().st_size > MAX_REDACTED_FILE_BYTES:
+                if path.is_symlink():
+                    continue
+                if path.stat().st_size > MAX_REDACTED_FILE_BYTES:
+                    _redact_streaming(path, redact)
                     continue
                 text = path.read_bytes().decode("utf-8", errors="surrogateescape")
                 redacted = redact(text)
@@ -113,3 +121,22 @@ def redact_files(folder: Path, redact: Callable[[str], str]) -> None:
                     path.write_bytes(redacted.encode("utf-8", errors="surrogateescape"))
             except OSError:
                 continue
+
+
+def _redact_streaming(path: Path, redact: Callable[[str], str]) -> None:
+    """`redact` applied to each line of `path`; the file is replaced only when a line changed."""
+    changed = False
+    descriptor, temporary_name = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".redacting")
+    temporary = Path(temporary_name)
+    try:
+        with open(path, "rb") as source, os.fdopen(descriptor, "wb") as target:
+            for raw in source:
+                line = raw.decode("utf-8", errors="surrogateescape")
+                redacted = redact(line)
+                changed = changed or redacted != line
+                target.write(redacted.encode("utf-8", errors="surrogateescape"))
+        if changed:
+            os.chmod(temporary, path.stat().st_mode & 0o7777)  # as readable as the file it replaces
+            os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
