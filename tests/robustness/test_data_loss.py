@@ -5,12 +5,15 @@ is said. Real files, the real console script, real Locust."""
 from __future__ import annotations
 
 import dataclasses
+import os
+import stat
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from pytest_bfd_locust.atomic_file import write_atomically
 from pytest_bfd_locust.stores.file import FileStore
 from tests.e2e.test_cli import bfd_locust
 from tests.report_factory import run_record
@@ -146,3 +149,17 @@ def test_a_report_cut_short_by_a_full_disk_is_said_and_not_left_truncated(
     run_dir = next((small_disk / "api").glob("2*"))
     assert not (run_dir / "report.html").exists(), "a truncated report is not left looking like a report"
     result.stdout.fnmatch_lines(["*suites.yaml::api: passed: *; stored at *.stats.json"])  # the run is kept
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o027])
+def test_reports_and_records_are_written_with_the_umask_not_0600(tmp_path: Path, umask: int) -> None:
+    """Issue 19: mkstemp's 0600 survived the rename, so a CI artifact server could not serve them."""
+    previous = os.umask(umask)
+    try:
+        report = tmp_path / "report.html"
+        write_atomically(report, "<p>report</p>")
+        record = Path(FileStore(tmp_path / "stats").save(run_record(0, 10)))
+    finally:
+        os.umask(previous)
+    assert stat.S_IMODE(report.stat().st_mode) == 0o666 & ~umask
+    assert stat.S_IMODE(record.stat().st_mode) == 0o666 & ~umask
