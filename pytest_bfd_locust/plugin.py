@@ -246,7 +246,14 @@ class BfdSession:
         verbose = self.config.get_verbosity() > 0
         terminalreporter.section("bfd-locust")
         for nodeid, result in self.results:
-            terminalreporter.write_line(summary_line(nodeid, result, failed=nodeid in self.failed_nodeids))
+            terminalreporter.write_line(
+                summary_line(
+                    nodeid,
+                    result,
+                    failed=nodeid in self.failed_nodeids,
+                    relative_to=None if verbose else self.config.invocation_params.dir,
+                )
+            )
             # Failed and warned statistics are in the failure texts and the warnings summary
             # already; every row is listed only on request. Said always: a history too short to
             # measure the noise, and large worsenings that passed for want of requests.
@@ -329,9 +336,13 @@ def _make_reports_dir(reports_dir: Path) -> str | None:
     return None
 
 
-def summary_line(nodeid: str, result: SuiteResult, *, failed: bool = False) -> str:
+def summary_line(
+    nodeid: str, result: SuiteResult, *, failed: bool = False, relative_to: Path | None = None
+) -> str:
     """One line per suite: outcome (`failed`: pytest failed the item, e.g. a warning made an error
-    by `-W error`), figures, what it was compared against."""
+    by `-W error`), figures, what it was compared against, where it was stored (relative to
+    `relative_to`, the invocation folder, when under it: the absolute path with its 64-hex hash
+    made the line ~280 characters; `-v` shows it whole)."""
     state = "FAILED" if result.failed or failed else "passed"
     record = result.record
     if record is None:
@@ -347,7 +358,10 @@ def summary_line(nodeid: str, result: SuiteResult, *, failed: bool = False) -> s
         against = f"; vs {result.baseline.describe()}: {len(result.comparison.stats)} stats, {counted}"
     else:
         against = ""
-    stored = f"; stored at {result.stored_at}" if result.stored_at and not result.failed else ""
+    location = result.stored_at
+    if location and relative_to is not None and Path(location).is_relative_to(relative_to):
+        location = str(Path(location).relative_to(relative_to))
+    stored = f"; stored at {location}" if location and not result.failed else ""
     accepted = result.acceptance_line()
     return f"{nodeid}: {state}: {figures}{against}{stored}" + (f"; {accepted}" if accepted else "")
 
