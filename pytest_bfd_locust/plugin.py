@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from _pytest._code.code import ReprFileLocation, TerminalRepr  # a failure text pytest summarises
+from _pytest._io import TerminalWriter
 
 from pytest_bfd_locust import BfdLocustWarning
 from pytest_bfd_locust import property_names as prop
@@ -75,6 +77,20 @@ class SuiteFailed(Exception):
     def __init__(self, result: SuiteResult, secrets: tuple[str, ...] = ()) -> None:
         super().__init__(redact_text(result.failure_text(), secrets))
         self.result = result
+
+
+class SuiteFailureText(TerminalRepr):
+    """A failed suite's text: whole in the failure body (and JUnit's text, the Lambda's response);
+    `reprcrash.message`, which pytest's short summary and JUnit's `message` read, with the headline
+    fitted to the summary line."""
+
+    def __init__(self, text: str, summary: str, path: str, lineno: int) -> None:
+        self.text = text
+        self.reprcrash = ReprFileLocation(path, lineno, summary)
+
+    def toterminal(self, tw: TerminalWriter) -> None:
+        for line in self.text.split("\n"):
+            tw.line(line)
 
 
 class WarningsAsErrors(Exception):
@@ -519,10 +535,13 @@ class SuiteItem(pytest.Item):
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str | Any:
         if isinstance(excinfo.value, SuiteFailed):
             # pytest's short summary shows the first line cut to the terminal's width, mid-word;
-            # cut it after a whole word instead (the sections below carry every figure).
-            headline, _, rest = str(excinfo.value).partition("\n")
+            # there it is cut after a whole word instead, and only there: the failure body shows
+            # the whole headline (cut, it hid the cause: "Connection refused" came after column 80).
+            text = str(excinfo.value)
+            headline, _, rest = text.partition("\n")
             width = self.config.get_terminal_writer().fullwidth - len(f"FAILED {self.nodeid} - ")
-            return f"{fit_to_width(headline, max(width, 20))}\n{rest}"
+            summary = f"{fit_to_width(headline, max(width, 20))}\n{rest}"
+            return SuiteFailureText(text, summary, str(self.path), (self.suite.line or 1) - 1)
         if isinstance(excinfo.value, (BfdLocustWarning, WarningsAsErrors)):
             return str(excinfo.value)
         return super().repr_failure(excinfo)

@@ -149,6 +149,7 @@ class SuiteResult:
         if self.validation:
             rules = len(self.validation)
             clauses.append(f"{rules} validation rule{'s' if rules != 1 else ''} failed")
+            clauses += self._first_cause()
         if (
             self.comparison is not None
             and self.comparison.failed
@@ -164,6 +165,26 @@ class SuiteResult:
                 f"{format_change(worst.baseline, worst.current)}"
             )
         return "; ".join(clauses)
+
+    def _first_cause(self) -> list[str]:
+        """What the requests met, for a headline that otherwise says only that a rule failed: the
+        most frequent error and how often (a target down: "Connection refused"), or, with no
+        request at all, the tracebacks the locustfile left in Locust's log."""
+        record = self.record
+        if record is None:
+            return []
+        if record.errors:
+            top = max(record.errors, key=lambda error: error.occurrences)
+            return [f"most frequent error ({top.occurrences}x): {' '.join(top.error.split())}"]
+        if record.totals.num_requests == 0 and self.run is not None:
+            try:
+                log = self.run.log_path.read_text(errors="replace")
+                tracebacks = log.count("Traceback (most recent call")
+            except OSError:
+                return []
+            if tracebacks:
+                return [f"the locustfile raised {tracebacks} traceback(s): see {self.run.log_path.name}"]
+        return []
 
     def failure_text(self) -> str:
         """What a user reads when the suite fails: a headline, then every reason with its numbers."""
@@ -182,7 +203,8 @@ class SuiteResult:
             )
         if self.run is not None:
             # Locust's own lines help only when Locust itself failed; otherwise they repeat its tables.
-            tail = self.run.log_tail() if self.locust_failed else ""
+            no_requests = self.record is not None and self.record.totals.num_requests == 0
+            tail = self.run.log_tail() if self.locust_failed or no_requests else ""
             if tail:
                 sections.append(f"tail of Locust's log ({self.run.log_path}):\n{tail}")
             else:

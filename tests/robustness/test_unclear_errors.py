@@ -55,3 +55,51 @@ def test_a_master_that_cannot_listen_is_one_line_before_any_invitation(
     output = result.stdout.str() + result.stderr.str()
     assert "Traceback" not in output and "RPCError" not in output
     assert "start each with" not in output
+
+
+def test_a_target_that_is_down_is_named_in_the_short_summary(
+    pytester: pytest.Pytester, write_catalog
+) -> None:
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]  # bound, never listening: connections are refused
+        write_catalog("- name: down\n  locustfile: api.py\n  spawned_runtime: 1s\n")
+        result = pytester.runpytest(
+            "--bfd-suite", "suites.yaml", "--bfd-host", f"http://127.0.0.1:{port}", "-p", "no:cacheprovider"
+        )
+    result.assert_outcomes(failed=1)
+    # The body's headline is whole, cause included; the short summary cuts it after a word.
+    result.stdout.fnmatch_lines(
+        [
+            "1 validation rule failed; most frequent error (*x): *Connection refused",
+            "FAILED suites.yaml::down - 1 validation rule failed; most frequent error...",
+        ]
+    )
+
+
+RAISING_LOCUSTFILE = """
+from locust import HttpUser, constant, task
+
+
+class Broken(HttpUser):
+    wait_time = constant(0.1)
+
+    @task
+    def broken(self):
+        raise RuntimeError("the locustfile is broken")
+"""
+
+
+def test_a_locustfile_raising_in_user_code_points_at_its_tracebacks(
+    pytester: pytest.Pytester, write_catalog
+) -> None:
+    write_catalog(
+        "- name: broken\n  locustfile: broken.py\n  spawned_runtime: 1s\n",
+        locustfiles={"broken.py": RAISING_LOCUSTFILE},
+    )
+    result = pytester.runpytest("--bfd-suite", "suites.yaml", "-p", "no:cacheprovider")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        ["1 validation rule failed; the locustfile raised * traceback(s): see locust.log"]
+    )
+    assert "RuntimeError: the locustfile is broken" in result.stdout.str()  # the log's tail is shown
