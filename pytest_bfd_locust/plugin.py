@@ -21,6 +21,7 @@ from _pytest._io import TerminalWriter
 
 from pytest_bfd_locust import BfdLocustWarning
 from pytest_bfd_locust import property_names as prop
+from pytest_bfd_locust.figures import stat_label
 from pytest_bfd_locust.hosts import host_without_credentials
 from pytest_bfd_locust.interrupts import describe_interrupt, termination_signals_interrupt
 from pytest_bfd_locust.judge.thresholds import (
@@ -588,7 +589,10 @@ def user_properties(result: SuiteResult) -> list[tuple[str, object]]:
         properties.append((prop.BASELINE, result.baseline.describe()))
     if result.comparison is not None:
         properties += [
-            (prop.COMPARE_FAILURES, ", ".join(f"{r.scope} {r.stat}" for r in result.comparison.failures)),
+            (
+                prop.COMPARE_FAILURES,
+                ", ".join(f"{r.scope} {stat_label(r.stat)}" for r in result.comparison.failures),
+            ),
             (prop.COMPARE_WARNINGS, ", ".join(f"{r.scope} {r.stat}" for r in result.comparison.warnings)),
         ]
     if result.validation:
