@@ -148,8 +148,9 @@ class SuiteResult:
         clauses = [error.split(": ", 1)[0].split("\n", 1)[0] for error in self.errors]
         if self.validation:
             rules = len(self.validation)
-            clauses.append(f"{rules} validation rule{'s' if rules != 1 else ''} failed")
+            # The cause first: the short summary keeps only the start of the line.
             clauses += self._first_cause()
+            clauses.append(f"{rules} validation rule{'s' if rules != 1 else ''} failed")
         if (
             self.comparison is not None
             and self.comparison.failed
@@ -175,7 +176,7 @@ class SuiteResult:
             return []
         if record.errors:
             top = max(record.errors, key=lambda error: error.occurrences)
-            return [f"most frequent error ({top.occurrences}x): {' '.join(top.error.split())}"]
+            return [f"{' '.join(top.error.split())} ({top.occurrences}x, the most frequent error)"]
         if record.totals.num_requests == 0 and self.run is not None:
             try:
                 log = self.run.log_path.read_text(errors="replace")
@@ -183,7 +184,7 @@ class SuiteResult:
             except OSError:
                 return []
             if tracebacks:
-                return [f"the locustfile raised {tracebacks} traceback(s): see {self.run.log_path.name}"]
+                return [f"the locustfile raised {tracebacks} traceback(s), see {self.run.log_path.name}"]
         return []
 
     def failure_text(self) -> str:

@@ -71,8 +71,8 @@ def test_a_target_that_is_down_is_named_in_the_short_summary(
     # The body's headline is whole, cause included; the short summary cuts it after a word.
     result.stdout.fnmatch_lines(
         [
-            "1 validation rule failed; most frequent error (*x): *Connection refused",
-            "FAILED suites.yaml::down - 1 validation rule failed; most frequent error...",
+            "[[]Errno 111[]] Connection refused (*x, the most frequent error); 1 validation rule failed",
+            "FAILED suites.yaml::down - [[]Errno 111[]] Connection refused (*x, the most...",
         ]
     )
 
@@ -100,6 +100,6 @@ def test_a_locustfile_raising_in_user_code_points_at_its_tracebacks(
     result = pytester.runpytest("--bfd-suite", "suites.yaml", "-p", "no:cacheprovider")
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(
-        ["1 validation rule failed; the locustfile raised * traceback(s): see locust.log"]
+        ["the locustfile raised * traceback(s), see locust.log; 1 validation rule failed"]
     )
     assert "RuntimeError: the locustfile is broken" in result.stdout.str()  # the log's tail is shown
