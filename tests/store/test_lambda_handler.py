@@ -514,8 +514,7 @@ def test_a_suite_quoting_its_secrets_leaves_them_in_no_file_response_or_log(
     the response and the Lambda's logs."""
     put_secrets(clients)
     monkeypatch.setenv("BFD_LAMBDA_KEEP_RUN_DIR", "1")
-    caplog.set_level(logging.INFO)
-    caplog.set_level(logging.DEBUG, logger="lambda_entry")
+    caplog.set_level(logging.DEBUG)  # a Lambda whose log level is DEBUG: botocore logs response bodies
     (suites_root / "leaky.py").write_text(LEAKY_LOCUSTFILE)
     response = handler(e2e_payload(demo_server, "leaky.py"), FakeContext(), clients=clients)
     out, err = capfd.readouterr()
