@@ -116,7 +116,8 @@ def load_config(environ: Mapping[str, str]) -> LambdaConfig:
         task_root=task_root,
         suites_root=suites_root,
         compare_meta=compare_meta if compare_meta.is_file() else None,
-        tmp_root=Path(environ.get(TMP_ROOT_VARIABLE) or "/tmp"),
+        # bandit B108 (a /tmp path): Lambda's only writable folder; each run makes its own mkdtemp in it.
+        tmp_root=Path(environ.get(TMP_ROOT_VARIABLE) or "/tmp"),  # nosec B108
         timeout_margin_s=_seconds(environ, TIMEOUT_MARGIN_VARIABLE, DEFAULT_TIMEOUT_MARGIN_S),
         keep_run_dir=environ.get(KEEP_RUN_DIR_VARIABLE, "").strip().lower() in ("1", "true", "yes"),
         max_users=_plugin_option(environ, "max_users"),

@@ -145,6 +145,8 @@ def resolve_suite(suite: str, suites_root: Path) -> Path:
     """The suite file inside `suites_root`; `..`, absolute paths and symlinks leading out are refused."""
     if not suite:
         raise PayloadError("suite: must not be empty")
+    if "\0" in suite:
+        raise PayloadError("suite: contains a NUL byte")
     pure = PurePosixPath(suite)
     if pure.is_absolute() or suite.startswith("\\") or re.match(r"[A-Za-z]:", suite):
         raise PayloadError(f"suite: {suite!r} must be a path relative to the suites root, not absolute")
@@ -254,6 +256,9 @@ def _required_str(mapping: Mapping[str, Any], field: str, where: str) -> str:
     value = mapping[field]
     if not isinstance(value, str):
         raise PayloadError(f"{prefix}{field}: expected a string, got {value!r}")
+    if "\0" in value:
+        # Said here: the file system and the child's argv would raise "embedded null byte" later.
+        raise PayloadError(f"{prefix}{field}: contains a NUL byte")
     return value
 
 

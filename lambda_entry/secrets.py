@@ -7,6 +7,7 @@ The PEM file is created 0600 and removed after the run, also when the run fails.
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Iterator, MutableMapping
 from contextlib import contextmanager
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
-from xml.sax.saxutils import escape as xml_escape
+from xml.sax.saxutils import escape as xml_escape  # bandit B406 (XML): escape only, parses nothing # nosec B406
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -80,7 +81,8 @@ def fetch_secrets(ssm: Any, *, environment: str, reader_endpoint: str) -> Locust
     """Read the four parameters (WithDecryption) in one call and build the DSN and PEM content."""
     names = parameter_names(environment)
     try:
-        response = ssm.get_parameters(Names=list(names.values()), WithDecryption=True)
+        with _botocore_debug_off():
+            response = ssm.get_parameters(Names=list(names.values()), WithDecryption=True)
     except (BotoCoreError, ClientError) as exc:
         listed = ", ".join(names.values())
         raise SecretsError(f"reading SSM parameters {listed}: {describe_aws_error(exc)}") from None
@@ -107,6 +109,22 @@ def fetch_secrets(ssm: Any, *, environment: str, reader_endpoint: str) -> Locust
             *pem_body_lines(values["cert_pem"]),
         ),
     )
+
+
+@contextmanager
+def _botocore_debug_off() -> Iterator[None]:
+    """botocore at DEBUG (a Lambda with its log level set to DEBUG) logs every response body, so
+    the decrypted parameters: its loggers say at most INFO while they are read."""
+    loggers = [logging.getLogger(name) for name in ("botocore", "boto3", "urllib3")]
+    levels = [logger.level for logger in loggers]
+    try:
+        for logger in loggers:
+            if logger.getEffectiveLevel() < logging.INFO:
+                logger.setLevel(logging.INFO)
+        yield
+    finally:
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.setLevel(level)
 
 
 def pem_body_lines(pem: str) -> tuple[str, ...]:

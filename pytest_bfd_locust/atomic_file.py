@@ -12,6 +12,9 @@ def write_temporary(folder: Path, content: bytes) -> Path:
     or links it into place and removes it."""
     descriptor, name = tempfile.mkstemp(dir=folder, prefix=".", suffix=".tmp")
     try:
+        # mkstemp's 0600 would survive the rename: a CI artifact server could not serve the report.
+        # The mode `open()` gives a new file instead (0666 less the umask).
+        os.fchmod(descriptor, 0o666 & ~current_umask())
         with os.fdopen(descriptor, "wb") as stream:
             stream.write(content)
             stream.flush()
@@ -30,3 +33,18 @@ def write_atomically(path: Path, content: bytes | str) -> None:
         os.replace(temporary, path)
     finally:
         temporary.unlink(missing_ok=True)
+
+
+def current_umask() -> int:
+    """The process's umask, read without changing it where Linux shows it (`os.umask` can only be
+    read by setting it, which briefly affects files other threads create)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask

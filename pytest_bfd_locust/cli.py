@@ -25,6 +25,7 @@ from pytest_bfd_locust.ini_file import IniFileError, find_ini_file
 from pytest_bfd_locust.judge.compare import compare
 from pytest_bfd_locust.judge.thresholds import ThresholdError, default_thresholds_path, read_threshold_file
 from pytest_bfd_locust.record import Record, RecordError
+from pytest_bfd_locust.record_checks import implausible
 from pytest_bfd_locust.reports.history import format_history_table, history_change_points, history_rows
 from pytest_bfd_locust.reports.html import render_report
 from pytest_bfd_locust.reports.model import HISTORY_RUNS, history_runs, report_from_records
@@ -83,6 +84,12 @@ def build_parser() -> argparse.ArgumentParser:
     prune.add_argument("--keep", type=positive_int, required=True, help="Records kept per hash, the newest.")
     prune.add_argument("--store", type=store_uri, help="A file:// store (default: as pytest resolves it).")
     prune.add_argument("--yes", action="store_true", help="Delete; without it, only list what would go.")
+    prune.add_argument(
+        "--remove-invalid",
+        action="store_true",
+        help="Also remove files that are no valid record (truncated, dated in the future...); "
+        "they never count toward --keep.",
+    )
 
     accept = commands.add_parser(
         "accept",
@@ -119,7 +126,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(report(context, Path(args.output), record=args.record, baseline=args.baseline,
                          compare_meta=args.compare_meta))  # fmt: skip
         else:
-            print(prune(context, keep=args.keep, delete=args.yes))
+            print(prune(context, keep=args.keep, delete=args.yes, remove_invalid=args.remove_invalid))
     except CommandError as exc:
         print(f"bfd-locust {args.command}: {exc}", file=sys.stderr)
         return 1
@@ -159,6 +166,8 @@ def history(context: Context, *, suite: str, record_hash: str | None, tag: str |
         raise CommandError(str(exc)) from None
     where = f"{store.describe()}" + (f" under tag {tag!r}" if tag else "")
     if not loaded.records:
+        if record_hash is not None:
+            raise CommandError(_no_run_of_hash(store, suite, record_hash, tag, where))
         raise CommandError(f"no stored run of suite {suite!r} in {where}")
     runs = history_runs(loaded.records, current=None, acceptances=loaded.acceptances)
     lines = [
@@ -172,6 +181,21 @@ def history(context: Context, *, suite: str, record_hash: str | None, tag: str |
             f"endpoints): {', '.join(h[:12] for h in loaded.other_hashes)}; see them with --hash"
         )
     return "\n".join(lines)
+
+
+def _no_run_of_hash(store: HistoryStore, suite: str, record_hash: str, tag: str | None, where: str) -> str:
+    """Why `--hash` found nothing, with the hashes the suite did run under (a typo is then plain)."""
+    try:
+        loaded = store.load_history(HistoryQuery(suite=suite, tag=tag, limit=1))
+    except StoreError:
+        loaded = None
+    hashes = [] if loaded is None or loaded.hash is None else [loaded.hash, *loaded.other_hashes]
+    known = (
+        f"; its runs are under hash(es) {', '.join(hashes)}"
+        if hashes
+        else "; the suite has no stored run under any hash"
+    )
+    return f"no stored run of suite {suite!r} with hash {record_hash} in {where}{known}"
 
 
 def accept(
@@ -252,6 +276,16 @@ def report(
     """Render a stored record (against a stored baseline) to `output`; the line saying where."""
     current = read_record(record)
     base = read_record(baseline) if baseline else None
+    warnings = [
+        f"warning: {location}: {problem}; its figures are not to be trusted (history and pytest skip it)"
+        for location, loaded in ((record, current), (baseline, base))
+        if loaded is not None and (problem := implausible(loaded, now=time.time())) is not None
+    ]
+    try:
+        # Read even without --baseline: a misspelt file is an error, not silently the packaged one.
+        thresholds = read_threshold_file(Path(compare_meta) if compare_meta else default_thresholds_path())
+    except ThresholdError as exc:
+        raise CommandError(str(exc)) from None
     if base is not None:
         if base.metadata.hash != current.metadata.hash:
             raise CommandError(
@@ -263,15 +297,7 @@ def report(
             raise CommandError(
                 f"{baseline}: suite {base.suite!r} is not the suite {current.suite!r} of {record}"
             )
-    comparison = None
-    if base is not None:
-        try:
-            thresholds = read_threshold_file(
-                Path(compare_meta) if compare_meta else default_thresholds_path()
-            )
-        except ThresholdError as exc:
-            raise CommandError(str(exc)) from None
-        comparison = compare(current, base, thresholds)
+    comparison = compare(current, base, thresholds) if base is not None else None
     history_records: tuple[Record, ...] = ()
     acceptances: tuple[Acceptance, ...] = ()
     notes: list[str] = []
@@ -286,7 +312,7 @@ def report(
     if notes:
         model = replace(model, notes=tuple(notes))
     write_text(output, render_report([model], title=f"Load test report: {model.suite}"))
-    return f"report written to {output}"
+    return "\n".join([*warnings, f"report written to {output}"])
 
 
 def read_record(location: str) -> Record:
@@ -325,8 +351,9 @@ def write_text(path: Path, text: str) -> None:
         raise CommandError(f"{path}: cannot write the report: {exc.strerror or exc}") from None
 
 
-def prune(context: Context, *, keep: int, delete: bool) -> str:
-    """Remove (or list) all but the newest `keep` records of every hash of a file store."""
+def prune(context: Context, *, keep: int, delete: bool, remove_invalid: bool = False) -> str:
+    """Remove (or list) all but the newest `keep` valid records of every hash of a file store;
+    invalid files are listed apart and removed only with `remove_invalid`."""
     from pytest_bfd_locust.stores.file import FileStore
 
     if not context.settings.store.startswith("file://"):
@@ -335,15 +362,25 @@ def prune(context: Context, *, keep: int, delete: bool) -> str:
         )
     store = context.open_store()
     assert isinstance(store, FileStore)  # file:// opens a FileStore
+    if not store.root.is_dir():
+        # A misspelt folder would otherwise read as "nothing to remove".
+        raise CommandError(f"no such folder {store.root} (the file store to prune)")
     try:
-        paths = store.prune(keep, dry_run=not delete)
+        pruning = store.prune(keep, dry_run=not delete, remove_invalid=remove_invalid)
     except StoreError as exc:
         raise CommandError(str(exc)) from None
     verb = "removed" if delete else "would remove"
-    lines = [f"{verb} {path}" for path in paths]
+    lines = [f"{verb} {path}" for path in pruning.removed]
+    if pruning.invalid:
+        fate = (verb if remove_invalid else "kept") + (
+            "" if remove_invalid else "; remove them with --remove-invalid"
+        )
+        lines.append(f"{len(pruning.invalid)} invalid record file(s), not counted toward --keep, {fate}:")
+        lines += [f"  {path}: {problem}" for path, problem in pruning.invalid]
+    removed = len(pruning.removed) + (len(pruning.invalid) if remove_invalid else 0)
     lines.append(
-        f"{verb} {len(paths)} record(s) from {store.describe()}, keeping the newest {keep} of each hash"
-        + ("" if delete or not paths else "; run again with --yes to delete them")
+        f"{verb} {removed} record file(s) from {store.describe()}, keeping the newest {keep} valid "
+        "record(s) of each hash" + ("" if delete or not removed else "; run again with --yes to delete them")
     )
     return "\n".join(lines)
 

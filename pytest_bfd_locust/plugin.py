@@ -6,7 +6,6 @@ translates between pytest and them. Session state lives in `config.stash`.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import os
 import socket
@@ -17,9 +16,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from _pytest._code.code import ReprFileLocation, TerminalRepr  # a failure text pytest summarises
+from _pytest._io import TerminalWriter
 
 from pytest_bfd_locust import BfdLocustWarning
 from pytest_bfd_locust import property_names as prop
+from pytest_bfd_locust.figures import stat_label
 from pytest_bfd_locust.hosts import host_without_credentials
 from pytest_bfd_locust.interrupts import describe_interrupt, termination_signals_interrupt
 from pytest_bfd_locust.judge.thresholds import (
@@ -43,11 +45,13 @@ from pytest_bfd_locust.reports.terminal import (
     format_level_shifts,
     format_suite_notes,
 )
+from pytest_bfd_locust.run.master_port import master_bind_problem
 from pytest_bfd_locust.run.progress import Progress, format_progress
 from pytest_bfd_locust.run_dirs import point_link, prune_run_dirs, run_stamp
 from pytest_bfd_locust.secret_values import redact_text
 from pytest_bfd_locust.settings import (
     OPTIONS,
+    OUTPUT_FILE_OPTIONS,
     BfdSettings,
     SettingsError,
     argparse_kwargs,
@@ -87,6 +91,20 @@ class SuiteFailed(Exception):
         self.result = result
 
 
+class SuiteFailureText(TerminalRepr):
+    """A failed suite's text: whole in the failure body (and JUnit's text, the Lambda's response);
+    `reprcrash.message`, which pytest's short summary and JUnit's `message` read, with the headline
+    fitted to the summary line."""
+
+    def __init__(self, text: str, summary: str, path: str, lineno: int) -> None:
+        self.text = text
+        self.reprcrash = ReprFileLocation(path, lineno, summary)
+
+    def toterminal(self, tw: TerminalWriter) -> None:
+        for line in self.text.split("\n"):
+            tw.line(line)
+
+
 class WarningsAsErrors(Exception):
     """A suite passed, but `-W error` turned its warnings into errors; the message lists them all."""
 
@@ -116,6 +134,29 @@ class BfdSession:
     def is_suite_path(self, path: Path) -> bool:
         return path.resolve() in self.suite_paths
 
+    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+        """Worker options are refused when no collected suite waits for workers: they were ignored.
+
+        Checked here, not with the other settings: a catalog's `workers:` block (known only once
+        collected) makes them apply without --bfd-expect-workers.
+        """
+        given = [
+            flag
+            for flag, value in (
+                ("--bfd-master-bind", self.settings.master_bind),
+                ("--bfd-worker-wait", self.settings.worker_wait),
+            )
+            if value is not None
+        ]
+        if not given or self.settings.expect_workers is not None:
+            return
+        suites = [item.suite for item in items if isinstance(item, SuiteItem)]
+        if suites and all(suite.workers is None for suite in suites):
+            raise pytest.UsageError(
+                f"{' and '.join(given)}: no suite waits for workers, so they would be ignored; add "
+                "--bfd-expect-workers N (or a workers: block to the suite in its catalog)"
+            )
+
     def thresholds_for(self, suite: Suite) -> ThresholdSet:
         """The suite's threshold file (CLI > catalog > packaged), each file read once."""
         path = self.settings.compare_meta or suite.compare_meta or default_thresholds_path()
@@ -139,8 +180,8 @@ class BfdSession:
     def announce_workers(self, suite: Suite) -> None:
         """Tell the user how to start the workers a suite waits for, once per command."""
         workers = suite.workers
-        if workers is None:
-            return
+        if workers is None or master_bind_problem(workers.master_bind) is not None:
+            return  # no worker could connect: the suite fails saying why, without the invitation
         command = worker_command(workers.master_bind, this_host=socket.gethostname())
         if command in self.announced_worker_commands:
             return
@@ -233,7 +274,14 @@ class BfdSession:
         verbose = self.config.get_verbosity() > 0
         terminalreporter.section("bfd-locust")
         for nodeid, result in self.results:
-            terminalreporter.write_line(summary_line(nodeid, result, failed=nodeid in self.failed_nodeids))
+            terminalreporter.write_line(
+                summary_line(
+                    nodeid,
+                    result,
+                    failed=nodeid in self.failed_nodeids,
+                    relative_to=None if verbose else self.config.invocation_params.dir,
+                )
+            )
             # Confirmation: each attempt's figures and what decided, for passed suites too.
             for line in attempt_lines(result):
                 terminalreporter.write_line("    " + line)
@@ -255,20 +303,25 @@ class BfdSession:
     def pytest_sessionfinish(self) -> None:
         # tryfirst: the files exist before the terminal summary names them.
         if self.reports:
-            html_path = report_path(self.settings)
+            default_path = report_path(self.settings)
+            html_path: Path | None = default_path
             if self.settings.report is None:
                 # Each session its own file (parallel sessions in one rootdir never overwrite each
                 # other's report), `report.html` a link to the newest. The default folder is ours
                 # to create; a folder the user named must exist.
-                reports_dir = html_path.parent / SESSION_REPORTS_DIR
+                reports_dir = default_path.parent / SESSION_REPORTS_DIR
                 html_path = reports_dir / f"{run_stamp(self.session_id)}.html"
-                with contextlib.suppress(OSError):
-                    reports_dir.mkdir(parents=True, exist_ok=True)
+                folder_error = _make_reports_dir(reports_dir)
+                if folder_error is not None:
+                    html_path = None
+                    self.report_errors.append(folder_error)
             written, errors = write_session_reports(
                 self.reports, html_path=html_path, markdown_path=self.settings.markdown, environ=os.environ
             )
-            if self.settings.report is None and html_path.exists():
-                point_link(report_path(self.settings), f"{SESSION_REPORTS_DIR}/{html_path.name}")
+            if self.settings.report is None and html_path is not None and html_path.exists():
+                link_note = point_link(default_path, f"{SESSION_REPORTS_DIR}/{html_path.name}")
+                if link_note:
+                    errors.append(link_note)
                 errors += prune_run_dirs(
                     html_path.parent, keep=self.settings.keep_runs, current=html_path, suffix=".html"
                 )
@@ -294,9 +347,33 @@ SESSION_REPORTS_DIR = "reports"
 """Where, among the artifacts, each session's default HTML report goes (`report.html` links the newest)."""
 
 
-def summary_line(nodeid: str, result: SuiteResult, *, failed: bool = False) -> str:
+def _make_reports_dir(reports_dir: Path) -> str | None:
+    """Create the default folder of the session reports; None, or why no report can go there.
+
+    The user never named this folder, so the message names it and the option that avoids it.
+    """
+    try:
+        reports_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        cause = (
+            "it is a file, not a folder"
+            if os.path.lexists(reports_dir) and not reports_dir.is_dir()
+            else exc.strerror or str(exc)
+        )
+        return (
+            f"could not write the HTML report into {reports_dir} (the default folder of the session "
+            f"reports): {cause}; move it away or name a file with --bfd-report"
+        )
+    return None
+
+
+def summary_line(
+    nodeid: str, result: SuiteResult, *, failed: bool = False, relative_to: Path | None = None
+) -> str:
     """One line per suite: outcome (`failed`: pytest failed the item, e.g. a warning made an error
-    by `-W error`), figures, what it was compared against."""
+    by `-W error`), figures, what it was compared against, where it was stored (relative to
+    `relative_to`, the invocation folder, when under it: the absolute path with its 64-hex hash
+    made the line ~280 characters; `-v` shows it whole)."""
     state = "FAILED" if result.failed or failed else "passed"
     record = result.record
     if record is None:
@@ -312,7 +389,10 @@ def summary_line(nodeid: str, result: SuiteResult, *, failed: bool = False) -> s
         against = f"; vs {result.baseline.describe()}: {len(result.comparison.stats)} stats, {counted}"
     else:
         against = ""
-    stored = f"; stored at {result.stored_at}" if result.stored_at and not result.failed else ""
+    location = result.stored_at
+    if location and relative_to is not None and Path(location).is_relative_to(relative_to):
+        location = str(Path(location).relative_to(relative_to))
+    stored = f"; stored at {location}" if location and not result.failed else ""
     accepted = acceptance_line(result)
     return f"{nodeid}: {state}: {figures}{against}{stored}" + (f"; {accepted}" if accepted else "")
 
@@ -333,6 +413,17 @@ def pytest_configure(config: pytest.Config) -> None:
         )
     except SettingsError as exc:
         raise pytest.UsageError(str(exc)) from None
+    junitxml = getattr(config.option, "xmlpath", None)
+    if junitxml:
+        junit_path = Path(os.path.expanduser(junitxml))
+        junit_path = (config.invocation_params.dir / junit_path).resolve()
+        for flag, name in OUTPUT_FILE_OPTIONS:
+            output = getattr(settings, name)
+            if output is not None and output.resolve() == junit_path:
+                raise pytest.UsageError(
+                    f"--junitxml and {flag} both name {output}: the second would overwrite the first; "
+                    "give each its own file"
+                )
     for notice in settings.notices:
         config.issue_config_time_warning(BfdLocustWarning(notice), stacklevel=2)
     if settings.suites:
@@ -459,10 +550,13 @@ class SuiteItem(pytest.Item):
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str | Any:
         if isinstance(excinfo.value, SuiteFailed):
             # pytest's short summary shows the first line cut to the terminal's width, mid-word;
-            # cut it after a whole word instead (the sections below carry every figure).
-            headline, _, rest = str(excinfo.value).partition("\n")
+            # there it is cut after a whole word instead, and only there: the failure body shows
+            # the whole headline (cut, it hid the cause: "Connection refused" came after column 80).
+            text = str(excinfo.value)
+            headline, _, rest = text.partition("\n")
             width = self.config.get_terminal_writer().fullwidth - len(f"FAILED {self.nodeid} - ")
-            return f"{fit_to_width(headline, max(width, 20))}\n{rest}"
+            summary = f"{fit_to_width(headline, max(width, 20))}\n{rest}"
+            return SuiteFailureText(text, summary, str(self.path), (self.suite.line or 1) - 1)
         if isinstance(excinfo.value, (BfdLocustWarning, WarningsAsErrors)):
             return str(excinfo.value)
         return super().repr_failure(excinfo)
@@ -509,7 +603,10 @@ def user_properties(result: SuiteResult) -> list[tuple[str, object]]:
         properties.append((prop.BASELINE, result.baseline.describe()))
     if result.comparison is not None:
         properties += [
-            (prop.COMPARE_FAILURES, ", ".join(f"{r.scope} {r.stat}" for r in result.comparison.failures)),
+            (
+                prop.COMPARE_FAILURES,
+                ", ".join(f"{r.scope} {stat_label(r.stat)}" for r in result.comparison.failures),
+            ),
             (prop.COMPARE_WARNINGS, ", ".join(f"{r.scope} {r.stat}" for r in result.comparison.warnings)),
         ]
     if result.validation:

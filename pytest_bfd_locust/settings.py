@@ -507,6 +507,14 @@ class BfdSettings:
     """Options given that have no effect (e.g. --compare-load-limit with --compare previous)."""
 
 
+OUTPUT_FILE_OPTIONS: tuple[tuple[str, str], ...] = (
+    ("--bfd-report", "report"),
+    ("--bfd-markdown", "markdown"),
+    ("--bfd-junit-detail", "junit_detail"),
+)
+"""The options naming a file the session writes (flag, setting): no two may name the same file."""
+
+
 def report_path(settings: BfdSettings) -> Path:
     """Where the session's HTML report goes: `--bfd-report`, or report.html among the artifacts."""
     return settings.report or settings.artifacts / "report.html"
@@ -592,6 +600,14 @@ def resolve(
         text = value(name)
         return None if text is None else absolute(name, text)
 
+    outputs = [(flag, path(name)) for flag, name in OUTPUT_FILE_OPTIONS]
+    for index, (flag, output) in enumerate(outputs):
+        for other_flag, other in outputs[index + 1 :]:
+            if output is not None and other is not None and output.resolve() == other.resolve():
+                raise SettingsError(
+                    f"{flag} and {other_flag} both name {output}: the second would overwrite the first; "
+                    "give each its own file"
+                )
     store = value("store")
     scheme, _, store_path = store.partition("://")
     if scheme == "file" and store_path and not store_path.startswith("/"):

@@ -36,6 +36,7 @@ from pytest_bfd_locust.judge.validation import (
 )
 from pytest_bfd_locust.judge.verdict import SuiteVerdict, decide_suite
 from pytest_bfd_locust.record import Record, ResultStatus
+from pytest_bfd_locust.run.master_port import master_bind_problem
 from pytest_bfd_locust.run.progress import Progress
 from pytest_bfd_locust.run.runner import RunOutcome, RunRequest, run_suite
 from pytest_bfd_locust.run.target import RunningTarget, TargetError, start_target
@@ -275,6 +276,9 @@ def refusal(suite: Suite, settings: BfdSettings) -> str | None:
             f"the suite waits for {suite.workers.expect} workers (its catalog's workers block) and "
             f"--bfd-processes {settings.processes} was given: use one or the other"
         )
+    bind_problem = master_bind_problem(suite.workers.master_bind) if suite.workers is not None else None
+    if bind_problem is not None:
+        return bind_problem
     refused = load_limit_errors(
         suite.users, suite.spawn_rate, max_users=settings.max_users, max_spawn_rate=settings.max_spawn_rate
     )
@@ -289,13 +293,16 @@ def run_attempt(
     """One Locust run in a directory of its own, with the suite's target (if any) around it."""
     run_id = uuid.uuid4().hex[:12]
     try:
-        artifacts_dir = create_run_dir(settings.artifacts / suite.name, run_id)
+        artifacts_dir, link_notes = create_run_dir(settings.artifacts / suite.name, run_id)
     except OSError as exc:
         return Ran(
             suite,
             errors=(f"cannot create the run's directory under --bfd-artifacts {settings.artifacts}: {exc}",),
         )
-    notes = prune_run_dirs(settings.artifacts / suite.name, keep=settings.keep_runs, current=artifacts_dir)
+    notes = [
+        *link_notes,
+        *prune_run_dirs(settings.artifacts / suite.name, keep=settings.keep_runs, current=artifacts_dir),
+    ]
     try:
         with _target(suite, artifacts_dir) as target:
             host = target.substitute(suite.host) if target and suite.host else suite.host

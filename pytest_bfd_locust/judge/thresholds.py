@@ -233,9 +233,14 @@ def load_thresholds(data: object, source: str) -> ThresholdSet:
             f"{source}: unknown key {unknown[0]!r}; expected 'totals' and 'tasks' (and optionally 'judge')"
         )
     judge = _load_judge(data["judge"], source) if "judge" in data else None
+    totals = _load_rules(data, "totals", source, judged=judge is not None)
+    tasks = _load_rules(data, "tasks", source, judged=judge is not None)
+    if judge is not None:
+        _check_larger_rules(totals, judge, "totals", source)
+        _check_larger_rules(tasks, judge, "tasks", source)
     return ThresholdSet(
-        totals=_load_rules(data, "totals", source, judged=judge is not None),
-        tasks=_load_rules(data, "tasks", source, judged=judge is not None),
+        totals=totals,
+        tasks=tasks,
         source=source,
         judge=judge,
     )
@@ -274,6 +279,7 @@ def _load_judge(value: object, source: str) -> JudgeSettings:
         if number is None or number < 0:
             raise ThresholdError(f"{where}: {key}: expected a number >= 0, got {value.get(key)!r}")
         settings[key] = number
+    _check_min_percent(settings["min_percent"], f"{where}: min_percent")
     number = _number(value.get("prior_degrees_of_freedom", defaults.prior_degrees_of_freedom))
     if number is None or not 0 < number <= 1000:
         raise ThresholdError(
@@ -292,6 +298,34 @@ def _load_judge(value: object, source: str) -> JudgeSettings:
             raise ThresholdError(f"{where}: {key}: expected true or false, got {raw!r}")
         settings[key] = raw
     return JudgeSettings(**settings)
+
+
+MAX_MIN_PERCENT = 1000.0
+"""The highest `min_percent` accepted: above it only a statistic more than 11 times worse could fail,
+which is no regression test at all (100000 let a 2 -> 63 ms change pass)."""
+
+
+def _check_min_percent(value: float, where: str) -> None:
+    if value > MAX_MIN_PERCENT:
+        raise ThresholdError(
+            f"{where}: {value:g} % means only a statistic more than {value / 100 + 1:g} times worse could"
+            f" fail; expected at most {MAX_MIN_PERCENT:g}"
+        )
+
+
+def _check_larger_rules(rules: tuple[Rule, ...], judge: JudgeSettings, list_name: str, source: str) -> None:
+    """A LARGER-is-better statistic is at most 100 % worse (it falls to 0): a floor of 100 % or more
+    would make its rule one that can never fail."""
+    for index, rule in enumerate(rules):
+        if not isinstance(rule, JudgeRule) or rule.better_if is not BetterIf.LARGER:
+            continue
+        floor = rule.min_percent if rule.min_percent is not None else judge.min_percent
+        if floor >= 100:
+            key = "min_percent" if rule.min_percent is not None else "min_percent (the judge's)"
+            raise ThresholdError(
+                f"{source}: {list_name}[{index}] ({rule.name!r}): {key} {floor:g} % can never be reached:"
+                " a statistic better if LARGER is at most 100 % worse (it falls to 0); expected below 100"
+            )
 
 
 def _load_rules(data: Mapping[str, Any], list_name: str, source: str, *, judged: bool) -> tuple[Rule, ...]:
@@ -331,10 +365,13 @@ def _load_rule(entry: object, where: str) -> Threshold:
 
 def _load_judge_rule(entry: object, where: str) -> JudgeRule:
     rule, name, better_if, where = _rule_head(entry, where, _JUDGE_RULE_KEYS)
+    min_percent = _optional_non_negative(rule, "min_percent", where)
+    if min_percent is not None:
+        _check_min_percent(min_percent, f"{where}: min_percent")
     return JudgeRule(
         name=name,
         better_if=better_if,
-        min_percent=_optional_non_negative(rule, "min_percent", where),
+        min_percent=min_percent,
         min_delta=_optional_non_negative(rule, "min_delta", where),
     )
 

@@ -28,7 +28,7 @@ HISTORY_COLUMNS = (
     "req/s",
     "compare",
     "validation",
-    "",
+    "notes",
 )
 
 
@@ -128,5 +128,5 @@ def format_history_table(rows: Sequence[HistoryRow]) -> str:
         ).rstrip()
         for cells in table
     ]
-    lines.insert(1, "  ".join("-" * width for width in widths[:-1]))
+    lines.insert(1, "  ".join("-" * width for width in widths))
     return "\n".join(lines)

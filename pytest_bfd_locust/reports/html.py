@@ -7,6 +7,7 @@ offline, from a CI artifact, from S3. Input is the `SuiteReport` model only.
 from __future__ import annotations
 
 import html
+import re
 import time
 from collections.abc import Iterable, Sequence
 
@@ -60,6 +61,7 @@ ul.why li.caveat,ul.why li.unsure{color:var(--warn)}
 ul.why li.accepted{color:#1d4ed8}
 ul.accepted{margin:6px 0 0;padding-left:20px;font-size:13px}
 table{border-collapse:collapse;font-size:13px;margin-top:4px}
+.change{white-space:nowrap}
 th,td{padding:4px 10px;border-bottom:1px solid var(--line);text-align:left;white-space:nowrap}
 th{background:#f9fafb;font-weight:600}
 td.num{text-align:right;font-variant-numeric:tabular-nums}
@@ -79,7 +81,9 @@ p.empty{color:var(--muted);font-size:13px;margin:4px 0}
 def render_report(
     suites: Sequence[SuiteReport], *, title: str = "Load test report", generated: float | None = None
 ) -> str:
-    """The whole page for `suites`, in their order."""
+    """The whole page for `suites`, failed ones first (what a reader opens the report for), each
+    group in the order given."""
+    suites = sorted(suites, key=lambda suite: suite.outcome is Outcome.PASSED)
     when = iso_utc(time.time() if generated is None else generated)
     failed = sum(1 for suite in suites if suite.outcome is not Outcome.PASSED)
     plural = "s" if len(suites) != 1 else ""
@@ -139,18 +143,18 @@ def _meta(suite: SuiteReport) -> str:
 
 
 def _why(suite: SuiteReport) -> str:
-    items = [f'<li class="reason">{_e(reason)}</li>' for reason in suite.reasons]
+    items = [f'<li class="reason">{_prose(reason)}</li>' for reason in suite.reasons]
     comparison = suite.comparison
     caveat = format_history_caveat(comparison)
     if caveat:
-        items.append(f'<li class="caveat">{_e(caveat)}</li>')
+        items.append(f'<li class="caveat">{_prose(caveat)}</li>')
     if comparison is not None:
         items += [
-            f'<li class="unsure">{_e(format_summary_line(row))}</li>'
+            f'<li class="unsure">{_prose(format_summary_line(row))}</li>'
             for row in comparison.stats
             if is_unsure_pass(row)
         ]
-    items += [f'<li class="note">{_e(note)}</li>' for note in suite.notes]
+    items += [f'<li class="note">{_prose(note)}</li>' for note in suite.notes]
     if suite.acceptances:
         # Said first: an accepted run passes whatever its comparison says, and the reader must see why.
         tags = ", ".join(acceptance.tag for acceptance in suite.acceptances)
@@ -387,3 +391,13 @@ def _anchor(name: str) -> str:
 
 def _e(text: str) -> str:
     return html.escape(text, quote=True)
+
+
+_CHANGE = re.compile(r"(\S+(?: (?:ms|s|/s|%|req/s))?) -&gt; (\S+(?: (?:ms|s|/s|%|req/s))?)")
+"""A change as the formatters write it ("3.1 ms -> 49.4 ms"), once escaped."""
+
+
+def _prose(text: str) -> str:
+    """Escaped text whose changes never break across lines (a browser breaks after the hyphen of
+    "->" and at every space: "3.1 ms -" at the end of one line, "> 49.4 ms" on the next)."""
+    return _CHANGE.sub(r'<span class="change">\1 -&gt; \2</span>', _e(text))

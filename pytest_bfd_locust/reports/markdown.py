@@ -9,6 +9,8 @@ reasons; then where the HTML report is.
 
 from __future__ import annotations
 
+import html
+import re
 from collections.abc import Sequence
 
 from pytest_bfd_locust.figures import format_change, format_value_with_unit, stat_label
@@ -124,7 +126,9 @@ def _statistics(suite: str, comparison: Comparison) -> list[str]:
     judged = all(row.judgement is not None for row in comparison.stats)
     columns = STATISTIC_COLUMNS if judged else FIXED_RATIO_STATISTIC_COLUMNS
     lines = [
-        f"<details><summary>{_cell(suite)}: {len(comparison.stats)} compared statistics</summary>",
+        # An HTML block: Markdown is not read inside it, HTML is (so escaped as HTML, not as Markdown).
+        f"<details><summary>{html.escape(' '.join(suite.split()))}: {len(comparison.stats)} compared"
+        " statistics</summary>",
         "",
         "| " + " | ".join(columns) + " |",
         "|" + "|".join("---:" if name in _NUMERIC else "---" for name in columns) + "|",
@@ -168,6 +172,26 @@ def _accepted_lines(suites: Sequence[SuiteReport]) -> list[str]:
     return [*lines, ""] if lines else []
 
 
+_CODE_SPAN = re.compile(r"`[^`]+`")
+_MARKUP = re.compile(r"([\\`*\[\]~]|(?<![^\W_])_|_(?![^\W_]))")
+"""Markdown punctuation that could start markup; `_` inside a word (`min_delta`) never does (GFM)."""
+
+
 def _cell(text: str) -> str:
-    """Text safe inside a table cell: no pipe, no line break."""
-    return " ".join(text.replace("|", "\\|").split())
+    """Text safe inside a table cell: no pipe, no line break, and nothing a name brings in (an
+    endpoint may be called `<img onerror=...>`, hold backticks or `*`) read as HTML or emphasis.
+
+    Code spans (the statistic names our formatters quote) are literal already; everything else has
+    Markdown's punctuation backslash-escaped and `<` written as an entity.
+    """
+    parts: list[str] = []
+    last = 0
+    for span in _CODE_SPAN.finditer(text):
+        parts += [_plain(text[last : span.start()]), span.group()]
+        last = span.end()
+    parts.append(_plain(text[last:]))
+    return " ".join("".join(parts).replace("|", "\\|").split())
+
+
+def _plain(text: str) -> str:
+    return _MARKUP.sub(r"\\\1", text).replace("<", "&lt;")

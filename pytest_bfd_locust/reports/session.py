@@ -147,8 +147,10 @@ def failure_text(result: SuiteResult) -> str:
     """The failed suite's text (`reports.terminal.format_failure_text`), read from its result."""
     log_section = None
     if result.run is not None:
-        # Locust's own lines help only when Locust itself failed; otherwise they repeat its tables.
-        tail = result.run.log_tail() if result.locust_failed else ""
+        # Locust's own lines help only when Locust itself failed, or when the run made no request
+        # (a locustfile that raised); otherwise they repeat its tables.
+        no_requests = result.record is not None and result.record.totals.num_requests == 0
+        tail = result.run.log_tail() if result.locust_failed or no_requests else ""
         if tail:
             log_section = f"tail of Locust's log ({result.run.log_path}):\n{tail}"
         else:
@@ -165,7 +167,28 @@ def failure_text(result: SuiteResult) -> str:
         attempts_allowed=result.attempts_allowed,
         log_section=log_section,
         record_location=record_location,
+        cause=first_cause(result),
     )
+
+
+def first_cause(result: SuiteResult) -> str | None:
+    """What the requests met, for a headline that otherwise says only that a rule failed: the most
+    frequent error and how often (a target down: "Connection refused"), or, with no request at all,
+    the tracebacks the locustfile left in Locust's log."""
+    record = result.record
+    if record is None:
+        return None
+    if record.errors:
+        top = max(record.errors, key=lambda error: error.occurrences)
+        return f"{' '.join(top.error.split())} ({top.occurrences}x, the most frequent error)"
+    if record.totals.num_requests == 0 and result.run is not None:
+        try:
+            tracebacks = result.run.log_path.read_text(errors="replace").count("Traceback (most recent call")
+        except OSError:
+            return None
+        if tracebacks:
+            return f"the locustfile raised {tracebacks} traceback(s), see {result.run.log_path.name}"
+    return None
 
 
 def acceptance_line(result: SuiteResult) -> str | None:
@@ -196,14 +219,16 @@ def suite_warnings(result: SuiteResult) -> tuple[str, ...]:
 def write_session_reports(
     reports: Sequence[SuiteReport],
     *,
-    html_path: Path,
+    html_path: Path | None,
     markdown_path: Path | None,
     environ: Mapping[str, str],
 ) -> tuple[list[str], list[str]]:
-    """Write the HTML report, the Markdown file and the step summary; (written paths, errors)."""
+    """Write the HTML report (unless `html_path` is None: its folder could not be made), the
+    Markdown file and the step summary; (written paths, errors)."""
     written: list[str] = []
     errors: list[str] = []
-    if _write(html_path, render_report(reports), "--bfd-report", errors, append=False):
+    html = render_report(reports)
+    if html_path is not None and _write(html_path, html, "--bfd-report", errors, append=False):
         written.append(f"HTML report: {html_path}")
     report_path = str(html_path) if written else None
     markdown = render_markdown(reports, report_path=report_path)

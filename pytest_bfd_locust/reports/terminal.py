@@ -479,15 +479,21 @@ def _numbers(numbers: Sequence[int]) -> str:
     return ", ".join(str(number) for number in numbers)
 
 
-def format_headline(verdict: SuiteVerdict, confirmation: Confirmation | None = None) -> str:
+def format_headline(
+    verdict: SuiteVerdict, confirmation: Confirmation | None = None, cause: str | None = None
+) -> str:
     """Why the suite failed, on one line: the first line of the failure text (pytest's short summary).
 
-    What went wrong, not the details: those follow in the text. Under confirmation it says in how
-    many of the attempts run the worst statistic failed.
+    What went wrong, not the details: those follow in the text. A failed validation rule is preceded
+    by its `cause` when one is known (what the requests met: `first_cause`), since the short summary
+    keeps only the start of the line. Under confirmation it says in how many of the attempts run the
+    worst statistic failed.
     """
     clauses = [error.split(": ", 1)[0].split("\n", 1)[0] for error in verdict.errors]
     if verdict.validation:
         rules = len(verdict.validation)
+        if cause:
+            clauses.append(cause)
         clauses.append(f"{rules} validation rule{'s' if rules != 1 else ''} failed")
     worst = verdict.worst
     if worst is not None:
@@ -575,10 +581,11 @@ def format_failure_text(
     attempts_allowed: int = 1,
     log_section: str | None = None,
     record_location: str | None = None,
+    cause: str | None = None,
 ) -> str:
     """What a user reads when the suite fails: a headline, then every reason with its numbers, each
     attempt's line, where Locust's log and the record are."""
-    sections = [format_headline(verdict, confirmation), *verdict.errors]
+    sections = [format_headline(verdict, confirmation, cause), *verdict.errors]
     if verdict.validation:
         sections.append("validation failed:\n" + "\n".join(f"  {failure}" for failure in verdict.validation))
     if verdict.regressions and comparison is not None and baseline_label is not None:

@@ -61,6 +61,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from pytest_bfd_locust.atomic_file import write_atomically
 from pytest_bfd_locust.histogram import percentiles_from_histogram
 from pytest_bfd_locust.hosts import host_without_credentials
 from pytest_bfd_locust.record import (
@@ -99,6 +100,8 @@ class ChildSession:
         self.interrupted_requests = 0
         self.started_workers: frozenset[str] | None = None
         self.finished_workers: frozenset[str] | None = None
+        self.stopped_at: float | None = None
+        """When the spawned runtime ended and the workers were told to stop (monotonic time)."""
         self.reported_at: dict[str, float] = {}
         """Worker id -> when the master last received its statistics."""
         self.sent: dict[str, tuple[int, int]] = {}
@@ -215,6 +218,11 @@ class ChildSession:
             return None
         started = self.started_workers or frozenset()
         finished = self.finished_workers if self.finished_workers is not None else live_workers(runner)
+        if self.stopped_at is not None:
+            # Connected is not finished: a worker killed seconds before the end is still "connected"
+            # until its heartbeats are missed, yet its last requests never arrive. Only a worker that
+            # reported after the users stopped sent everything it counted.
+            finished = frozenset(w for w in finished if self.reported_at.get(w, 0.0) > self.stopped_at)
         per_worker = tuple(
             WorkerContribution(
                 worker_id=worker,
@@ -255,7 +263,7 @@ class ChildSession:
         """
         runner = environment.runner
         if isinstance(runner, MasterRunner) and self.control.expect_workers:
-            stopped_at = time.monotonic()
+            stopped_at = self.stopped_at = time.monotonic()
             runner.stop()  # waits until the workers say their users have stopped
             pending = self.finished_workers or frozenset()
             deadline = time.monotonic() + WORKER_REPORT_INTERVAL + 1
@@ -400,8 +408,12 @@ def write_html_report(environment: Environment, path: Path) -> None:
     finally:
         environment.host = original
     path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w", encoding="utf-8") as stream:
-        stream.write(html)
+    if not path.exists() or path.is_file():
+        # Whole or not at all: on a full disk a half-written report looked complete, unsaid.
+        write_atomically(path, html)
+    else:
+        with open(path, "w", encoding="utf-8") as stream:  # /dev/full, a pipe: not renamed over
+            stream.write(html)
 
 
 def _parse_runtime(text: str) -> int:

@@ -262,15 +262,20 @@ def run_suite(
         # Locust answers SIGTERM by shutting down, which still writes the statistics it has: they
         # are kept (the run fails either way).
         error = f"Locust did not finish within {request.describe_deadline()} and was stopped"
+    report = Path(result.html_path) if result.html_path else html_path
+    report_error = result.report_error
+    if report_error is None and result.record is not None and not report.exists():
+        # The child could not say so itself when the disk that refused the report held its result too.
+        report_error = f"Locust's HTML report {report} was not written (the child's result names no cause)"
     return RunOutcome(
         result.record,
         exit_code,
         error,
         result.abort_reason,
         log_path,
-        Path(result.html_path) if result.html_path else html_path,
+        report,
         duration,
-        report_error=result.report_error,
+        report_error=report_error,
         interrupted_requests=result.interrupted_requests,
         notes=read_worker_warnings(log_path) if request.workers is not None else (),
         refused=result.setup_error is not None and not timed_out,

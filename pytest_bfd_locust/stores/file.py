@@ -22,6 +22,7 @@ from pytest_bfd_locust.judge.baseline import (
     BaselineQuery,
     LoadedBaselines,
     current_acceptance,
+    newest_first_key,
     select_eligible,
 )
 from pytest_bfd_locust.record import Record, RecordError
@@ -51,6 +52,19 @@ _SAFE_NAME = re.compile(r"[A-Za-z0-9_.-]+")
 """What a hash or run id may hold to become part of a file name (no separators, no glob syntax)."""
 
 _MAX_NAME_ATTEMPTS = 1000
+
+
+@dataclass(frozen=True)
+class Pruning:
+    """What `FileStore.prune` removed (or, in a dry run, would remove)."""
+
+    removed: tuple[Path, ...]
+    """Valid records beyond the newest `keep` of their hash."""
+    invalid: tuple[tuple[Path, str], ...]
+    """Files that are no plausible record (truncated, not a record, dated in the future...) and why;
+    never counted toward `keep`."""
+    invalid_removed: bool
+    """Whether the invalid files were (or would be) removed too."""
 
 
 @dataclass(frozen=True)
@@ -251,27 +265,40 @@ class FileStore:
                 )
         return listing
 
-    def prune(self, keep: int, *, dry_run: bool = True) -> list[Path]:
-        """Remove all but the newest `keep` record files of every hash; return what was (or would be) removed.
+    def prune(self, keep: int, *, dry_run: bool = True, remove_invalid: bool = False) -> Pruning:
+        """Remove all but the newest `keep` valid records of every hash; say what was (or would be) removed.
 
-        Newest by the timestamp a file's name starts with, as lookups order them. Only record files
-        are touched; a hash folder left empty stays.
+        Every file is read: only a record that parses and passes `record_checks` (not dated in
+        the future, no negative figures) counts toward `keep`, ranked newest first as baselines
+        are. Ranking by file name alone once deleted three good records and kept a truncated
+        file and one dated 2100. Invalid files are listed apart and removed only with
+        `remove_invalid`. Only record files are touched; a hash folder left empty stays.
         """
         if keep < 1:
             raise ValueError("prune keeps at least the newest record of each hash")
         doomed: list[Path] = []
+        invalid: list[tuple[Path, str]] = []
+        now = time.time()
         for files in self.listing().values():
-            newest_first = sorted(files, key=lambda item: (item[0], item[1].name), reverse=True)
-            doomed.extend(path for _, path in newest_first[keep:])
+            valid: list[tuple[tuple[int, str], Path]] = []
+            for _timestamp, path in files:
+                problem, record = _check_file(path, now)
+                if record is None:
+                    invalid.append((path, problem))
+                else:
+                    valid.append((newest_first_key(record), path))
+            valid.sort(key=lambda item: (item[0], item[1].name), reverse=True)
+            doomed.extend(path for _, path in valid[keep:])
+        invalid.sort()
         if not dry_run:
-            for path in doomed:
+            for path in doomed + ([path for path, _ in invalid] if remove_invalid else []):
                 try:
                     path.unlink()
                 except FileNotFoundError:
                     continue
                 except OSError as error:
                     raise StoreError(f"{self.describe()}: cannot remove {path}: {_reason(error)}") from None
-        return sorted(doomed)
+        return Pruning(removed=tuple(sorted(doomed)), invalid=tuple(invalid), invalid_removed=remove_invalid)
 
     def _candidate_files(self, record_hash: str) -> list[tuple[int | None, Path]]:
         """The files that may hold records of this hash (its folder and the seed's flat files), each
@@ -305,6 +332,20 @@ class FileStore:
             return target
         taken = f"{folder}/{stem}{SUFFIX} and {_MAX_NAME_ATTEMPTS - 1} variants"
         raise StoreError(f"{self.describe()}: {taken} exist already")
+
+
+def _check_file(path: Path, now: float) -> tuple[str, Record | None]:
+    """The record in `path` when it is a plausible one, else why it is not."""
+    try:
+        record = Record.from_json(json.loads(path.read_bytes()))
+    except OSError as error:
+        return f"cannot read it: {_reason(error)}", None
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        return f"not JSON: {error}", None
+    except RecordError as error:
+        return f"not a record: {error}", None
+    problem = implausible(record, now=now)
+    return (problem, None) if problem is not None else ("", record)
 
 
 def _read_file(path: Path) -> bytes:

@@ -247,3 +247,47 @@ def test_a_worker_of_another_locust_version_is_reported(
     result.stdout.fnmatch_lines(
         ["*BfdLocustWarning: Locust master: A worker * running a different version (2.1.0)*"]
     )
+
+
+def test_worker_killed_just_before_the_end_counts_as_lost(
+    pytester: pytest.Pytester, write_catalog, start_worker, master_port: int, counts: Path
+) -> None:
+    """Issue 19: killed seconds before the end, a worker is still "connected" (its heartbeats are
+    not missed yet) but sends no final report: it is lost, not finished."""
+    survivor, victim = start_worker(), start_worker()
+    write_catalog(
+        "- name: late\n  locustfile: counting.py\n  spawned_runtime: 6s\n",
+        locustfiles={"counting.py": COUNTING_LOCUSTFILE},
+    )
+
+    def kill_victim_shortly_before_the_end() -> None:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            started = {path.name for path in counts.glob("started-*")}
+            if {f"started-{w.process.pid}" for w in (survivor, victim)} <= started:
+                time.sleep(4.5)  # of the 6 s: ~1.5 s before the end, sooner than heartbeats are missed
+                victim.process.send_signal(signal.SIGKILL)
+                return
+            time.sleep(0.1)
+
+    killer = threading.Thread(target=kill_victim_shortly_before_the_end)
+    killer.start()
+    try:
+        result = pytester.runpytest(
+            "--bfd-suite",
+            "suites.yaml",
+            "--bfd-expect-workers",
+            "2",
+            "--bfd-master-bind",
+            f"127.0.0.1:{master_port}",
+            "-p",
+            "no:cacheprovider",
+        )
+    finally:
+        killer.join()
+    assert victim.process.wait(timeout=5) == -signal.SIGKILL
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*workers: measured 1 of 2 workers finished*"])
+    (record,) = stored_records(pytester.path)
+    assert record["workers"] == {"expected": 2, "started": 2, "finished": 1}
+    assert wait_for_exit(survivor) == 0

@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
+from pathlib import Path
 
 import pytest
+
+from pytest_bfd_locust.run_dirs import MAX_REDACTED_FILE_BYTES, redact_files
+from pytest_bfd_locust.secret_values import redact_text, secret_forms
 
 DSN = "postgres://locust:Hunter2%21Secret@reader.example:5432/fhirdb"
 PASSWORD = "Hunter2!Secret"
@@ -47,14 +52,35 @@ def test_a_dsn_quoted_by_a_failing_suite_is_redacted_everywhere(
     (stored,) = pytester.path.glob(".bfd-stats/hash=*/*.stats.json")
     errors = json.loads(stored.read_text())["errors"]
     assert [e["error"] for e in errors] == ["cannot connect to *** (password ***)"]
-    written = [
-        path
-        for pattern in (".bfd-stats/**/*.json", ".bfd-artifacts/**/*.json", ".bfd-artifacts/**/*.html")
-        for path in pytester.path.glob(pattern)
-        if path.is_file()
-    ]
-    written.append(pytester.path / "junit.xml")
-    assert any(path.name.endswith(".stats.json") for path in written)
+    # Every file the run leaves (records, reports, Locust's log the locustfile prints the DSN into,
+    # the progress and control files, JUnit XML), not only the JSON and HTML ones.
+    written = [path for path in pytester.path.rglob("*") if path.is_file() and not path.is_symlink()]
+    names = {path.name for path in written}
+    assert {"locust.log", "junit.xml", "report.html"} <= names
+    assert any(name.endswith(".stats.json") for name in names)
     for text, where in [(output, "terminal"), *((p.read_text(errors="replace"), str(p)) for p in written)]:
         for secret in (DSN, PASSWORD, "Hunter2%21Secret"):
             assert secret not in text, f"{secret!r} leaked into {where}"
+
+
+def test_a_log_over_the_size_read_whole_is_redacted_too(tmp_path: Path) -> None:
+    """Issue 19: files over 50 MB were skipped, secret and all; now redacted a line at a time."""
+    log = tmp_path / "locust.log"
+    filler = b"x" * 1023 + b"\n"
+    with open(log, "wb") as out:
+        out.write(f"connecting with {DSN}\n".encode())
+        for _ in range(MAX_REDACTED_FILE_BYTES // len(filler) + 1):
+            out.write(filler)
+        out.write(f"at the end: {DSN}\n".encode())
+    log.chmod(0o644)
+    size = log.stat().st_size
+    assert size > MAX_REDACTED_FILE_BYTES
+    redact_files(tmp_path, lambda text: redact_text(text, secret_forms([DSN])))
+    with open(log, "rb") as redacted:
+        first = redacted.readline()
+        redacted.seek(-200, os.SEEK_END)
+        last = redacted.read().splitlines()[-1]
+    assert first == b"connecting with ***\n" and last == b"at the end: ***"
+    assert DSN.encode() not in log.read_bytes() and PASSWORD.encode() not in log.read_bytes()
+    assert log.stat().st_mode & 0o777 == 0o644
+    assert [path.name for path in tmp_path.iterdir()] == ["locust.log"]  # no temporary left

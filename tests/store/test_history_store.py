@@ -94,14 +94,14 @@ def test_prune_is_a_dry_run_until_asked_and_never_removes_the_newest(tmp_path: P
     store = FileStore(tmp_path / "stats")
     _runs(store)
     before = sorted(p.name for p in (tmp_path / "stats").rglob("*.stats.json"))
-    doomed = store.prune(2)
+    doomed = store.prune(2).removed
     assert [p.name for p in doomed] == [f"{1_790_000_000 + i * 3600}-run{i:03d}.stats.json" for i in range(3)]
     assert sorted(p.name for p in (tmp_path / "stats").rglob("*.stats.json")) == before
-    assert store.prune(2, dry_run=False) == doomed
+    assert store.prune(2, dry_run=False).removed == doomed
     kept = store.load_history(HistoryQuery(hash=HASH_A)).records
     assert [r.run_id for r in kept] == ["run003", "run004"]
     assert store.load_history(HistoryQuery(hash=HASH_B)).records  # hashes with <= 2 runs untouched
-    assert store.prune(2) == []
+    assert store.prune(2).removed == ()
     with pytest.raises(ValueError, match="at least the newest"):
         store.prune(0)
 

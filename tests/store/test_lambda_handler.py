@@ -160,6 +160,14 @@ def test_suite_outside_the_root_is_refused(lambda_env: Path) -> None:
     assert response["result"] == "failed" and "must not contain '..'" in response["message"]
 
 
+@pytest.mark.parametrize(
+    ("field", "value"), [("suite", "v2/regression\0_suite.py"), ("host", "http://127.0.0.1\0:8080")]
+)
+def test_a_nul_byte_is_a_failed_response_naming_the_field(lambda_env: Path, field: str, value: str) -> None:
+    response = handler(payload(**{field: value}), FakeContext())
+    assert response["result"] == "failed" and response["message"] == f"{field}: contains a NUL byte"
+
+
 # --- timeout guard ----------------------------------------------------------------------------------
 
 
@@ -473,6 +481,57 @@ def test_failed_with_a_real_suite_keeps_secrets_out_of_junit(
     assert 'name="failing"' in junit and 'failures="1"' in junit
     assert not [fragment for fragment in SECRET_FRAGMENTS if fragment in junit]
     assert not (run_dir / "bfd_client_cert.pem").exists()
+
+
+LEAKY_LOCUSTFILE = """
+import os
+
+from locust import HttpUser, constant, task
+
+
+class Leaky(HttpUser):
+    wait_time = constant(0.05)
+
+    @task
+    def query(self):
+        dsn = os.environ["LOCUST_BFD_DATABASE_CONNECTION_STRING"]
+        with self.client.get("/v2/fhir/Patient?_id=1", name="/db", catch_response=True) as response:
+            response.failure(f"cannot connect to {dsn}")
+        print(f"connecting with {dsn}", flush=True)
+"""
+
+
+def test_a_suite_quoting_its_secrets_leaves_them_in_no_file_response_or_log(
+    lambda_env: Path,
+    suites_root: Path,
+    clients: AwsClients,
+    demo_server: DemoServer,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    """Issue 19: every file the run leaves (its log, into which the locustfile prints the DSN, too),
+    the response and the Lambda's logs."""
+    put_secrets(clients)
+    monkeypatch.setenv("BFD_LAMBDA_KEEP_RUN_DIR", "1")
+    caplog.set_level(logging.DEBUG)  # a Lambda whose log level is DEBUG: botocore logs response bodies
+    (suites_root / "leaky.py").write_text(LEAKY_LOCUSTFILE)
+    response = handler(e2e_payload(demo_server, "leaky.py"), FakeContext(), clients=clients)
+    out, err = capfd.readouterr()
+    assert (response["result"], response["exit_code"]) == ("failed", 1), response["message"]
+    [run_dir] = lambda_env.iterdir()
+    files = [path for path in run_dir.rglob("*") if path.is_file() and not path.is_symlink()]
+    assert {"locust.log", "junit.xml"} <= {path.name for path in files}
+    texts = [(json.dumps(response), "response"), (caplog.text + out + err, "logs")]
+    texts += [(path.read_text(errors="replace"), str(path)) for path in files]
+    assert "cannot connect to ***" in json.dumps(response) + "".join(text for text, _ in texts)
+    leaks = [
+        (fragment, where, text[max(text.find(fragment) - 80, 0) : text.find(fragment) + 40])
+        for text, where in texts
+        for fragment in SECRET_FRAGMENTS
+        if fragment in text
+    ]
+    assert leaks == []
 
 
 def test_store_then_compare_through_moto(

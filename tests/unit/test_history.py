@@ -1,7 +1,12 @@
 from __future__ import annotations
 
 from pytest_bfd_locust.judge.changepoints import ChangePoint
-from pytest_bfd_locust.reports.history import format_history_table, history_change_points, history_rows
+from pytest_bfd_locust.reports.history import (
+    HISTORY_COLUMNS,
+    format_history_table,
+    history_change_points,
+    history_rows,
+)
 from pytest_bfd_locust.reports.model import history_runs
 from tests.report_factory import START, run_record
 
@@ -50,3 +55,10 @@ def test_history_change_points_mark_a_planted_level_shift() -> None:
 def test_history_change_points_find_nothing_in_a_steady_history() -> None:
     wobble = [0.0, 0.4, -0.3, 0.2, -0.1, 0.3, -0.4, 0.1, -0.2, 0.0]
     assert history_change_points([run_record(i, 20 + wobble[i % 10]) for i in range(20)]) == ()
+
+
+def test_every_history_column_has_a_header_and_a_rule() -> None:
+    """Issue 19: the last column (this run, baseline, change points) had no header."""
+    header, rule = format_history_table([]).splitlines()
+    assert header.split()[-1] == "notes"
+    assert len(rule) == len(header) and rule.split() == ["-" * len(name) for name in HISTORY_COLUMNS]
