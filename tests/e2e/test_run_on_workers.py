@@ -289,5 +289,8 @@ def test_worker_killed_just_before_the_end_counts_as_lost(
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["*workers: measured 1 of 2 workers finished*"])
     (record,) = stored_records(pytester.path)
+    per_worker = record["workers"].pop("per_worker")  # type: ignore[attr-defined]
     assert record["workers"] == {"expected": 2, "started": 2, "finished": 1}
+    # The killed worker is the one not finished, whatever Locust's list of connected workers said.
+    assert sorted(w["finished"] for w in per_worker) == [False, True]
     assert wait_for_exit(survivor) == 0
