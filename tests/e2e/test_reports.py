@@ -53,7 +53,10 @@ def two_sessions(pytester: pytest.Pytester, write_catalog, demo_server: DemoServ
     write_catalog(SUITES, defaults="max_fail_ratio: 0.5\n", locustfiles=LOCUSTFILES)
     first = pytester.runpytest("--bfd-suite", "suites.yaml", *QUIET)
     first.assert_outcomes(passed=3)
-    demo_server.set_control(delay_ms=40, fail_ratio=0.1)
+    # 200 ms on endpoints of a few ms: far beyond what a cold start (one earlier run) of such
+    # dispersed, millisecond-rounded endpoints can still take for noise (README: the judge is weak
+    # there; 40 ms, ten times slower, passed at times on a loaded machine).
+    demo_server.set_control(delay_ms=200, fail_ratio=0.1)
     return pytester.runpytest("--bfd-suite", "suites.yaml", "--compare", "previous", *extra, *QUIET)
 
 
