@@ -85,7 +85,7 @@ class TofuModule:
         return cls(variables, local_values, resources, data, outputs)
 
 
-_NAME_ATTRIBUTES = {
+NAME_ATTRIBUTES = {
     "aws_s3_bucket": "bucket",
     "aws_cloudwatch_log_group": "name",
     "aws_iam_role": "name",
@@ -263,9 +263,9 @@ class TofuValues:
         address = f"{kind}.{name}"
         if kind in _ASSIGNED_IDS and attribute == "id":
             return f"<{address}>"
-        if kind not in _NAME_ATTRIBUTES:
+        if kind not in NAME_ATTRIBUTES:
             raise HclError(f"{address}.{attribute}: the name of a {kind} is not known here")
-        resource_name = str(self.attribute(address, _NAME_ATTRIBUTES[kind]))
+        resource_name = str(self.attribute(address, NAME_ATTRIBUTES[kind]))
         partition, region, account = (self.account[k] for k in ("partition", "region", "account_id"))
         if attribute in ("name", "id", "bucket", "function_name"):
             return resource_name

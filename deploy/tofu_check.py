@@ -19,7 +19,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from deploy.cfn import TemplateValues, load_template
-from deploy.hcl import TofuModule, TofuValues
+from deploy.hcl import NAME_ATTRIBUTES, TofuModule, TofuValues
 
 CORRESPONDENCE: dict[str, tuple[str, ...]] = {
     "StatsBucket": (
@@ -59,16 +59,6 @@ MANAGED_POLICY_ATTACHMENTS: dict[str, tuple[str, ...]] = {
 }
 """The module's attachments of a role's ManagedPolicyArns (each created only with its policy)."""
 
-_NAME_ATTRIBUTES = {
-    "aws_s3_bucket": "bucket",
-    "aws_cloudwatch_log_group": "name",
-    "aws_iam_role": "name",
-    "aws_lambda_function": "function_name",
-    "aws_athena_workgroup": "name",
-    "aws_glue_catalog_database": "name",
-    "aws_glue_catalog_table": "name",
-    "aws_security_group": "name",
-}
 
 _BOOLEAN_PARAMETERS = frozenset({"CreateStatsStore"})
 
@@ -121,11 +111,11 @@ def differences(cfn: TemplateValues, tofu: TofuValues) -> list[str]:
         if not created or tofu.count(addresses[0]) == 0:
             continue
         kind = addresses[0].split(".")[0]
-        if kind in _NAME_ATTRIBUTES:
+        if kind in NAME_ATTRIBUTES:
             same(
                 f"{logical_id} name",
                 cfn.physical_name(logical_id),
-                tofu.attribute(addresses[0], _NAME_ATTRIBUTES[kind]),
+                tofu.attribute(addresses[0], NAME_ATTRIBUTES[kind]),
             )
         checker = _CHECKS.get(kind)
         if checker is not None:
