@@ -101,11 +101,13 @@ def test_unchanged_runs_pass_and_a_slowed_endpoint_fails_in_words(
     demo_server.set_control(path_delay_ms={})
     faster = pytester.runpytest(*args)
     faster.assert_outcomes(passed=1)
-    # A level shift of this run beside a PASS says why it passed.
-    faster.stdout.fnmatch_lines(
+    # A level shift of this run beside a PASS says why it passed. Which of the endpoint's
+    # statistics shows one depends on how noisy the history's runs were (a busy machine's first run
+    # shifts its p95 more than its median): any of them, but on the endpoint that got faster.
+    faster.stdout.re_match_lines(
         [
-            "*level shift: `GET /v2/fhir/Coverage` median * -> * ms (-* %) since this run"
-            " (change point, p *); passes: not worse (fails above +* %)"
+            r"\s*level shift: `GET /v2/fhir/Coverage` (median|average|p90|p95) \S+ -> \S+ ms \(-\d+ %\)"
+            r" since this run \(change point, p [=<] \S+\); passes: not worse \(fails above \+\d+ %\)"
         ]
     )
     stored = records(pytester.path)
