@@ -21,7 +21,12 @@ from pytest_bfd_locust.judge.comparison import (
     record_view,
 )
 from pytest_bfd_locust.judge.distributions import normal_quantile, student_t_cdf, student_t_quantile
-from pytest_bfd_locust.judge.multiplicity import bonferroni_adjusted, hochberg_adjusted, simes_adjusted
+from pytest_bfd_locust.judge.multiplicity import (
+    bonferroni_adjusted,
+    endpoint_families_adjusted,
+    hochberg_adjusted,
+    simes_adjusted,
+)
 from pytest_bfd_locust.judge.noise import (
     Spread,
     dispersion,
@@ -246,6 +251,8 @@ def judge_pairs(
     pvalues = [test.p_value for *_, test in tested]
     if settings.multiplicity is Multiplicity.SIMES:
         adjusted = simes_adjusted(pvalues)
+    elif settings.multiplicity is Multiplicity.ENDPOINTS:
+        adjusted = endpoint_families_adjusted(pvalues, [key for _, key, *_ in tested])
     elif settings.multiplicity is Multiplicity.HOCHBERG:
         adjusted = hochberg_adjusted(pvalues)
     else:

@@ -105,6 +105,10 @@ class Multiplicity(StrEnum):
     """Hochberg's step-up: valid when the statistics' tests are positively dependent (they are: a
     run's statistics move together with the machine's load); it lets more statistics of a slowed
     endpoint fail with the strongest, whose bar (and so the suite's verdict) is Bonferroni's."""
+    ENDPOINTS = "endpoints"
+    """Each endpoint's statistics (and the totals') one family: Simes' test within a family,
+    Hochberg's step-up across families (multiplicity.endpoint_families_adjusted). The level is split
+    among endpoints, not statistics, so an endpoint added costs the others less."""
     BONFERRONI = "bonferroni"
     """Each statistic at (1 - confidence) / m: the flat split, kept to measure against."""
 
@@ -130,7 +134,7 @@ class JudgeSettings:
     prior_scale: float = 1.0
     """Multiplies the prior noise sigma0 measured per kind of statistic (noise.py's PRIOR_SCALES):
     above 1 for a setup known to be noisier than the recorded runs."""
-    multiplicity: Multiplicity = Multiplicity.HOCHBERG
+    multiplicity: Multiplicity = Multiplicity.ENDPOINTS
     """How the suite's level is shared among its statistics."""
     within_levels: bool = True
     """Measure the noise inside the history's levels (between its change points); False: around one

@@ -134,7 +134,7 @@ def test_a_seed_keys_only_file_stays_fixed_ratios() -> None:
         ),
         (
             {"judge": {"multiplicity": "holm"}, "totals": [], "tasks": []},
-            "judge: multiplicity: expected simes or hochberg or bonferroni, got 'holm'",
+            "judge: multiplicity: expected simes or hochberg or endpoints or bonferroni, got 'holm'",
         ),
         (
             {"judge": {"within_levels": "yes"}, "totals": [], "tasks": []},
