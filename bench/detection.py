@@ -21,7 +21,7 @@ when any endpoint's p95 or median is above 1.2x the previous passing run" (`comp
 Settings of the judge are passed in (`--judge '{"multiplicity": "bonferroni"}'`), never set on a
 module. Run by hand:
 
-    .venv/bin/python bench/detection.py [--comparisons 400] [--compare previous] [--seed 1]
+    .venv/bin/python bench/detection.py [--comparisons 400] [--compare previous] [--seed 1] [--confirm 2]
 """
 
 from __future__ import annotations
@@ -46,7 +46,8 @@ from pytest_bfd_locust.histogram import (  # noqa: E402
 )
 from pytest_bfd_locust.judge.baseline import BaselineKind, build_baseline  # noqa: E402
 from pytest_bfd_locust.judge.compare import compare  # noqa: E402
-from pytest_bfd_locust.judge.comparison import Evidence  # noqa: E402
+from pytest_bfd_locust.judge.comparison import Comparison, Evidence  # noqa: E402
+from pytest_bfd_locust.judge.confirmation import confirm  # noqa: E402
 from pytest_bfd_locust.judge.thresholds import Multiplicity, ThresholdSet, read_threshold_file  # noqa: E402
 from pytest_bfd_locust.record import EntryHistogram, Record, TaskStats  # noqa: E402
 from tests.record_factory import locust_bucket  # noqa: E402
@@ -60,7 +61,10 @@ HISTORY_LENGTHS = (1, 2, 3, 5, 10, 20)
 COMPETITOR_RATIO = 1.2
 
 Judge = Callable[[Record, Sequence[Record], str, Sequence[Record]], bool]
-"""(current, history newest first, "previous"|"average", ...) -> whether the suite fails."""
+"""(current, history newest first, "previous"|"average", more attempts) -> whether the suite fails.
+
+The fourth argument holds the runs a confirming judge may take as its further attempts, in the
+order it would run them (`--confirm`); a rule that does not confirm ignores it."""
 
 
 def load_runs(directory: Path) -> dict[str, list[Record]]:
@@ -177,17 +181,37 @@ def widened(runs: dict[str, list[Record]]) -> list[Record]:
     return wide
 
 
-def judge_with(thresholds: ThresholdSet) -> Judge:
-    """Whether the suite fails, decided by `compare()` exactly as `execute_suite` calls it."""
+def judge_with(thresholds: ThresholdSet, confirm_attempts: int = 0) -> Judge:
+    """Whether the suite fails, decided by `compare()` exactly as `execute_suite` calls it; with
+    `confirm_attempts`, a failed first attempt is judged again on up to that many more runs (each
+    against the same baseline and history, as `execute_suite` does) and decided by `confirm()`."""
 
-    def fails(current: Record, history: Sequence[Record], kind: str, _all: Sequence[Record]) -> bool:
+    def fails(current: Record, history: Sequence[Record], kind: str, more: Sequence[Record]) -> bool:
         records = history[:1] if kind == "previous" else history[:LOAD_LIMIT]
         baseline = build_baseline(BaselineKind(kind), records)
         assert baseline is not None
-        evidence = Evidence(current=current, baseline_records=baseline.records, history=history)
-        return compare(current, baseline, thresholds, evidence).failed
+
+        def judged(run: Record) -> Comparison:
+            evidence = Evidence(current=run, baseline_records=baseline.records, history=history)
+            return compare(run, baseline, thresholds, evidence)
+
+        first = judged(current)
+        if not first.failed or not confirm_attempts:
+            return first.failed
+        attempts = [first, *(judged(run) for run in more[:confirm_attempts])]
+        return confirm(attempts, 1 + confirm_attempts).confirmed
 
     return fails
+
+
+def further_attempts(
+    rng: random.Random, runs: Sequence[Record], used: Sequence[Record], count: int
+) -> list[Record]:
+    """`count` runs of the suite other than those `used` (the current run and its history), drawn
+    with their own generator so the first attempts' draws stay those of a run without --confirm."""
+    taken = {id(run) for run in used}
+    rest = [run for run in runs if id(run) not in taken]
+    return rng.sample(rest, min(count, len(rest)))
 
 
 def draw(rng: random.Random, runs: Sequence[Record], history: int) -> tuple[Record, list[Record]]:
@@ -197,12 +221,12 @@ def draw(rng: random.Random, runs: Sequence[Record], history: int) -> tuple[Reco
     return runs[current_index], rng.sample(others, min(history, len(others)))
 
 
-def competitor_fails(current: Record, history: Sequence[Record], _kind: str, _all: Sequence[Record]) -> bool:
+def competitor_fails(current: Record, history: Sequence[Record], _kind: str, _more: Sequence[Record]) -> bool:
     """The 30-line rule: any endpoint's p95 or median above 1.2x the previous passing run's.
 
     `history` holds passing runs only (newest first), so its first is the previous passing run;
     an endpoint the previous run lacks is not compared. The comparison mode is ignored: this rule
-    only knows the previous run.
+    only knows the previous run, and never runs again to confirm.
     """
     previous = history[0]
     for task in current.tasks:
@@ -233,6 +257,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--judge", type=str, default="{}", help="JSON overrides of the file's judge object")
     parser.add_argument("--rules", type=Path, default=DEFAULT_RULES, help="the judge's threshold file")
     parser.add_argument("--judge-only", action="store_true", help="leave the competitor out")
+    parser.add_argument(
+        "--confirm",
+        type=int,
+        default=0,
+        help="more attempts after a failed first one (the plugin's --bfd-confirm; packaged: 2): random"
+        " draws take other runs of the suite, chronological windows the runs that follow",
+    )
     parser.add_argument("--aa-only", action="store_true", help="only the A/A false alarms (no slowdowns)")
     parser.add_argument(
         "--wide",
@@ -252,7 +283,10 @@ def main(argv: list[str] | None = None) -> int:
         if key == "multiplicity":
             overrides[key] = Multiplicity(value)
     judged = replace(judge_file, judge=replace(judge_file.judge, **overrides))
-    judges: dict[str, Judge] = {f"judge {json.loads(args.judge) or ''}".strip(): judge_with(judged)}
+    label = f"judge {json.loads(args.judge) or ''}".strip() + (
+        f" confirm {args.confirm}" if args.confirm else ""
+    )
+    judges: dict[str, Judge] = {label: judge_with(judged, args.confirm)}
     if not args.judge_only:
         judges[f"competitor (p95 or median > {COMPETITOR_RATIO}x previous)"] = competitor_fails
     slowed_suite = SLOWED_SUITE
@@ -277,27 +311,36 @@ def main(argv: list[str] | None = None) -> int:
         for history_length in histories:
             started = time.monotonic()
             rng = random.Random(f"{args.seed}-{args.compare}-{history_length}")
+            more_rng = random.Random(f"{args.seed}-{args.compare}-{history_length}-confirm")
             false_alarms = 0
             for n in range(args.comparisons):
                 suite = suites[n % len(suites)]
                 current, history = draw(rng, runs[suite], history_length)
-                false_alarms += judge(current, history, args.compare, runs[suite])
+                more = further_attempts(more_rng, runs[suite], [current, *history], args.confirm)
+                false_alarms += judge(current, history, args.compare, more)
             windows = chronological = 0
             for suite in suites:
                 ordered = runs[suite]
                 for index in range(history_length, len(ordered)):
                     windows += 1
                     chronological += judge(
-                        ordered[index], ordered[index - history_length : index][::-1], args.compare, ordered
+                        ordered[index],
+                        ordered[index - history_length : index][::-1],
+                        args.compare,
+                        ordered[index + 1 : index + 1 + args.confirm],
                     )
             detections = []
             for factor in slowdowns:
                 rng = random.Random(f"{args.seed}-{args.compare}-{history_length}-{factor}")
+                more_rng = random.Random(f"{args.seed}-{args.compare}-{history_length}-{factor}-confirm")
                 hits = 0
                 for _ in range(args.comparisons):
                     current, history = draw(rng, runs[slowed_suite], history_length)
                     slow = slowed(current, SLOWED_ENDPOINT, factor)
-                    hits += judge(slow, history, args.compare, runs[slowed_suite])
+                    more = further_attempts(more_rng, runs[slowed_suite], [current, *history], args.confirm)
+                    hits += judge(
+                        slow, history, args.compare, [slowed(run, SLOWED_ENDPOINT, factor) for run in more]
+                    )
                 detections.append(rate(hits, args.comparisons).strip())
             print(
                 f"| {label} | {history_length} | {rate(false_alarms, args.comparisons).strip()}"
