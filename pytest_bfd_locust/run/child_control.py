@@ -39,6 +39,11 @@ class ChildControl:
     progress_interval: float = PROGRESS_INTERVAL_S
     expect_workers: int | None = None
     """Set when the child is the master of workers started elsewhere."""
+    sla: dict[str, Any] | None = None
+    """`judge.sla.SlaRules.to_json()`: with a window, the child keeps each sample's histograms."""
+    abort_on_breach: bool = False
+    """Stop the run at the first SLA breach found at a sample, once `abort_after` seconds passed."""
+    abort_after: float = 0.0
 
     def write(self, path: Path) -> None:
         path.write_text(json.dumps(asdict(self)), encoding="utf-8")
@@ -61,7 +66,8 @@ class ChildResult:
 
     record: Record | None = None
     abort_reason: str | None = None
-    """Set when the failsafe stopped the run."""
+    """Set when the failsafe or an SLA breach (`abort_on_breach`: `judge.sla.abort_reason`) stopped
+    the run."""
     report_error: str | None = None
     """Why Locust's HTML report could not be written (the result was written before it)."""
     html_path: str | None = None
