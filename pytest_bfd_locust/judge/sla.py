@@ -186,8 +186,14 @@ def _window_breaches(
                 found.setdefault(name, WindowBreach(endpoint, name, limit, measured, start, ends[last]))
     return [
         WindowBreach(
-            b.endpoint, b.statistic, b.limit_ms, b.measured_ms, b.start, b.end,
-            windows=tuple(windows[name]), evaluated=evaluated,
+            b.endpoint,
+            b.statistic,
+            b.limit_ms,
+            b.measured_ms,
+            b.start,
+            b.end,
+            windows=tuple(windows[name]),
+            evaluated=evaluated,
         )
         for name, b in found.items()
     ]
