@@ -65,8 +65,11 @@ def validate(
     if aborted_on_breach:
         # The run was cut short: its whole-run figures are not a whole run's, so this one line is
         # the SLA's verdict (the other limits below still apply).
+        windows = tuple(w for breach in window_breaches(record.timeline, rules.sla) for w in breach.windows)
         failures.append(
-            ValidationFailure("abort_on_breach", "no SLA breach", str(abort_reason), statement=abort_reason)
+            ValidationFailure(
+                "abort_on_breach", "no SLA breach", str(abort_reason), statement=abort_reason, windows=windows
+            )
         )
     elif abort_reason:
         failures.append(

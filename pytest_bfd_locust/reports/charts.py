@@ -124,23 +124,43 @@ def throughput_timeline_chart(timeline: Timeline) -> str:
     return _svg(chart)
 
 
-def response_timeline_chart(timeline: Timeline) -> str:
-    """Average, median and p95 response time of each interval over the run's own time."""
+def response_timeline_chart(timeline: Timeline, breached: Sequence[tuple[float, float]] = ()) -> str:
+    """Average, median and p95 response time of each interval over the run's own time; the SLA's
+    breached windows (`breached`, seconds since start) as a red bar along the top of the plot."""
     chart = pygal.XY(
         **_config(
             "Response time over the run",
-            (P95_COLOR, CURRENT_COLOR, AVERAGE_COLOR),
+            (P95_COLOR, CURRENT_COLOR, AVERAGE_COLOR, FAILURE_COLOR),
             x_title="seconds since start",
             y_title="ms",
             dots_size=2,
             include_x_axis=True,
+            allow_interruptions=True,
         )
     )
     busy = [s for s in timeline.samples if s.rps > 0]
     chart.add("p95", [(s.elapsed, s.p95_ms) for s in busy])
     chart.add("median", [(s.elapsed, s.p50_ms) for s in busy])
     chart.add("average", [(s.elapsed, s.avg_ms) for s in busy])
+    spans = merge_spans(breached)
+    if spans:
+        top = max((s.p95_ms for s in busy), default=0.0) * 1.05 or 1.0
+        points: list[tuple[float, float] | None] = []
+        for start, end in spans:
+            points.extend([(start, top), (end, top), None])
+        chart.add("SLA breached", points[:-1], stroke_style={"width": 6}, show_dots=False)
     return _svg(chart)
+
+
+def merge_spans(spans: Sequence[tuple[float, float]]) -> list[tuple[float, float]]:
+    """Overlapping or touching (start, end) spans as one each: sliding windows overlap."""
+    merged: list[tuple[float, float]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
 
 
 def history_chart(

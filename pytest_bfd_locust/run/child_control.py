@@ -13,6 +13,7 @@ from typing import Any
 
 from pytest_bfd_locust.atomic_file import write_atomically
 from pytest_bfd_locust.record import Record
+from pytest_bfd_locust.suites import DEFAULT_ABORT_AFTER
 
 CONTROL_ENV = "BFD_LOCUST_CONTROL"
 """Environment variable naming the control file in the child's environment."""
@@ -43,7 +44,7 @@ class ChildControl:
     """`judge.sla.SlaRules.to_json()`: with a window, the child keeps each sample's histograms."""
     abort_on_breach: bool = False
     """Stop the run at the first SLA breach found at a sample, once `abort_after` seconds passed."""
-    abort_after: float = 0.0
+    abort_after: float = DEFAULT_ABORT_AFTER
 
     def write(self, path: Path) -> None:
         path.write_text(json.dumps(asdict(self)), encoding="utf-8")

@@ -29,7 +29,7 @@ from pytest_bfd_locust.run.process_group import stop_process_group
 from pytest_bfd_locust.run.progress import Progress
 from pytest_bfd_locust.run.worker_log import read_worker_warnings
 from pytest_bfd_locust.settings import option_default
-from pytest_bfd_locust.suites import DEFAULT_FAILSAFE_AVG_MS
+from pytest_bfd_locust.suites import DEFAULT_ABORT_AFTER, DEFAULT_FAILSAFE_AVG_MS
 from pytest_bfd_locust.workers import Workers
 
 STOP_GRACE_S = 5.0
@@ -53,7 +53,7 @@ class RunRequest:
     sla: SlaRules = field(default_factory=SlaRules)
     abort_on_breach: bool = False
     """Stop the run at the first SLA breach (after `abort_after` seconds)."""
-    abort_after: float = 0.0
+    abort_after: float = DEFAULT_ABORT_AFTER
     processes: int | None = None
     only_summary: bool = False
     locust_args: tuple[str, ...] = ()
