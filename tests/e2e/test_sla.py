@@ -249,3 +249,24 @@ def test_bad_sla_is_a_collection_error_naming_the_key(
     assert result.ret != 0
     result.stdout.fnmatch_lines(["*suites.yaml: suite 'bad': key 'sla.window': 60 s is longer than the run*"])
     assert not Path(pytester.path / ".bfd-artifacts").exists()
+
+
+def test_abort_on_breach_with_workers_is_decided_by_the_master(
+    pytester: pytest.Pytester, stall_target: tuple[str, Behaviour]
+) -> None:
+    url, behaviour = stall_target
+    behaviour.stall_from = 2.0  # and never ends
+    _catalog(
+        pytester,
+        url,
+        # Workers report every 3 s: a window of two reports.
+        "  - name: breaking\n    locustfile: api.py\n    spawned_runtime: 60s\n"
+        "    sla: {p95: 300, window: 6s}\n    abort_on_breach: true\n",
+    )
+    result = pytester.runpytest("--bfd-suite", "suites.yaml", "--bfd-processes", "2", *NO_STORE)
+
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*aborted at * s: p95 7?0 ms in *-* > 300 ms*"])
+    record = _record(pytester, "breaking")
+    assert record["totals"]["num_requests"] > 0  # type: ignore[index]
+    assert record["metadata"]["total_runtime"] < 40  # type: ignore[index]
