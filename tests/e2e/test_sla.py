@@ -264,7 +264,6 @@ def test_abort_on_breach_with_workers_is_decided_by_the_master(
         "    sla: {p95: 300, window: 6s}\n    abort_on_breach: true\n",
     )
     result = pytester.runpytest("--bfd-suite", "suites.yaml", "--bfd-processes", "2", *NO_STORE)
-
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["*aborted at * s: p95 7?0 ms in *-* > 300 ms*"])
     record = _record(pytester, "breaking")
