@@ -31,6 +31,8 @@ FAILURE_COLOR = "#dc2626"
 MARK_COLOR = "#f59e0b"
 ACCEPTED_COLOR = "#1d4ed8"
 """Accepted runs in the history chart: where a new level starts."""
+BREACH_BAND_COLOR = "rgba(220, 38, 38, 0.18)"
+"""The SLA's breached windows behind the response-time lines (FAILURE_COLOR, see-through)."""
 P95_COLOR = "#9333ea"
 AVERAGE_COLOR = "#16a34a"
 
@@ -126,11 +128,13 @@ def throughput_timeline_chart(timeline: Timeline) -> str:
 
 def response_timeline_chart(timeline: Timeline, breached: Sequence[tuple[float, float]] = ()) -> str:
     """Average, median and p95 response time of each interval over the run's own time; the SLA's
-    breached windows (`breached`, seconds since start) as a red bar along the top of the plot."""
+    breached windows (`breached`, seconds since start) as pale red bands behind the lines."""
+    spans = merge_spans(breached)
+    colors = (P95_COLOR, CURRENT_COLOR, AVERAGE_COLOR)
     chart = pygal.XY(
         **_config(
             "Response time over the run",
-            (P95_COLOR, CURRENT_COLOR, AVERAGE_COLOR, FAILURE_COLOR),
+            (BREACH_BAND_COLOR, *colors) if spans else colors,
             x_title="seconds since start",
             y_title="ms",
             dots_size=2,
@@ -139,16 +143,16 @@ def response_timeline_chart(timeline: Timeline, breached: Sequence[tuple[float, 
         )
     )
     busy = [s for s in timeline.samples if s.rps > 0]
-    chart.add("p95", [(s.elapsed, s.p95_ms) for s in busy])
-    chart.add("median", [(s.elapsed, s.p50_ms) for s in busy])
-    chart.add("average", [(s.elapsed, s.avg_ms) for s in busy])
-    spans = merge_spans(breached)
     if spans:
+        # Drawn first, so the lines stay on top: one closed rectangle per span, up to the top line.
         top = max((s.p95_ms for s in busy), default=0.0) * 1.05 or 1.0
         points: list[tuple[float, float] | None] = []
         for start, end in spans:
-            points.extend([(start, top), (end, top), None])
-        chart.add("SLA breached", points[:-1], stroke_style={"width": 6}, show_dots=False)
+            points.extend([(start, 0.0), (start, top), (end, top), (end, 0.0), None])
+        chart.add("SLA breached", points[:-1], fill=True, show_dots=False, stroke_style={"width": 0})
+    chart.add("p95", [(s.elapsed, s.p95_ms) for s in busy])
+    chart.add("median", [(s.elapsed, s.p50_ms) for s in busy])
+    chart.add("average", [(s.elapsed, s.avg_ms) for s in busy])
     return _svg(chart)
 
 
