@@ -27,6 +27,20 @@ tests/netns (a namespace for the master and one per worker on a bridge, link-loc
 route out), pytest in the master's namespace with a small keep-alive HTTP target on its bridge
 address; each round, the one-process run in the master's namespace, then the master with N workers
 loading the target from their own namespaces. Plain Locust is not run then.
+
+`--sla-cost` (issue 18) measures what judging windows costs the Locust child: the same run through
+the shared runner (`run_suite`, no pytest around it), two at once, without an SLA and with a windowed
+SLA on the totals and on each of `ENDPOINTS` endpoints plus `abort_on_breach` (so the child keeps
+every sample's histograms and evaluates the newest window at every sample), at the highest rate the
+target takes (FastHttpUser, no wait). The child's CPU during the load (user + system from
+/proc/<child>/stat, read at its progress reports from the end of spawning to its last report, so
+Locust's start and stop are left out) per request, with over without, is the cost; aim: at most
++2 %. On a shared 2-core machine that end-to-end ratio varies by +-20 % from round to round, far more
+than the cost sought, so the SLA's own work is also timed directly: the windowed run's recorded
+histograms replayed through what the child does at each sample (each entry's cumulative histogram
+copied and differenced, `latest_window_breach` over the newest window), as a share of the child's CPU
+per second of load. It also prints the size of the timeline's histograms and what an hour at one
+sample a second would take at the rate measured.
 """
 
 from __future__ import annotations
@@ -42,6 +56,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +64,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from examples.demo_target import start_server  # noqa: E402
+from pytest_bfd_locust.judge.sla import SlaRules  # noqa: E402
+from pytest_bfd_locust.run.progress import Progress  # noqa: E402
+from pytest_bfd_locust.timeline import Timeline  # noqa: E402
 from tests.locustfiles import patient_and_coverage_locustfile  # noqa: E402
 from tests.netns.conftest import Hop, build_hop, cannot_make_namespaces  # noqa: E402
 
@@ -390,6 +408,183 @@ def main_netns(args: argparse.Namespace) -> None:
     )
 
 
+ENDPOINTS = 10
+"""Endpoints of the `--sla-cost` suite: each has its own limits, histograms and window."""
+
+
+def endpoints_locustfile(path: str, count: int = ENDPOINTS) -> str:
+    """Users asking for `path` under `count` request names, as if it were `count` endpoints."""
+    tasks = "".join(
+        f"    @task\n    def get_{n}(self):\n        self.client.get({path!r}, name='/endpoint-{n}')\n\n"
+        for n in range(count)
+    )
+    return (
+        "from locust import FastHttpUser, constant, task\n\n\n"
+        "class Api(FastHttpUser):\n"
+        "    wait_time = constant(0)  # the generator, not a wait, is the limit\n\n" + tasks
+    )
+
+
+def child_cpu_run(
+    workdir: Path, host: str, users: int, runtime: int, with_sla: bool, n: int
+) -> tuple[float, int, int]:
+    """(child CPU seconds, requests, bytes of the timeline's histograms) of one run via `run_suite`."""
+    from pytest_bfd_locust.run.runner import RunRequest, run_suite
+
+    limits = {"p95": 60_000, "p99": 60_000}  # never breached: the run lasts its whole length
+    sla = (
+        SlaRules(
+            totals=limits, endpoints={f"GET /endpoint-{e}": limits for e in range(ENDPOINTS)}, window=10.0
+        )
+        if with_sla
+        else SlaRules()
+    )
+    request = RunRequest(
+        suite="sla-cost",
+        locustfile=workdir / f"endpoints-{'sla' if with_sla else 'plain'}.py",
+        host=host,
+        users=users,
+        spawn_rate=users,
+        spawned_runtime=runtime,
+        artifacts_dir=workdir / f"sla-cost-{n}",
+        only_summary=True,
+        sla=sla,
+        abort_on_breach=with_sla,
+    )
+    readings: list[tuple[float, int]] = []
+    """(child CPU seconds, requests so far) at each progress report after spawning."""
+    locustfile = str(request.locustfile)
+    child: list[int] = []
+
+    def on_progress(progress: Progress) -> None:
+        if progress.spawned_elapsed is None:
+            return
+        if not child:
+            child.extend(_child_pid("pytest_bfd_locust.run.locust_child", locustfile))
+        if child:
+            readings.append((_cpu_seconds(child[0]), progress.num_requests))
+
+    outcome = run_suite(request, on_progress=on_progress)
+    record = outcome.record
+    if record is None or outcome.abort_reason:
+        raise SystemExit(f"the --sla-cost run failed: {outcome.error or outcome.abort_reason}")
+    if len(readings) < 2:
+        raise SystemExit("the --sla-cost run reported its progress fewer than twice after spawning")
+    cpu = readings[-1][0] - readings[0][0]
+    requests = readings[-1][1] - readings[0][1]
+    timeline = record.timeline
+    histograms = timeline.histograms if timeline is not None else None
+    size = len(json.dumps(histograms.to_json(), separators=(",", ":"))) if histograms is not None else 0
+    if timeline is not None and histograms is not None:
+        # An hour at one sample a second: this run's samples repeated (the rate measured here).
+        per_sample = size / max(len(histograms.samples), 1)
+        work = sla_work_seconds(timeline, sla)
+        cpu_per_second = cpu / (len(readings) - 1)
+        print(
+            f"    timeline histograms: {size / 1024:.0f} KB for {len(histograms.samples)} samples, "
+            f"{per_sample * 3600 / 1024 / 1024:.1f} MB for an hour at 1 sample/s; the SLA's own work "
+            f"{work * 1000:.2f} ms per sample = {work / cpu_per_second * 100:.3f} % of the child's CPU",
+            flush=True,
+        )
+    return cpu, requests, size
+
+
+def sla_work_seconds(timeline: Timeline, rules: SlaRules) -> float:
+    """Seconds per sample the child spends on a windowed SLA, replayed from a run's timeline: each
+    entry's cumulative histogram copied and differenced (`endpoint_intervals`), then the newest
+    window judged (`latest_window_breach`), as the child does at every sample."""
+    from pytest_bfd_locust.judge.sla import latest_window_breach
+
+    assert timeline.histograms is not None
+    entries = timeline.histograms.entries
+    series = {entry: timeline.histograms.series(entry) for entry in entries}
+    ends = [sample.elapsed for sample in timeline.samples]
+    cumulative: dict[str, dict[int, int]] = {entry: {} for entry in entries}
+    sampled: dict[str, dict[int, int]] = {entry: {} for entry in entries}
+    rows: list[dict[str, dict[int, int]]] = []
+    spent = 0.0
+    for index in range(len(ends)):
+        for entry in entries:  # what Locust's entries hold now (not timed: Locust's own work)
+            for ms, count in series[entry][index].items():
+                cumulative[entry][ms] = cumulative[entry].get(ms, 0) + count
+        # This thread's CPU, not wall time: on a busy machine the wall clock counts others' work.
+        started = time.thread_time()
+        row: dict[str, dict[int, int]] = {}
+        for entry in entries:
+            histogram = dict(cumulative[entry])
+            previous, sampled[entry] = sampled[entry], histogram
+            interval = {ms: count - previous.get(ms, 0) for ms, count in histogram.items()}
+            row[entry] = {ms: count for ms, count in interval.items() if count > 0}
+        rows.append(row)
+        latest_window_breach(rows, ends[: index + 1], timeline.interval, rules)
+        spent += time.thread_time() - started
+    return spent / max(len(ends), 1)
+
+
+def _child_pid(module: str, argument: str) -> list[int]:
+    """The pid of the process running `python -m module ... argument` (Linux /proc), or none."""
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        with contextlib.suppress(OSError):
+            argv = (entry / "cmdline").read_bytes().split(b"\0")
+            # parent_watch's argv holds the child's after `--`: the child is the one running the module.
+            if argv[1:3] == [b"-m", module.encode()] and argument.encode() in argv:
+                return [int(entry.name)]
+    return []
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a process so far (/proc/<pid>/stat, fields 14 and 15)."""
+    fields = (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def main_sla_cost(args: argparse.Namespace) -> None:
+    with tempfile.TemporaryDirectory() as tmp, contextlib.ExitStack() as stack:
+        host = args.host or stack.enter_context(start_server()).url
+        workdir = Path(tmp)
+        for variant in ("sla", "plain"):
+            (workdir / f"endpoints-{variant}.py").write_text(
+                endpoints_locustfile(args.path if args.host else "/health")
+            )
+        without: list[float] = []
+        with_sla: list[float] = []
+        rates: list[float] = []
+        for round_number in range(1, args.rounds + 1):
+            # Both at once, against the same target: on a shared machine they meet the same
+            # contention, which one after the other they do not (rounds then varied by +-20 %).
+            with ThreadPoolExecutor(max_workers=2) as pool:
+                runs = {
+                    sla: pool.submit(
+                        child_cpu_run, workdir, host, args.users, args.runtime, sla, 2 * round_number + sla
+                    )
+                    for sla in (False, True)
+                }
+            for sla, run in runs.items():
+                cpu, requests, _ = run.result()
+                (with_sla if sla else without).append(cpu / requests * 1e6)
+                rates.append(requests / args.runtime)
+                print(
+                    f"round {round_number} {'windowed SLA' if sla else 'no SLA      '}: "
+                    f"child CPU {cpu:.2f} s "
+                    f"for {requests} requests = {cpu / requests * 1e6:.0f} us per request",
+                    flush=True,
+                )
+    ratios = [w / o for w, o in zip(with_sla, without, strict=True)]
+    print()
+    print(
+        f"users {args.users}, spawned runtime {args.runtime} s, {args.rounds} rounds of both runs at "
+        f"once, about {statistics.median(rates):.0f} requests/s each, {ENDPOINTS} endpoints, window 10 s "
+        "(medians)"
+    )
+    print(
+        f"child CPU per request: no SLA {statistics.median(without):.0f} us, windowed SLA "
+        f"{statistics.median(with_sla):.0f} us, ratio {statistics.median(ratios):.3f} "
+        f"(per round: {', '.join(f'{r:.3f}' for r in ratios)})"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -406,7 +601,15 @@ def main() -> None:
     parser.add_argument(
         "--netns", action="store_true", help="with --workers: across a real network hop (root)"
     )
+    parser.add_argument(
+        "--sla-cost", action="store_true", help="the child's CPU with a windowed SLA against without"
+    )
     args = parser.parse_args()
+    if args.sla_cost:
+        if args.host and not args.host.startswith(("http://127.0.0.1", "http://localhost")):
+            parser.error("--host: load goes to 127.0.0.1 only")
+        main_sla_cost(args)
+        return
     if args.netns:
         if not args.workers or args.host or args.breakdown:
             parser.error("--netns needs --workers N, and takes neither --host nor --breakdown")

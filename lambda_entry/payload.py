@@ -33,7 +33,18 @@ DEFAULT_LOAD_LIMIT: int = option_default("compare_load_limit")
 (the seed's built-in 5)."""
 
 _TOP_LEVEL_KEYS = frozenset(
-    {"suite", "host", "spawn_rate", "users", "spawned_runtime", "only_summary", "compare", "store", "run_id"}
+    {
+        "suite",
+        "host",
+        "spawn_rate",
+        "users",
+        "spawned_runtime",
+        "only_summary",
+        "compare",
+        "store",
+        "run_id",
+        "abort_on_breach",
+    }
 )
 _COMPARE_KEYS = frozenset({"type", "tag", "load_limit", "confirm"})
 _STORE_KEYS = frozenset({"tags", "accept"})
@@ -81,6 +92,9 @@ class RunPayload:
     """The timespan as given, passed on to the plugin unchanged."""
     spawned_runtime_s: int
     only_summary: bool = False
+    abort_on_breach: bool = False
+    """Stop the run at the first SLA breach (`--bfd-abort-on-breach`): a broken API stops costing
+    Lambda time. The SLA itself, and its `abort_after` grace, are the suite's catalog's."""
     compare: ComparePayload | None = None
     store: StorePayload | None = None
     run_id: str | None = None
@@ -126,6 +140,9 @@ def parse_payload(
     only_summary = event.get("only_summary", False)
     if not isinstance(only_summary, bool):
         raise PayloadError(f"only_summary: expected true or false, got {only_summary!r}")
+    abort_on_breach = event.get("abort_on_breach", False)
+    if not isinstance(abort_on_breach, bool):
+        raise PayloadError(f"abort_on_breach: expected true or false, got {abort_on_breach!r}")
     return RunPayload(
         suite=suite,
         suite_path=resolve_suite(suite, suites_root),
@@ -135,6 +152,7 @@ def parse_payload(
         spawned_runtime=spawned_runtime,
         spawned_runtime_s=spawned_runtime_s,
         only_summary=only_summary,
+        abort_on_breach=abort_on_breach,
         compare=_compare(event.get("compare")),
         store=_store(event.get("store")),
         run_id=_run_id(event.get("run_id")),

@@ -276,6 +276,15 @@ OPTIONS: tuple[OptionSpec, ...] = (
         default=False,
     ),
     OptionSpec(
+        "--bfd-abort-on-breach",
+        "abort_on_breach",
+        "Stop every suite's run at the first SLA breach (a window, or the whole run so far without "
+        "one), after the catalog's abort_after grace; as the catalog's abort_on_breach: true.",
+        boolean,
+        kind="flag",
+        default=False,
+    ),
+    OptionSpec(
         "--bfd-locust-arg",
         "locust_arg",
         "Extra Locust argument for every suite (repeatable).",
@@ -473,6 +482,7 @@ class BfdSettings:
     master_bind: MasterBind | None = None
     worker_wait: float | None = None
     allow_worker_loss: bool = option_default("allow_worker_loss")
+    abort_on_breach: bool = option_default("abort_on_breach")
     locust_args: tuple[str, ...] = option_default("locust_arg")
     environment: str = option_default("env")
     store: str = option_default("store")
@@ -632,6 +642,7 @@ def resolve(
         master_bind=values.get("master_bind"),
         worker_wait=values.get("worker_wait"),
         allow_worker_loss=bool(value("allow_worker_loss")),
+        abort_on_breach=bool(value("abort_on_breach")),
         locust_args=tuple(value("locust_arg")),
         environment=value("env"),
         store=store,

@@ -26,9 +26,9 @@ from pytest_bfd_locust.judge.changepoints import ChangePoint, current_segments
 from pytest_bfd_locust.judge.compare import compare as compare_records
 from pytest_bfd_locust.judge.comparison import Comparison, Evidence
 from pytest_bfd_locust.judge.confirmation import Confirmation, confirm, default_confirm, settled
+from pytest_bfd_locust.judge.sla import SlaRules
 from pytest_bfd_locust.judge.thresholds import ThresholdSet
 from pytest_bfd_locust.judge.validation import (
-    SLA_PERCENTILES,
     ValidationFailure,
     ValidationRules,
     validate,
@@ -78,15 +78,22 @@ def effective_workers(workers: Workers | None, settings: BfdSettings) -> Workers
     )
 
 
+def sla_rules(suite: Suite) -> SlaRules:
+    """The catalog's `sla:` block as the judge and the child read it."""
+    if suite.sla is None:
+        return SlaRules()
+    return SlaRules(
+        totals=suite.sla.limits(),
+        endpoints={name: limits.limits() for name, limits in suite.sla.endpoints.items()},
+        window=None if suite.sla.window is None else float(suite.sla.window),
+        min_rps=suite.sla.min_rps,
+    )
+
+
 def validation_rules(suite: Suite) -> ValidationRules:
-    sla = {}
-    if suite.sla is not None:
-        sla = {
-            name: getattr(suite.sla, name) for name in SLA_PERCENTILES if getattr(suite.sla, name) is not None
-        }
     return ValidationRules(
         max_fail_ratio=suite.max_fail_ratio,
-        sla_ms=sla,
+        sla=sla_rules(suite),
         failsafe_avg_ms=suite.failsafe_avg_ms,
         allow_worker_loss=suite.workers is not None and suite.workers.allow_loss,
     )
@@ -516,6 +523,9 @@ def _run_request(suite: Suite, settings: BfdSettings, artifacts_dir: Path, run_i
         environment=settings.environment,
         tags=settings.store_tags,
         failsafe_avg_ms=suite.failsafe_avg_ms,
+        sla=sla_rules(suite),
+        abort_on_breach=settings.abort_on_breach or suite.abort_on_breach,
+        abort_after=float(suite.abort_after),
         processes=settings.processes,
         only_summary=settings.only_summary,
         locust_args=suite.locust_args + settings.locust_args,

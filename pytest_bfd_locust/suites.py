@@ -53,13 +53,16 @@ SUITE_KEYS: tuple[str, ...] = (
     "sla",
     "max_fail_ratio",
     "failsafe_avg_ms",
+    "abort_on_breach",
+    "abort_after",
     "locust_args",
     "env",
     "target",
     "workers",
 )
 DEFAULTS_KEYS: tuple[str, ...] = tuple(key for key in SUITE_KEYS if key != "name")
-SLA_KEYS: tuple[str, ...] = ("p50", "p95", "p99")
+SLA_PERCENTILE_KEYS: tuple[str, ...] = ("p50", "p95", "p99")
+SLA_KEYS: tuple[str, ...] = (*SLA_PERCENTILE_KEYS, "window", "min_rps", "endpoints")
 TARGET_KEYS: tuple[str, ...] = ("command", "ready_url", "ready_timeout")
 WORKERS_KEYS: tuple[str, ...] = ("expect", "master_bind", "wait", "allow_loss")
 
@@ -69,15 +72,36 @@ DEFAULT_SPAWNED_RUNTIME = 30
 DEFAULT_MAX_FAIL_RATIO = 0.0
 DEFAULT_FAILSAFE_AVG_MS = 10000.0
 DEFAULT_READY_TIMEOUT = 30.0
+DEFAULT_ABORT_AFTER = 0
+"""Seconds after the run starts before `abort_on_breach` may stop it: none beyond the first full
+window (a window needs its samples anyway; a ramp-up worth sparing is the suite's `abort_after`)."""
 
 
 @dataclass(frozen=True)
-class Sla:
-    """Absolute limits on the totals' response-time percentiles, in ms; None: no limit."""
+class PercentileLimits:
+    """Absolute limits on response-time percentiles, in ms; None: no limit."""
 
     p50: int | None = None
     p95: int | None = None
     p99: int | None = None
+
+    def limits(self) -> dict[str, int]:
+        """SLA name -> limit, only the limits set."""
+        return {name: getattr(self, name) for name in SLA_PERCENTILE_KEYS if getattr(self, name) is not None}
+
+
+@dataclass(frozen=True)
+class Sla(PercentileLimits):
+    """The `sla:` block: limits on the totals' percentiles (ms), and optionally per endpoint, per
+    time window and a throughput floor (judged in judge/sla.py)."""
+
+    window: int | None = None
+    """Seconds: every window of this length must hold the limits too; None: the whole run only."""
+    min_rps: float | None = None
+    """Requests per second the run must reach over its whole length (totals)."""
+    endpoints: Mapping[str, PercentileLimits] = field(default_factory=dict)
+    """`METHOD name` exactly as the record shows an endpoint -> its limits. Whether the locustfile
+    makes such requests is known only when it runs: one that recorded none fails the suite by name."""
 
 
 @dataclass(frozen=True)
@@ -117,6 +141,10 @@ class Suite:
     sla: Sla | None = None
     max_fail_ratio: float = DEFAULT_MAX_FAIL_RATIO
     failsafe_avg_ms: float = DEFAULT_FAILSAFE_AVG_MS
+    abort_on_breach: bool = False
+    """Stop the run at the first window (or, without one, whole-run-so-far limit) the SLA breaks."""
+    abort_after: int = DEFAULT_ABORT_AFTER
+    """Seconds after the run starts before `abort_on_breach` may stop it."""
     locust_args: tuple[str, ...] = ()
     env: Mapping[str, str] = field(default_factory=dict)
     target: Target | None = None
@@ -129,6 +157,11 @@ class Suite:
     def spawn_time(self) -> float:
         """Seconds Locust needs to start all users."""
         return self.users / self.spawn_rate
+
+    @property
+    def run_seconds(self) -> float:
+        """How long the run lasts as the catalog knows it: spawn time plus spawned runtime."""
+        return self.spawn_time + self.spawned_runtime
 
 
 @dataclass(frozen=True)
@@ -289,7 +322,7 @@ def _parse_suite(raw: object, index: int, defaults: Mapping[Any, Any], file: Pat
     if "locustfile" not in merged:
         raise ctx.error("locustfile", "missing; every suite needs a locustfile")
     target = _optional(merged, "target", _parse_target, ctx)
-    return Suite(
+    suite = Suite(
         name=name,
         catalog=file,
         locustfile=_existing_file(merged["locustfile"], "locustfile", ctx),
@@ -321,11 +354,50 @@ def _parse_suite(raw: object, index: int, defaults: Mapping[Any, Any], file: Pat
             minimum=0.0,
             exclusive=True,
         ),
+        abort_on_breach=_flag(merged.get("abort_on_breach", False), "abort_on_breach", ctx),
+        abort_after=_abort_after(merged.get("abort_after", DEFAULT_ABORT_AFTER), ctx),
         locust_args=_string_list(merged.get("locust_args", []), "locust_args", ctx, allow_empty=True),
         env=_env(merged.get("env", {}), ctx),
         target=target,
         workers=_optional(merged, "workers", _parse_workers, ctx),
     )
+    check_run_length(suite, ctx)
+    return suite
+
+
+def check_run_length(suite: Suite, ctx: _SuiteContext) -> None:
+    """A window or an abort grace longer than the run (as the catalog knows it) can never apply."""
+    run = suite.run_seconds
+    if suite.sla is not None and suite.sla.window is not None and suite.sla.window > run:
+        raise ctx.error(
+            "sla.window",
+            f"{suite.sla.window} s is longer than the run ({run:g} s: users/spawn_rate "
+            f"{suite.spawn_time:g} s + spawned_runtime {suite.spawned_runtime} s); no window would be whole",
+        )
+    if suite.abort_after > run:
+        raise ctx.error(
+            "abort_after",
+            f"{suite.abort_after} s is longer than the run ({run:g} s: users/spawn_rate "
+            f"{suite.spawn_time:g} s + spawned_runtime {suite.spawned_runtime} s); nothing could abort it",
+        )
+
+
+def _flag(value: object, key: str, ctx: _SuiteContext) -> bool:
+    if not isinstance(value, bool):
+        raise ctx.error(key, f"expected true or false, got {value!r}")
+    return value
+
+
+def _abort_after(value: object, ctx: _SuiteContext) -> int:
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        raise ctx.error("abort_after", f"expected a Locust timespan such as 30s or 2m, got {value!r}")
+    try:
+        seconds = parse_timespan(value, f"{ctx.file}: suite '{ctx.label}': key 'abort_after'")
+    except TimespanError as exc:
+        raise ctx.error("abort_after", exc.reason) from None
+    if seconds < 0:
+        raise ctx.error("abort_after", f"must be >= 0, got {value!r}")
+    return seconds
 
 
 def _optional(
@@ -470,7 +542,12 @@ def override_suite(suite: Suite, overrides: Mapping[str, object], *, source: str
             checked[key] = _check_override(key, value, suite, ctx)
         except CatalogError as exc:
             raise CatalogError(suite.catalog, f"{source}: {exc.message}", suite=suite.name, key=key) from None
-    return replace(suite, **checked)
+    overridden = replace(suite, **checked)
+    try:
+        check_run_length(overridden, ctx)
+    except CatalogError as exc:
+        raise CatalogError(suite.catalog, f"{source}: {exc.message}", suite=suite.name, key=exc.key) from None
+    return overridden
 
 
 def _check_override(key: str, value: object, suite: Suite, ctx: _SuiteContext) -> object:
@@ -484,6 +561,10 @@ def _check_override(key: str, value: object, suite: Suite, ctx: _SuiteContext) -
         return _tags(value, ctx)
     if key == "sla":
         return None if value is None else _parse_sla(value, ctx)
+    if key == "abort_on_breach":
+        return _flag(value, key, ctx)
+    if key == "abort_after":
+        return _abort_after(value, ctx)
     if key == "locust_args":
         return _string_list(value, key, ctx, allow_empty=True)
     if key == "env":
@@ -558,13 +639,65 @@ def _parse_sla(value: object, ctx: _SuiteContext) -> Sla:
     for key in value:
         if key not in SLA_KEYS:
             raise ctx.error(f"sla.{key}", _unknown_key_message(key, SLA_KEYS))
-    limits: dict[str, int | None] = {}
-    for key in SLA_KEYS:
+    limits = _percentile_limits(value, "sla", ctx)
+    window = None
+    if value.get("window") is not None:
+        raw = value["window"]
+        if isinstance(raw, bool) or not isinstance(raw, (str, int)):
+            raise ctx.error("sla.window", f"expected a Locust timespan such as 10s or 1m, got {raw!r}")
+        try:
+            window = parse_timespan(raw, f"{ctx.file}: suite '{ctx.label}': key 'sla.window'")
+        except TimespanError as exc:
+            raise ctx.error("sla.window", exc.reason) from None
+        if window < 1:
+            raise ctx.error("sla.window", f"{raw!r} must be at least 1 second")
+    min_rps = None
+    if value.get("min_rps") is not None:
+        min_rps = _number(value["min_rps"], "sla.min_rps", ctx, minimum=0.0, exclusive=True)
+    return Sla(
+        **{name: limits.get(name) for name in SLA_PERCENTILE_KEYS},
+        window=window,
+        min_rps=min_rps,
+        endpoints=_endpoint_limits(value.get("endpoints"), ctx),
+    )
+
+
+def _percentile_limits(value: Mapping[Any, Any], prefix: str, ctx: _SuiteContext) -> dict[str, int]:
+    limits: dict[str, int] = {}
+    for key in SLA_PERCENTILE_KEYS:
         limit = value.get(key)
         if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit <= 0):
-            raise ctx.error(f"sla.{key}", f"expected a whole number of milliseconds > 0, got {limit!r}")
-        limits[key] = limit
-    return Sla(**limits)
+            raise ctx.error(f"{prefix}.{key}", f"expected a whole number of milliseconds > 0, got {limit!r}")
+        if limit is not None:
+            limits[key] = limit
+    return limits
+
+
+def _endpoint_limits(value: object, ctx: _SuiteContext) -> dict[str, PercentileLimits]:
+    """`endpoints:` -> {`METHOD name`: limits}. The names are checked against the run's endpoints
+    only when it has run (a locustfile's request names are known then): see `Sla.endpoints`."""
+    if value is None:
+        return {}
+    example = '{"GET /v2/fhir/Patient search": {p95: 400}}'
+    if not isinstance(value, dict) or not value:
+        raise ctx.error("sla.endpoints", f"expected a mapping such as {example}, got {value!r}")
+    endpoints: dict[str, PercentileLimits] = {}
+    for name, raw in value.items():
+        key = f"sla.endpoints.{name}"
+        method, _, request = str(name).partition(" ")
+        if not isinstance(name, str) or not method or not request.strip():
+            raise ctx.error(
+                key,
+                f"expected an endpoint as the record shows it, `METHOD name` such as "
+                f"'GET /v2/fhir/Patient search', got {name!r}",
+            )
+        if not isinstance(raw, dict) or not raw:
+            raise ctx.error(key, f"expected a mapping of limits such as {{p95: 400, p99: 900}}, got {raw!r}")
+        for limit_key in raw:
+            if limit_key not in SLA_PERCENTILE_KEYS:
+                raise ctx.error(f"{key}.{limit_key}", _unknown_key_message(limit_key, SLA_PERCENTILE_KEYS))
+        endpoints[name] = PercentileLimits(**_percentile_limits(raw, key, ctx))
+    return endpoints
 
 
 def _parse_target(value: object, ctx: _SuiteContext) -> Target:

@@ -3,12 +3,18 @@
 Pure. Optional top-level key the seed's readers ignore. Stored column-wise (`columns` once, then one
 list of numbers per sample) so an hour at one sample a second stays around 100 KiB, and a Glue
 crawler infers one stable `array<array<double>>` column from it.
+
+A suite with a windowed SLA (`sla.window`) also keeps each sample's own response-time histograms,
+of the totals and of every endpoint (`IntervalHistograms`, the timeline's optional `histograms`
+key), so a window's percentiles are computed from the requests completed in it (judge/sla.py
+merges consecutive samples), never averaged from the samples' percentiles. Timelines without the
+key (older records, suites without a window) still read.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,8 +27,103 @@ failures so far; requests per second, average, median and 95th percentile respon
 the requests completed during the interval."""
 
 
+HISTOGRAMS_KEY = "histograms"
+"""The timeline's optional key holding each sample's histograms (`IntervalHistograms`)."""
+
+TOTALS_ENTRY = "Aggregated"
+"""The totals' entry in `IntervalHistograms` (Locust's name for them, as the record's totals)."""
+
+
+def entry_key(method: str, name: str) -> str:
+    """An endpoint as the record shows it and an SLA names it: `GET /v2/fhir/Patient search`."""
+    return f"{method} {name}" if method else name
+
+
 class TimelineError(ValueError):
     """A stored timeline is not of the expected shape; the message names the field."""
+
+
+@dataclass(frozen=True)
+class IntervalHistograms:
+    """Each sample's histograms: what completed during its interval, per entry (`TOTALS_ENTRY`,
+    then endpoints as `entry_key` writes them, in the order they first answered).
+
+    JSON: `{"entries": [key, ...], "samples": [[[ms, count, ms, count, ...] per entry] per sample]}`:
+    one flat list of pairs per entry (empty when it had no request), a sample's row shorter than
+    `entries` when later endpoints had not answered yet. Pairs rather than objects: an hour at one
+    sample a second with 10 endpoints stays a few MB (measured in the README), and a Glue crawler
+    infers `array<array<array<double>>>`.
+    """
+
+    entries: tuple[str, ...]
+    samples: tuple[tuple[Mapping[int, int], ...], ...]
+    """samples[i][j]: the histogram of entry j during sample i (rows may be shorter than entries)."""
+
+    def series(self, entry: str) -> list[Mapping[int, int]]:
+        """The histograms of one entry, one per sample (empty ones where it had no request)."""
+        if entry not in self.entries:
+            return [{} for _ in self.samples]
+        at = self.entries.index(entry)
+        return [row[at] if at < len(row) else {} for row in self.samples]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "entries": list(self.entries),
+            "samples": [
+                [[number for ms in sorted(histogram) for number in (ms, histogram[ms])] for histogram in row]
+                for row in self.samples
+            ],
+        }
+
+    @classmethod
+    def from_json(cls, data: Any, where: str) -> IntervalHistograms:
+        if not isinstance(data, Mapping):
+            raise TimelineError(f"{where}: expected an object, got {type(data).__name__}")
+        entries = data.get("entries")
+        if not isinstance(entries, list) or not all(isinstance(e, str) for e in entries):
+            raise TimelineError(f"{where}.entries: expected a list of names, got {entries!r}")
+        rows = data.get("samples")
+        if not isinstance(rows, list):
+            raise TimelineError(f"{where}.samples: expected a list, got {type(rows).__name__}")
+        samples = []
+        for index, row in enumerate(rows):
+            if not isinstance(row, list) or len(row) > len(entries):
+                raise TimelineError(
+                    f"{where}.samples[{index}]: expected a list of at most {len(entries)} histograms, "
+                    f"got {row!r}"
+                )
+            samples.append(
+                tuple(_pairs(pairs, f"{where}.samples[{index}][{at}]") for at, pairs in enumerate(row))
+            )
+        return cls(entries=tuple(entries), samples=tuple(samples))
+
+
+def interval_histograms(rows: Sequence[Mapping[str, Mapping[int, int]]]) -> IntervalHistograms:
+    """`IntervalHistograms` of per-sample {entry: histogram} mappings (the child's samples)."""
+    entries: dict[str, int] = {}
+    for row in rows:
+        for entry in row:
+            entries.setdefault(entry, len(entries))
+    samples = []
+    for row in rows:
+        width = max((entries[entry] + 1 for entry in row), default=0)
+        cells: list[Mapping[int, int]] = [{} for _ in range(width)]
+        for entry, histogram in row.items():
+            cells[entries[entry]] = histogram
+        samples.append(tuple(cells))
+    return IntervalHistograms(entries=tuple(entries), samples=tuple(samples))
+
+
+def _pairs(pairs: Any, where: str) -> dict[int, int]:
+    if (
+        not isinstance(pairs, list)
+        or len(pairs) % 2
+        or not all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in pairs)
+    ):
+        raise TimelineError(
+            f"{where}: expected [ms, count, ms, count, ...] of whole numbers >= 0, got {pairs!r}"
+        )
+    return {pairs[i]: pairs[i + 1] for i in range(0, len(pairs), 2)}
 
 
 @dataclass(frozen=True)
@@ -57,6 +158,8 @@ class Timeline:
 
     interval: float
     samples: tuple[TimelineSample, ...]
+    histograms: IntervalHistograms | None = None
+    """Each sample's histograms (suites with a windowed SLA); None: not kept."""
 
     def interval_failures(self) -> list[int]:
         """Failures during each interval (the samples hold running totals)."""
@@ -68,11 +171,14 @@ class Timeline:
         return counts
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "interval": self.interval,
             "columns": list(COLUMNS),
             "samples": [sample.values() for sample in self.samples],
         }
+        if self.histograms is not None:
+            data[HISTOGRAMS_KEY] = self.histograms.to_json()
+        return data
 
     @classmethod
     def from_json(cls, data: Any, where: str) -> Timeline:
@@ -108,7 +214,15 @@ class Timeline:
                     p95_ms=float(value["p95_ms"]),
                 )
             )
-        return cls(interval=float(interval), samples=tuple(samples))
+        histograms = None
+        if data.get(HISTOGRAMS_KEY) is not None:
+            histograms = IntervalHistograms.from_json(data[HISTOGRAMS_KEY], f"{where}.{HISTOGRAMS_KEY}")
+            if len(histograms.samples) != len(samples):
+                raise TimelineError(
+                    f"{where}.{HISTOGRAMS_KEY}.samples: expected {len(samples)} rows (one per sample), "
+                    f"got {len(histograms.samples)}"
+                )
+        return cls(interval=float(interval), samples=tuple(samples), histograms=histograms)
 
 
 def sample_interval(

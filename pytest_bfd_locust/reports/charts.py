@@ -31,6 +31,8 @@ FAILURE_COLOR = "#dc2626"
 MARK_COLOR = "#f59e0b"
 ACCEPTED_COLOR = "#1d4ed8"
 """Accepted runs in the history chart: where a new level starts."""
+BREACH_BAND_COLOR = "rgba(220, 38, 38, 0.18)"
+"""The SLA's breached windows behind the response-time lines (FAILURE_COLOR, see-through)."""
 P95_COLOR = "#9333ea"
 AVERAGE_COLOR = "#16a34a"
 
@@ -124,23 +126,45 @@ def throughput_timeline_chart(timeline: Timeline) -> str:
     return _svg(chart)
 
 
-def response_timeline_chart(timeline: Timeline) -> str:
-    """Average, median and p95 response time of each interval over the run's own time."""
+def response_timeline_chart(timeline: Timeline, breached: Sequence[tuple[float, float]] = ()) -> str:
+    """Average, median and p95 response time of each interval over the run's own time; the SLA's
+    breached windows (`breached`, seconds since start) as pale red bands behind the lines."""
+    spans = merge_spans(breached)
+    colors = (P95_COLOR, CURRENT_COLOR, AVERAGE_COLOR)
     chart = pygal.XY(
         **_config(
             "Response time over the run",
-            (P95_COLOR, CURRENT_COLOR, AVERAGE_COLOR),
+            (BREACH_BAND_COLOR, *colors) if spans else colors,
             x_title="seconds since start",
             y_title="ms",
             dots_size=2,
             include_x_axis=True,
+            allow_interruptions=True,
         )
     )
     busy = [s for s in timeline.samples if s.rps > 0]
+    if spans:
+        # Drawn first, so the lines stay on top: one closed rectangle per span, up to the top line.
+        top = max((s.p95_ms for s in busy), default=0.0) * 1.05 or 1.0
+        points: list[tuple[float, float] | None] = []
+        for start, end in spans:
+            points.extend([(start, 0.0), (start, top), (end, top), (end, 0.0), None])
+        chart.add("SLA breached", points[:-1], fill=True, show_dots=False, stroke_style={"width": 0})
     chart.add("p95", [(s.elapsed, s.p95_ms) for s in busy])
     chart.add("median", [(s.elapsed, s.p50_ms) for s in busy])
     chart.add("average", [(s.elapsed, s.avg_ms) for s in busy])
     return _svg(chart)
+
+
+def merge_spans(spans: Sequence[tuple[float, float]]) -> list[tuple[float, float]]:
+    """Overlapping or touching (start, end) spans as one each: sliding windows overlap."""
+    merged: list[tuple[float, float]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
 
 
 def history_chart(

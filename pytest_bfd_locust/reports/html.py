@@ -301,9 +301,10 @@ def _charts(suite: SuiteReport) -> str:
         + f'<div class="charts">{"".join(percentile_figures)}</div>{more}'
     )
     if record.timeline is not None and record.timeline.samples:
+        response = charts.response_timeline_chart(record.timeline, suite.breached_windows)
         timeline = _figure(
             "timeline-throughput", charts.throughput_timeline_chart(record.timeline), "wide"
-        ) + _figure("timeline-response", charts.response_timeline_chart(record.timeline), "wide")
+        ) + _figure("timeline-response", response, "wide")
         sections.append(f'<h3>Over the run</h3><div class="charts">{timeline}</div>')
     else:
         sections.append(

@@ -63,6 +63,8 @@ class SuiteReport:
     report_location: str | None = None
     acceptances: tuple[Acceptance, ...] = ()
     """This run accepted as the new level (`--bfd-accept`), one per tag."""
+    breached_windows: tuple[tuple[float, float], ...] = ()
+    """The SLA's breached windows (seconds since the run started), marked on the timeline chart."""
 
     def worst_regressions(self, count: int = 3) -> tuple[StatComparison, ...]:
         """The failed, then warned statistics, worst first (`judge.verdict.rank_regressions`)."""

@@ -93,6 +93,7 @@ def suite_report(result: SuiteResult, store: Store | None) -> BuiltReport:
         or (None if result.record_artifact is None else str(result.record_artifact)),
         log_path=None if result.run is None else str(result.run.log_path),
         acceptances=result.acceptances,
+        breached_windows=tuple(window for failure in result.validation for window in failure.windows),
     )
     if record is not None and result.stored_at and isinstance(store, ReportStore):
         try:

@@ -13,6 +13,7 @@ from typing import Any
 
 from pytest_bfd_locust.atomic_file import write_atomically
 from pytest_bfd_locust.record import Record
+from pytest_bfd_locust.suites import DEFAULT_ABORT_AFTER
 
 CONTROL_ENV = "BFD_LOCUST_CONTROL"
 """Environment variable naming the control file in the child's environment."""
@@ -39,6 +40,11 @@ class ChildControl:
     progress_interval: float = PROGRESS_INTERVAL_S
     expect_workers: int | None = None
     """Set when the child is the master of workers started elsewhere."""
+    sla: dict[str, Any] | None = None
+    """`judge.sla.SlaRules.to_json()`: with a window, the child keeps each sample's histograms."""
+    abort_on_breach: bool = False
+    """Stop the run at the first SLA breach found at a sample, once `abort_after` seconds passed."""
+    abort_after: float = DEFAULT_ABORT_AFTER
 
     def write(self, path: Path) -> None:
         path.write_text(json.dumps(asdict(self)), encoding="utf-8")
@@ -61,7 +67,8 @@ class ChildResult:
 
     record: Record | None = None
     abort_reason: str | None = None
-    """Set when the failsafe stopped the run."""
+    """Set when the failsafe or an SLA breach (`abort_on_breach`: `judge.sla.abort_reason`) stopped
+    the run."""
     report_error: str | None = None
     """Why Locust's HTML report could not be written (the result was written before it)."""
     html_path: str | None = None

@@ -7,6 +7,12 @@ naming a JSON file of `ChildControl` fields. It behaves exactly like the `locust
   that option themselves; our definition yields to theirs (argparse "resolve"), so both run unchanged.
   Without a load shape of its own, the run is stopped `spawned_runtime` seconds after spawning ends.
 - the failsafe: the run is stopped once the running average response time exceeds the limit;
+- `abort_on_breach` (`ChildControl`): after `abort_after` seconds, the run is stopped at the first
+  sample whose newest window breaks the SLA (or, for an SLA without a window, whose whole run so far
+  does), with the reason `aborted at 43 s: p95 1.8 s in 00:40-00:50 > 1000 ms` (judge/sla.py);
+- with a windowed SLA, each sample's histograms (totals and every endpoint) are kept in the
+  timeline, so windows are judged from their own requests. On a master of workers the statistics
+  arrive with the workers' reports (every few seconds), so a window shorter than that sees lumps;
 - progress: one JSON line per interval appended to the progress file, and one timeline sample per
   interval kept for the record (requests/s, failures and response times of the interval);
 - the result: a `ChildResult` (run/child_control.py) written atomically to the result file when
@@ -64,6 +70,7 @@ from typing import Any
 from pytest_bfd_locust.atomic_file import write_atomically
 from pytest_bfd_locust.histogram import percentiles_from_histogram
 from pytest_bfd_locust.hosts import host_without_credentials
+from pytest_bfd_locust.judge.sla import SlaRules, abort_reason, latest_window_breach, so_far_breach
 from pytest_bfd_locust.record import (
     EntryHistogram,
     ErrorCount,
@@ -77,7 +84,14 @@ from pytest_bfd_locust.record import (
 )
 from pytest_bfd_locust.run.child_control import CONTROL_ENV, ChildControl, ChildResult
 from pytest_bfd_locust.run.progress import Progress
-from pytest_bfd_locust.timeline import Timeline, TimelineSample, sample_interval
+from pytest_bfd_locust.timeline import (
+    TOTALS_ENTRY,
+    Timeline,
+    TimelineSample,
+    entry_key,
+    interval_histograms,
+    sample_interval,
+)
 from pytest_bfd_locust.timespan import parse_timespan
 from pytest_bfd_locust.workers import MasterBind, missing_workers_message
 
@@ -109,6 +123,11 @@ class ChildSession:
         self.users_started_at: float | None = None
         self.lost_after: dict[str, float] = {}
         """Worker id -> seconds after the users started when the master marked it missing."""
+        self.sla = SlaRules.from_json(control.sla) if control.sla else SlaRules()
+        self.interval_rows: list[dict[str, dict[int, int]]] = []
+        """With a windowed SLA: each sample's histograms by entry (`TOTALS_ENTRY`, `entry_key`)."""
+        self.entries_sampled: dict[str, tuple[int, dict[int, int]]] = {}
+        """Endpoint -> (requests, histogram) at the last sample."""
 
     def register(self) -> None:
         events.init_command_line_parser.add_listener(self.on_parser)
@@ -298,6 +317,8 @@ class ChildSession:
                 progress.write(self.progress(environment, total).to_line() + "\n")
                 progress.flush()
                 self.samples.append(self.sample(environment, total))
+                if self.control.abort_on_breach and self.abort_reason is None:
+                    self.abort_on_breach(environment)
                 if (
                     self.abort_reason is None
                     and total.num_requests
@@ -334,6 +355,8 @@ class ChildSession:
         interval = {ms: count - previous.get(ms, 0) for ms, count in histogram.items()}
         interval = {ms: count for ms, count in interval.items() if count > 0}
         interval_requests = int(total.num_requests) - requests
+        if self.sla.window is not None:
+            self.interval_rows.append({TOTALS_ENTRY: interval, **self.endpoint_intervals(environment)})
         runner = environment.runner
         return sample_interval(
             elapsed=now - self.started,
@@ -345,6 +368,45 @@ class ChildSession:
             interval_response_ms=float(total.total_response_time) - response_ms,
             interval_percentiles=percentiles_from_histogram(interval, sum(interval.values())),
         )
+
+    def endpoint_intervals(self, environment: Environment) -> dict[str, dict[int, int]]:
+        """Each endpoint's histogram of the requests completed since the previous sample."""
+        rows: dict[str, dict[int, int]] = {}
+        for entry in list(environment.stats.entries.values()):
+            key = entry_key(str(entry.method or ""), str(entry.name))
+            histogram = dict(entry.response_times)
+            requests, previous = self.entries_sampled.get(key, (0, {}))
+            if entry.num_requests < requests:  # reset after spawning: start over
+                previous = {}
+            self.entries_sampled[key] = (int(entry.num_requests), histogram)
+            interval = {ms: count - previous.get(ms, 0) for ms, count in histogram.items()}
+            interval = {ms: count for ms, count in interval.items() if count > 0}
+            if interval:
+                rows[key] = interval
+        return rows
+
+    def abort_on_breach(self, environment: Environment) -> None:
+        """Stop the run at the SLA's first breach, once the grace (`abort_after`) has passed."""
+        elapsed = time.monotonic() - self.started
+        if elapsed < self.control.abort_after or not self.sla.scopes():
+            return
+        if self.sla.window is not None:
+            ends = [sample.elapsed for sample in self.samples]
+            breach = latest_window_breach(self.interval_rows, ends, self.control.progress_interval, self.sla)
+            found = None if breach is None else breach.scoped()
+        else:
+            stats = environment.stats
+            so_far = {
+                entry_key(str(entry.method or ""), str(entry.name)): percentiles_from_histogram(
+                    entry.response_times, entry.num_requests
+                )
+                for entry in list(stats.entries.values())
+            }
+            total = stats.total
+            so_far[TOTALS_ENTRY] = percentiles_from_histogram(total.response_times, total.num_requests)
+            found = so_far_breach(so_far, self.sla)
+        if found is not None:
+            self.stop(environment, abort_reason(elapsed, found))
 
     def count_interrupted_requests(self) -> None:
         """Count requests cut off by the end of the run (their users were killed mid-request).
@@ -373,7 +435,11 @@ class ChildSession:
         if self.samples:
             record = replace(
                 record,
-                timeline=Timeline(interval=self.control.progress_interval, samples=tuple(self.samples)),
+                timeline=Timeline(
+                    interval=self.control.progress_interval,
+                    samples=tuple(self.samples),
+                    histograms=None if self.sla.window is None else interval_histograms(self.interval_rows),
+                ),
             )
         result = ChildResult(
             record=record,

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pytest_bfd_locust.hosts import host_without_credentials
+from pytest_bfd_locust.judge.sla import SlaRules
 from pytest_bfd_locust.record import Record
 from pytest_bfd_locust.run.child_control import CONTROL_ENV, PROGRESS_INTERVAL_S, ChildControl, ChildResult
 from pytest_bfd_locust.run.log_tail import LOG_TAIL_LINES, log_tail
@@ -28,7 +29,7 @@ from pytest_bfd_locust.run.process_group import stop_process_group
 from pytest_bfd_locust.run.progress import Progress
 from pytest_bfd_locust.run.worker_log import read_worker_warnings
 from pytest_bfd_locust.settings import option_default
-from pytest_bfd_locust.suites import DEFAULT_FAILSAFE_AVG_MS
+from pytest_bfd_locust.suites import DEFAULT_ABORT_AFTER, DEFAULT_FAILSAFE_AVG_MS
 from pytest_bfd_locust.workers import Workers
 
 STOP_GRACE_S = 5.0
@@ -49,6 +50,10 @@ class RunRequest:
     environment: str = option_default("env")
     tags: tuple[str, ...] = option_default("store_tag")
     failsafe_avg_ms: float = DEFAULT_FAILSAFE_AVG_MS
+    sla: SlaRules = field(default_factory=SlaRules)
+    abort_on_breach: bool = False
+    """Stop the run at the first SLA breach (after `abort_after` seconds)."""
+    abort_after: float = DEFAULT_ABORT_AFTER
     processes: int | None = None
     only_summary: bool = False
     locust_args: tuple[str, ...] = ()
@@ -93,7 +98,7 @@ class RunOutcome:
     """Why the run failed to finish (crash, timeout, unreadable result); None when Locust finished.
     A run stopped at its deadline may still have a record of what it did until then."""
     abort_reason: str | None
-    """Set when the failsafe stopped the run."""
+    """Set when the failsafe or an SLA breach (`abort_on_breach`) stopped the run."""
     log_path: Path
     html_path: Path
     duration: float
@@ -212,6 +217,9 @@ def run_suite(
         spawned_runtime=request.spawned_runtime,
         failsafe_avg_ms=request.failsafe_avg_ms,
         progress_interval=request.progress_interval,
+        sla=request.sla.to_json(),
+        abort_on_breach=request.abort_on_breach,
+        abort_after=request.abort_after,
         expect_workers=request.workers.expect if request.workers is not None else None,
         worker_wait=request.worker_wait,
     )

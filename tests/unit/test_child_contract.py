@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from pytest_bfd_locust.judge.sla import SlaRules
 from pytest_bfd_locust.record import RecordError
-from pytest_bfd_locust.run.child_control import ChildResult, ChildResultError
+from pytest_bfd_locust.run.child_control import ChildControl, ChildResult, ChildResultError
 from pytest_bfd_locust.run.progress import Progress
 from tests.record_factory import make_record
 
@@ -24,6 +25,31 @@ def test_a_finished_run_reads_back_as_written(tmp_path: Path) -> None:
     )
     result.write(tmp_path / "result.json")
     assert ChildResult.read(tmp_path / "result.json") == result
+
+
+def test_the_control_carries_the_sla_and_abort_on_breach(tmp_path: Path) -> None:
+    rules = SlaRules(
+        totals={"p95": 1000}, endpoints={"GET /a b": {"p50": 10, "p99": 90}}, window=10.0, min_rps=2.5
+    )
+    control = ChildControl(
+        result_path="r",
+        progress_path="p",
+        suite="s",
+        run_id="id",
+        environment="local",
+        tags=("default",),
+        spawned_runtime=60,
+        failsafe_avg_ms=10000.0,
+        worker_wait=0.0,
+        sla=rules.to_json(),
+        abort_on_breach=True,
+        abort_after=30.0,
+    )
+    control.write(tmp_path / "control.json")
+    read = ChildControl.read(str(tmp_path / "control.json"))
+    assert read == control
+    assert read.sla is not None
+    assert SlaRules.from_json(read.sla) == rules
 
 
 def test_a_refusal_is_the_setup_error_alone(tmp_path: Path) -> None:

@@ -251,3 +251,24 @@ def test_a_stored_records_report_says_what_the_judge_decided() -> None:
         assert re.fullmatch(rf"failed: .+ -> .+: {decided}", reason)
     page = parsed(render_report([report]))
     assert [item.text for item in page.items if "reason" in item.classes] == list(report.reasons)
+
+
+def test_breached_windows_are_marked_on_the_response_timeline_and_the_failure_is_said() -> None:
+    failure = "SLA p95 per 2 s window: p95 1.8 s in 00:04-00:06 > 1000 ms (3 of 19 windows)"
+    suite = replace(
+        compared_suite(), reasons=(failure,), breached_windows=((4.0, 6.0), (5.0, 7.0), (12.0, 14.0))
+    )
+    page = render_report([suite])
+    response_chart = page[page.index('data-chart="timeline-response"') :]
+    response_chart = response_chart[: response_chart.index("</svg>")]
+    assert "SLA breached" in response_chart
+    assert failure.replace(">", "&gt;") in page
+    unmarked = render_report([compared_suite()])
+    assert "SLA breached" not in unmarked
+
+
+def test_overlapping_windows_are_marked_as_one_span() -> None:
+    from pytest_bfd_locust.reports.charts import merge_spans
+
+    assert merge_spans([(5.0, 7.0), (4.0, 6.0), (12.0, 14.0), (7.0, 8.0)]) == [(4.0, 8.0), (12.0, 14.0)]
+    assert merge_spans([]) == []

@@ -44,6 +44,7 @@ def test_minimal_payload_takes_the_defaults(suites_root: Path) -> None:
     assert payload.host == "https://test.bfd.example:443"
     assert (payload.users, payload.spawn_rate, payload.spawned_runtime_s) == (10, 10.0, 30)
     assert payload.only_summary is False
+    assert payload.abort_on_breach is False
     assert payload.compare is None and payload.store is None and payload.run_id is None
 
 
@@ -54,6 +55,7 @@ def test_full_payload(suites_root: Path) -> None:
             spawn_rate=0.5,
             spawned_runtime="1h2m3s",
             only_summary=True,
+            abort_on_breach=True,
             compare={"type": "average", "tag": "release_1", "load_limit": None},
             store={"tags": ["release_1", "nightly", "release_1"]},
             run_id="build-123.4",
@@ -65,6 +67,7 @@ def test_full_payload(suites_root: Path) -> None:
     assert payload.compare.load_limit is None and payload.compare.effective_load_limit == DEFAULT_LOAD_LIMIT
     assert payload.store is not None and payload.store.tags == ("release_1", "nightly")
     assert payload.run_id == "build-123.4"
+    assert payload.abort_on_breach is True
 
 
 @pytest.mark.parametrize(
@@ -100,6 +103,8 @@ def test_full_payload(suites_root: Path) -> None:
         ({"spawned_runtime": "0s"}, "spawned_runtime: '0s' must be at least 1 second"),
         ({"only_summary": "true"}, "only_summary: expected true or false, got 'true'"),
         ({"only_summary": 1}, "only_summary: expected true or false, got 1"),
+        ({"abort_on_breach": "yes"}, "abort_on_breach: expected true or false, got 'yes'"),
+        ({"abort_on_breach": None}, "abort_on_breach: expected true or false, got None"),
         ({"compare": "previous"}, "compare: expected an object"),
         ({"compare": {"tag": "a"}}, "compare.type: required"),
         ({"compare": {"type": "median", "tag": "a"}}, "compare.type: 'median' must be 'average' or"),

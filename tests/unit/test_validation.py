@@ -6,6 +6,7 @@ from collections.abc import Mapping
 
 import pytest
 
+from pytest_bfd_locust.judge.sla import SlaRules
 from pytest_bfd_locust.judge.validation import (
     SLA_PERCENTILES,
     ValidationFailure,
@@ -59,7 +60,7 @@ def test_fail_ratio(num_requests: int, num_failures: int, max_fail_ratio: float,
 def test_sla_percentile(sla: str, measured: int, limit: int, fails: bool) -> None:
     percentiles = {key: 1 for key in SLA_PERCENTILES.values()}
     percentiles[SLA_PERCENTILES[sla]] = measured
-    failures = validate(_record(percentiles=percentiles), ValidationRules(sla_ms={sla: limit}))
+    failures = validate(_record(percentiles=percentiles), ValidationRules(sla=SlaRules(totals={sla: limit})))
     assert [f.rule for f in failures] == ([f"SLA {sla}"] if fails else [])
 
 
@@ -67,14 +68,14 @@ def test_sla_percentile(sla: str, measured: int, limit: int, fails: bool) -> Non
 def test_sla_reads_its_own_percentile(sla: str, key: str) -> None:
     # Only the named percentile is over the limit: the rule must look at that one and no other.
     percentiles = {"0.5": 10, "0.95": 10, "0.99": 10, key: 999}
-    rules = ValidationRules(sla_ms={"p50": 100, "p95": 100, "p99": 100})
+    rules = ValidationRules(sla=SlaRules(totals={"p50": 100, "p95": 100, "p99": 100}))
     failures = validate(_record(percentiles=percentiles), rules)
     assert [(f.rule, f.measured, f.limit) for f in failures] == [(f"SLA {sla}", "999 ms", "100 ms")]
 
 
 def test_zero_requests_is_the_only_failure_reported() -> None:
     record = _record(num_requests=0, num_failures=0, percentiles={"0.5": 900, "0.95": 900, "0.99": 900})
-    rules = ValidationRules(max_fail_ratio=0.0, sla_ms={"p50": 1, "p95": 1, "p99": 1})
+    rules = ValidationRules(max_fail_ratio=0.0, sla=SlaRules(totals={"p50": 1, "p95": 1, "p99": 1}))
     failures = validate(record, rules)
     assert failures == (ValidationFailure("requests", "at least 1 request", "0 requests"),)
     assert str(failures[0]) == "requests: measured 0 requests, limit at least 1 request"
@@ -102,7 +103,7 @@ def test_no_abort_reason_is_no_failsafe_failure(abort_reason: str | None) -> Non
 
 def test_several_failures_in_a_stable_order() -> None:
     record = _record(num_requests=200, num_failures=30, percentiles={"0.5": 300, "0.95": 900, "0.99": 2000})
-    rules = ValidationRules(max_fail_ratio=0.1, sla_ms={"p50": 250, "p95": 1000, "p99": 1500})
+    rules = ValidationRules(max_fail_ratio=0.1, sla=SlaRules(totals={"p50": 250, "p95": 1000, "p99": 1500}))
     failures = validate(record, rules, abort_reason="average 11000 ms")
     assert [str(f) for f in failures] == [
         "failsafe: measured run aborted (average 11000 ms), limit average response time <= 10000 ms",
@@ -126,7 +127,7 @@ def test_fail_ratio_message(num_requests: int, num_failures: int, max_fail_ratio
 
 
 def test_passing_run_has_no_failures() -> None:
-    rules = ValidationRules(max_fail_ratio=0.01, sla_ms={"p50": 100, "p95": 100, "p99": 100})
+    rules = ValidationRules(max_fail_ratio=0.01, sla=SlaRules(totals={"p50": 100, "p95": 100, "p99": 100}))
     assert validate(_record(num_requests=100, num_failures=1), rules) == ()
 
 
