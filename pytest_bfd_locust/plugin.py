@@ -68,6 +68,7 @@ from pytest_bfd_locust.suites import (
     LOCUSTFILE_SUFFIX,
     CatalogError,
     Suite,
+    endpoints_not_in_locustfile,
     load_catalog,
     override_suite,
 )
@@ -509,6 +510,16 @@ class SuiteFile(pytest.File):
         for suite in catalog.suites:
             session.thresholds_for(suite)  # a bad threshold file is a collection error: nothing runs
             item = SuiteItem.from_parent(self, name=suite.name, suite=suite)
+            for endpoint in endpoints_not_in_locustfile(suite):
+                name = endpoint.split(" ", 1)[-1]
+                item.warn(
+                    BfdLocustWarning(
+                        f"{self.path.name}: suite {suite.name!r}: sla.endpoints {endpoint!r}: {name!r} does "
+                        f"not appear in {suite.locustfile.name}; Locust names endpoints only as requests "
+                        "complete, so it is checked after the run, and an endpoint that recorded no "
+                        "request fails the suite"
+                    )
+                )
             for tag in suite.tags:
                 self.config.addinivalue_line("markers", f"{tag}: suite tag from a bfd-locust catalog")
                 item.add_marker(tag)

@@ -101,7 +101,8 @@ class Sla(PercentileLimits):
     """Requests per second the run must reach over its whole length (totals)."""
     endpoints: Mapping[str, PercentileLimits] = field(default_factory=dict)
     """`METHOD name` exactly as the record shows an endpoint -> its limits. Whether the locustfile
-    makes such requests is known only when it runs: one that recorded none fails the suite by name."""
+    makes such requests is known only when it runs: one that recorded none fails the suite by name
+    (collection warns about a name that is no literal of the locustfile: `endpoints_not_in_locustfile`)."""
 
 
 @dataclass(frozen=True)
@@ -629,6 +630,23 @@ def _env(value: object, ctx: _SuiteContext) -> dict[str, str]:
             raise ctx.error(f"env.{name}", f"expected a string, number or boolean, got {raw!r}")
         env[name] = text
     return env
+
+
+def endpoints_not_in_locustfile(suite: Suite) -> list[str]:
+    """The SLA's endpoints whose name appears nowhere in the suite's locustfile, as written.
+
+    Locust names an endpoint when a request completes (the URL path, or the request's `name=`), so
+    the names cannot be checked before the run; one whose name is not even a literal of the file is
+    likely misspelt (or built at run time), which collection can say. An unreadable locustfile
+    hides nothing: the run reports it.
+    """
+    if suite.sla is None or not suite.sla.endpoints:
+        return []
+    try:
+        source = suite.locustfile.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return []
+    return [key for key in suite.sla.endpoints if key.split(" ", 1)[-1] not in source]
 
 
 def _parse_sla(value: object, ctx: _SuiteContext) -> Sla:

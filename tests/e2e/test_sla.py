@@ -173,6 +173,11 @@ def test_endpoint_limits_fail_the_slow_endpoint_and_one_without_requests_by_name
         ]
     )
     result.stdout.no_fnmatch_line("*SLA GET /fast*")
+    # Collection said it first: the misspelt name is no literal of the locustfile; the others are.
+    result.stdout.fnmatch_lines(
+        ["*suites.yaml: suite 'endpoints': sla.endpoints 'GET /slwo': '/slwo' does not appear in api.py;*"]
+    )
+    result.stdout.no_fnmatch_line("*sla.endpoints 'GET /slow'*")
 
 
 def test_min_rps_fails_when_the_target_throttles_and_passes_when_it_does_not(
