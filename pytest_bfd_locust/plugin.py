@@ -30,6 +30,7 @@ from pytest_bfd_locust.judge.thresholds import (
     default_thresholds_path,
     read_threshold_file,
 )
+from pytest_bfd_locust.locustfile_host import missing_host_message
 from pytest_bfd_locust.record import Record
 from pytest_bfd_locust.reports.model import SuiteReport
 from pytest_bfd_locust.reports.session import (
@@ -508,6 +509,7 @@ class SuiteFile(pytest.File):
         catalog = load_catalog(self.path)
         for suite in catalog.suites:
             session.thresholds_for(suite)  # a bad threshold file is a collection error: nothing runs
+            refuse_hostless(suite, session.settings)
             item = SuiteItem.from_parent(self, name=suite.name, suite=suite)
             for tag in suite.tags:
                 self.config.addinivalue_line("markers", f"{tag}: suite tag from a bfd-locust catalog")
@@ -518,6 +520,20 @@ class SuiteFile(pytest.File):
         if isinstance(excinfo.value, (CatalogError, ThresholdError)):
             return str(excinfo.value)
         return super().repr_failure(excinfo)
+
+
+def refuse_hostless(suite: Suite, settings: BfdSettings) -> None:
+    """A suite whose HTTP users certainly have no host is a collection error, not a failed run."""
+    problem = missing_host_message(
+        suite.locustfile,
+        host=settings.host or suite.host,
+        locust_args=(*suite.locust_args, *settings.locust_args),
+        env={**os.environ, **suite.env},  # the child's environment (run/runner.py)
+        run_directory=suite.catalog.parent,  # where the child runs, reading Locust's config files
+    )
+    if problem is not None:
+        plain = suite.catalog == suite.locustfile
+        raise CatalogError(suite.catalog, problem, suite=None if plain else suite.name)
 
 
 class SuiteItem(pytest.Item):

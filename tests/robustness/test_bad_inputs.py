@@ -1,8 +1,8 @@
 """Bad inputs a new user (or an attacker) tries: each one a clear one-line error, never a traceback.
 
 Each row: the files written beside the catalog, the command line, and the line pytest must print.
-None of these starts any load except the host-less suite, which Locust's child refuses before its
-first user starts.
+None of these starts any load: a suite without a host is refused at collection, from the
+locustfile's text (`locustfile_host`).
 """
 
 from __future__ import annotations
@@ -109,11 +109,19 @@ BAD_INPUTS = [
         item_fails=True,
     ),
     BadInput(
+        # Issue 19: refused at collection (it was a failed run after Locust had started).
         "no-host-anywhere",
         "- name: api\n  locustfile: api.py\n  spawned_runtime: 1s\n",
         (),
-        "no host: set `host:` in the catalog or `--bfd-host` (user class(es) Api set none either)",
-        item_fails=True,
+        "*suites.yaml: suite 'api': no host: user class(es) Api in api.py set none; set `host = "
+        '"http://..."` on the class, `host:` in a catalog, or `--bfd-host URL`',
+    ),
+    BadInput(
+        "plain-locustfile-without-host",
+        None,
+        ("--bfd-suite", "api.py"),
+        "*/api.py: no host: user class(es) Api in api.py set none; set `host = "
+        '"http://..."` on the class, `host:` in a catalog, or `--bfd-host URL`',
     ),
 ]
 
