@@ -23,7 +23,12 @@ from pytest_bfd_locust.aws_clients import AwsClients, describe_aws_error
 from pytest_bfd_locust.figures import iso_utc
 from pytest_bfd_locust.ini_file import IniFileError, find_ini_file
 from pytest_bfd_locust.judge.compare import compare
-from pytest_bfd_locust.judge.thresholds import ThresholdError, default_thresholds_path, read_threshold_file
+from pytest_bfd_locust.judge.thresholds import (
+    JudgeSettings,
+    ThresholdError,
+    default_thresholds_path,
+    read_threshold_file,
+)
 from pytest_bfd_locust.record import Record, RecordError
 from pytest_bfd_locust.record_checks import implausible
 from pytest_bfd_locust.reports.history import format_history_table, history_change_points, history_rows
@@ -157,6 +162,17 @@ def _history_store(context: Context) -> HistoryStore:
     return store
 
 
+def _judge_min_percent(context: Context) -> float:
+    """The judge's `min_percent` of the threshold file the suite runs with (`--compare-meta` or the
+    packaged one): the history marks the level shifts the judge would."""
+    path = context.settings.compare_meta or default_thresholds_path()
+    try:
+        judge = read_threshold_file(path).judge
+    except ThresholdError as exc:
+        raise CommandError(str(exc)) from None
+    return JudgeSettings.min_percent if judge is None else judge.min_percent
+
+
 def history(context: Context, *, suite: str, record_hash: str | None, tag: str | None, last: int) -> str:
     """The history table of the suite's newest hash (or `record_hash`)."""
     store = _history_store(context)
@@ -172,7 +188,9 @@ def history(context: Context, *, suite: str, record_hash: str | None, tag: str |
     runs = history_runs(loaded.records, current=None, acceptances=loaded.acceptances)
     lines = [
         f"suite {suite}, hash {loaded.hash}, last {len(runs)} run(s) in {where}:",
-        format_history_table(history_rows(runs, history_change_points(loaded.records))),
+        format_history_table(
+            history_rows(runs, history_change_points(loaded.records, min_percent=_judge_min_percent(context)))
+        ),
     ]
     lines += [f"warning: {warning}" for warning in loaded.warnings]
     if loaded.other_hashes:

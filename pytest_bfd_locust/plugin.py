@@ -234,7 +234,8 @@ class BfdSession:
             label=item.nodeid,
         )
         self.results.append((item.nodeid, result))
-        built = suite_report(result, self.store)
+        judge = self.thresholds_for(item.suite).judge
+        built = suite_report(result, self.store, min_percent=judge.min_percent if judge else None)
         self.reports.append(built.report)
         return result, built.report, built.warnings
 

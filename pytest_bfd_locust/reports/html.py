@@ -314,7 +314,7 @@ def _charts(suite: SuiteReport) -> str:
     if len(suite.history) > 1:
         history = _figure(
             "history-response",
-            charts.history_chart(suite.history, suite.change_points, ("0.5", "0.95")),
+            charts.history_chart(suite.history, suite.change_points, ("median_response_time", "0.95")),
             "wide",
         ) + _figure(
             "history-throughput",
