@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import socket
 import time
 import uuid
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from _pytest import junitxml  # a suite's classname (SuiteItem.setup)
 from _pytest._code.code import ReprFileLocation, TerminalRepr  # a failure text pytest summarises
 from _pytest._io import TerminalWriter
 
@@ -544,6 +546,13 @@ class SuiteItem(pytest.Item):
         super().__init__(**kwargs)
         self.suite = suite
 
+    def setup(self) -> None:
+        xml = self.config.stash.get(junitxml.xml_key, None)
+        if xml is not None:
+            # Before pytest records the setup report, which keeps attributes already set.
+            classname = junit_classname(self.nodeid, xml.prefix)
+            xml.node_reporter(self.nodeid).add_attribute("classname", classname)
+
     def runtest(self) -> None:
         result, report, report_warnings = self.config.stash[SESSION_KEY].run(self)
         self.user_properties.extend(user_properties(result))
@@ -581,6 +590,16 @@ class SuiteItem(pytest.Item):
     def reportinfo(self) -> tuple[Path, int, str]:
         # 0-based, as pytest expects; warnings then point at the suite's entry in its catalog.
         return self.path, (self.suite.line or 1) - 1, f"bfd-locust suite {self.name}"
+
+
+def junit_classname(nodeid: str, prefix: str | None = None) -> str:
+    """A suite's `classname` in `--junitxml`: its catalog's path as a dotted name without the
+    suffix, `load.suites` for `load/suites.yaml::api`, as pytest names a test module
+    (`tests/test_api.py` -> `tests.test_api`); pytest's own `load.suites.yaml` read in CI tools as
+    class `yaml` of package `load.suites`."""
+    path = junitxml.mangle_test_address(nodeid)[0]
+    dotted = re.sub(r"\.(ya?ml)$", "", path, flags=re.IGNORECASE)
+    return f"{prefix}.{dotted}" if prefix else dotted
 
 
 def user_properties(result: SuiteResult) -> list[tuple[str, object]]:
