@@ -56,6 +56,10 @@ REPORT_SUFFIX = ".report.html"
 """Suffix of a record's HTML report, stored beside it (not a `.stats.json`: no notification, no crawl)."""
 
 
+class ObjectExists(StoreError):
+    """A conditional put found an object at the key: nothing was overwritten."""
+
+
 class StoreWarning(BfdLocustWarning):
     """A record was stored, but something needs the user's attention (e.g. no Glue table yet).
 
@@ -121,22 +125,8 @@ class S3Store:
         that could not be registered is a warning, because the crawler will still find the record.
         """
         key = self.object_key(record)
-        uri = f"s3://{self.config.bucket}/{key}"
-        try:
-            self.clients.s3.put_object(
-                Bucket=self.config.bucket,
-                Key=key,
-                Body=record.to_text().encode("utf-8"),
-                ContentType="application/json",
-                IfNoneMatch="*",
-            )
-        except (ClientError, BotoCoreError) as error:
-            code = aws_error_code(error)
-            if code == "NoSuchBucket":
-                raise StoreError(f"{uri}: bucket {self.config.bucket!r} does not exist") from error
-            if code == "PreconditionFailed":
-                raise StoreError(f"{uri}: an object with this key already exists; not overwritten") from error
-            raise StoreError(f"{uri}: cannot write: {describe_aws_error(error)}") from error
+        uri = self._uri(key)
+        self._put_new(key, record.to_text().encode("utf-8"))
         try:
             registration = register_partition(
                 self.clients.glue,
@@ -243,30 +233,37 @@ class S3Store:
         key = self.acceptance_key(acceptance)
         uri = self._uri(key)
         try:
+            self._put_new(key, acceptance.to_text().encode("utf-8"))
+        except ObjectExists as error:
+            try:
+                existing: Acceptance | None = Acceptance.from_bytes(self._read_object(key))
+            except (UnreadableRecord, AcceptanceError):
+                existing = None
+            message = (
+                already_accepted_message(existing)
+                if existing is not None
+                else f"run {acceptance.run_id} is already accepted under tag {acceptance.tag!r} ({uri})"
+            )
+            raise AlreadyAccepted(message, existing) from error
+        return uri
+
+    def _put_new(self, key: str, body: bytes) -> None:
+        """Write a JSON object that no object has the key of yet (a conditional put: records and
+        acceptances are never overwritten). ObjectExists when one has; StoreError when the bucket
+        cannot be written (after botocore's retries)."""
+        uri = self._uri(key)
+        try:
             self.clients.s3.put_object(
-                Bucket=self.config.bucket,
-                Key=key,
-                Body=acceptance.to_text().encode("utf-8"),
-                ContentType="application/json",
-                IfNoneMatch="*",
+                Bucket=self.config.bucket, Key=key, Body=body, ContentType="application/json", IfNoneMatch="*"
             )
         except (ClientError, BotoCoreError) as error:
             code = aws_error_code(error)
             if code == "PreconditionFailed":
-                try:
-                    existing: Acceptance | None = Acceptance.from_bytes(self._read_object(key))
-                except (UnreadableRecord, AcceptanceError):
-                    existing = None
-                message = (
-                    already_accepted_message(existing)
-                    if existing is not None
-                    else f"run {acceptance.run_id} is already accepted under tag {acceptance.tag!r} ({uri})"
-                )
-                raise AlreadyAccepted(message, existing) from error
+                taken = f"{uri}: an object with this key already exists; not overwritten"
+                raise ObjectExists(taken) from error
             if code == "NoSuchBucket":
                 raise StoreError(f"{uri}: bucket {self.config.bucket!r} does not exist") from error
             raise StoreError(f"{uri}: cannot write: {describe_aws_error(error)}") from error
-        return uri
 
     def load_acceptances(self, record_hash: str, tag: str | None = None) -> LoadedAcceptances:
         """The acceptances of a hash (of one tag, or of all) from ListObjectsV2 and one GetObject
