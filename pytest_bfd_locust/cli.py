@@ -8,7 +8,6 @@ the `bfd_*` keys of pytest's ini file > default), so `bfd-locust history` reads 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import time
@@ -29,7 +28,7 @@ from pytest_bfd_locust.judge.thresholds import (
     default_thresholds_path,
     read_threshold_file,
 )
-from pytest_bfd_locust.record import Record, RecordError
+from pytest_bfd_locust.record import Record
 from pytest_bfd_locust.record_checks import implausible
 from pytest_bfd_locust.reports.history import format_history_table, history_change_points, history_rows
 from pytest_bfd_locust.reports.html import render_report
@@ -37,6 +36,7 @@ from pytest_bfd_locust.reports.model import HISTORY_RUNS, history_runs, report_f
 from pytest_bfd_locust.settings import BfdSettings, SettingsError, positive_int, resolve, store_uri, tag
 from pytest_bfd_locust.stores import StoreError, StoreUriError, open_store
 from pytest_bfd_locust.stores.acceptances import already_accepted_message
+from pytest_bfd_locust.stores.listing import parse_stored_record
 from pytest_bfd_locust.stores.protocol import AcceptanceStore, HistoryQuery, HistoryStore
 
 
@@ -343,11 +343,9 @@ def read_record(location: str) -> Record:
         except OSError as exc:
             raise CommandError(f"{location}: cannot read it: {exc.strerror or exc}") from None
     try:
-        return Record.from_json(json.loads(data))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise CommandError(f"{location}: not a record: not JSON ({exc})") from None
-    except RecordError as exc:
-        raise CommandError(f"{location}: not a record: {exc}") from None
+        return parse_stored_record(data, location)
+    except StoreError as exc:
+        raise CommandError(str(exc)) from None
 
 
 def _read_s3(uri: str) -> bytes:

@@ -10,12 +10,14 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from typing import TypeVar
 
 from pytest_bfd_locust.judge.baseline import newest_first_key
 from pytest_bfd_locust.record import Record, RecordError
 from pytest_bfd_locust.record_checks import implausible
-from pytest_bfd_locust.stores.protocol import HistoryQuery, LoadedHistory
+from pytest_bfd_locust.stores.acceptances import LoadedAcceptances
+from pytest_bfd_locust.stores.protocol import HistoryQuery, LoadedHistory, StoreError
 
 Ref = TypeVar("Ref")
 
@@ -75,6 +77,27 @@ def load_history(
     return LoadedHistory(
         hash=chosen, records=tuple(kept), warnings=tuple(warnings), other_hashes=tuple(others)
     )
+
+
+def with_acceptances(
+    history: LoadedHistory, tag: str | None, load_acceptances: Callable[[str, str | None], LoadedAcceptances]
+) -> LoadedHistory:
+    """The history with its hash's acceptances (of `tag`, or of all), their warnings after its own."""
+    if history.hash is None:
+        return history
+    loaded = load_acceptances(history.hash, tag)
+    return replace(history, acceptances=loaded.acceptances, warnings=history.warnings + loaded.warnings)
+
+
+def parse_stored_record(data: bytes, where: str) -> Record:
+    """One stored record read back for a command that asked for it by name (`load_run`): StoreError
+    naming `where` when it is not JSON or not a record."""
+    try:
+        return Record.from_json(json.loads(data))
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise StoreError(f"{where}: not a record: not JSON ({error})") from None
+    except RecordError as error:
+        raise StoreError(f"{where}: not a record: {error}") from None
 
 
 def _tagged(record: Record, tag: str | None) -> bool:

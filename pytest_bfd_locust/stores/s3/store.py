@@ -13,10 +13,9 @@ newest that applies.
 
 from __future__ import annotations
 
-import json
 import uuid
 import warnings
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -29,17 +28,22 @@ from pytest_bfd_locust.judge.baseline import (
     current_acceptance,
     select_eligible,
 )
-from pytest_bfd_locust.record import Record, RecordError
+from pytest_bfd_locust.record import Record
 from pytest_bfd_locust.stores.acceptances import (
     LoadedAcceptances,
     UnreadableAcceptance,
     acceptance_path,
-    already_accepted_message,
     hash_folder,
     read_acceptances,
+    second_acceptance_message,
     tag_folder,
 )
-from pytest_bfd_locust.stores.listing import UnreadableRecord, load_history
+from pytest_bfd_locust.stores.listing import (
+    UnreadableRecord,
+    load_history,
+    parse_stored_record,
+    with_acceptances,
+)
 from pytest_bfd_locust.stores.protocol import AlreadyAccepted, HistoryQuery, LoadedHistory, StoreError
 from pytest_bfd_locust.stores.s3.athena import AthenaQueryRunner, baseline_sql, checked_limit, parse_rows
 from pytest_bfd_locust.stores.s3.config import S3StoreConfig
@@ -213,10 +217,7 @@ class S3Store:
         read from the objects themselves: no Athena query, so no crawler or partition is needed;
         the hash's acceptances listed the same way."""
         history = load_history(query, self.listing(query.hash), self._read_object, self._uri)
-        if history.hash is None:
-            return history
-        loaded = self.load_acceptances(history.hash, query.tag)
-        return replace(history, acceptances=loaded.acceptances, warnings=history.warnings + loaded.warnings)
+        return with_acceptances(history, query.tag, self.load_acceptances)
 
     # --- acceptances ----------------------------------------------------------------------------
 
@@ -239,12 +240,7 @@ class S3Store:
                 existing: Acceptance | None = Acceptance.from_bytes(self._read_object(key))
             except (UnreadableRecord, AcceptanceError):
                 existing = None
-            message = (
-                already_accepted_message(existing)
-                if existing is not None
-                else f"run {acceptance.run_id} is already accepted under tag {acceptance.tag!r} ({uri})"
-            )
-            raise AlreadyAccepted(message, existing) from error
+            raise AlreadyAccepted(second_acceptance_message(acceptance, existing, uri), existing) from error
         return uri
 
     def _put_new(self, key: str, body: bytes) -> None:
@@ -291,13 +287,10 @@ class S3Store:
         for _timestamp, key in self.listing(record_hash).get(record_hash, ()):
             if key.endswith(f"-{run_id}{STATS_SUFFIX}"):
                 try:
-                    return Record.from_json(json.loads(self._read_object(key)))
+                    data = self._read_object(key)
                 except UnreadableRecord as error:
                     raise StoreError(f"{self._uri(key)}: cannot read it: {error}") from None
-                except (json.JSONDecodeError, UnicodeDecodeError) as error:
-                    raise StoreError(f"{self._uri(key)}: not a record: not JSON ({error})") from None
-                except RecordError as error:
-                    raise StoreError(f"{self._uri(key)}: not a record: {error}") from None
+                return parse_stored_record(data, self._uri(key))
         return None
 
     def _read_acceptance(self, key: str) -> bytes:
