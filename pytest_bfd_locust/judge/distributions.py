@@ -9,6 +9,7 @@ with its continued fraction (Lentz's method), accurate to ~1e-10 or better; the 
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 from statistics import NormalDist
 
 _STANDARD_NORMAL = NormalDist()
@@ -174,8 +175,13 @@ def student_t_cdf(t: float, df: float) -> float:
     return 1.0 - tail if t > 0 else tail
 
 
+@lru_cache(maxsize=1024)
 def student_t_quantile(probability: float, df: float) -> float:
-    """The quantile (inverse CDF) of Student's t with `df` > 0 degrees of freedom."""
+    """The quantile (inverse CDF) of Student's t with `df` > 0 degrees of freedom.
+
+    Cached: the judge asks it for every statistic of every endpoint (`rule.fails_above_percent`),
+    with the same level and the few degrees of freedom its history gives (bench/large_record.py).
+    """
     if df <= 0:
         raise ValueError(f"student_t_quantile: df must be > 0, got {df!r}")
     if probability <= 0.0:
