@@ -109,18 +109,18 @@ BAD_INPUTS = [
         item_fails=True,
     ),
     BadInput(
+        "plain-locustfile-without-host",
+        None,
+        ("--bfd-suite", "api.py"),
+        "*/api.py: no host: user class(es) Api in api.py set none; set `host = "
+        '"http://..."` on the class, `host:` in a catalog, or `--bfd-host URL`',
+    ),
+    BadInput(
         # Issue 19: refused at collection (it was a failed run after Locust had started).
         "no-host-anywhere",
         "- name: api\n  locustfile: api.py\n  spawned_runtime: 1s\n",
         (),
         "*suites.yaml: suite 'api': no host: user class(es) Api in api.py set none; set `host = "
-        '"http://..."` on the class, `host:` in a catalog, or `--bfd-host URL`',
-    ),
-    BadInput(
-        "plain-locustfile-without-host",
-        None,
-        ("--bfd-suite", "api.py"),
-        "*/api.py: no host: user class(es) Api in api.py set none; set `host = "
         '"http://..."` on the class, `host:` in a catalog, or `--bfd-host URL`',
     ),
 ]
