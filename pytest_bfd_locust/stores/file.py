@@ -37,9 +37,11 @@ from pytest_bfd_locust.stores.acceptances import (
     tag_folder,
 )
 from pytest_bfd_locust.stores.listing import (
+    SkippedRecord,
     UnreadableRecord,
     load_history,
     parse_stored_record,
+    usable_record,
     with_acceptances,
 )
 from pytest_bfd_locust.stores.protocol import (
@@ -145,21 +147,14 @@ class FileStore:
             ):
                 break
             try:
-                record = Record.from_json(json.loads(path.read_bytes()))
+                record = usable_record(path.read_bytes(), now=now)
             except FileNotFoundError:
                 continue  # removed between listing and reading: nothing to compare against
             except OSError as error:
                 warnings.append(f"skipped stored record {path}: cannot read it: {_reason(error)}")
                 continue
-            except (json.JSONDecodeError, UnicodeDecodeError) as error:
-                warnings.append(f"skipped stored record {path}: not JSON: {error}")
-                continue
-            except RecordError as error:
+            except SkippedRecord as error:
                 warnings.append(f"skipped stored record {path}: {error}")
-                continue
-            problem = implausible(record, now=now)
-            if problem is not None:
-                warnings.append(f"skipped stored record {path}: {problem}")
                 continue
             if record.metadata.timestamp != name_timestamp:
                 # A renamed or hand-made file: names no longer tell the order, so read them all.

@@ -29,6 +29,26 @@ class UnreadableRecord(Exception):
     """An object could not be read; the message says why (its reference is added by the caller)."""
 
 
+class SkippedRecord(Exception):
+    """A stored record no baseline or history may use; the message says why (the caller names it)."""
+
+
+def usable_record(data: bytes, *, now: float) -> Record:
+    """A stored object's record when a baseline or a history may use it: JSON, a record, and
+    plausible (`record_checks`: a record dated in the future or with negative figures would stay
+    the baseline, or distort every chart it is in). SkippedRecord saying why not."""
+    try:
+        record = Record.from_json(json.loads(data))
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise SkippedRecord(f"not JSON: {error}") from None
+    except RecordError as error:
+        raise SkippedRecord(str(error)) from None
+    problem = implausible(record, now=now)
+    if problem is not None:
+        raise SkippedRecord(problem)
+    return record
+
+
 def load_history(
     query: HistoryQuery,
     listing: Listing[Ref],
@@ -108,17 +128,8 @@ def _read(
     ref: Ref, read: Callable[[Ref], bytes], name: Callable[[Ref], str], warnings: list[str]
 ) -> Record | None:
     try:
-        record = Record.from_json(json.loads(read(ref)))
-        # The history a report draws obeys the same checks as a baseline: a record dated in the
-        # future or with negative figures would distort every chart it is in.
-        problem = implausible(record, now=time.time())
-        if problem is None:
-            return record
-        warnings.append(f"skipped stored record {name(ref)}: {problem}")
-    except UnreadableRecord as error:
-        warnings.append(f"skipped stored record {name(ref)}: {error}")
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        warnings.append(f"skipped stored record {name(ref)}: not JSON: {error}")
-    except RecordError as error:
+        # The history a report draws obeys the same checks as a baseline.
+        return usable_record(read(ref), now=time.time())
+    except (UnreadableRecord, SkippedRecord) as error:
         warnings.append(f"skipped stored record {name(ref)}: {error}")
     return None
