@@ -8,7 +8,6 @@ the `bfd_*` keys of pytest's ini file > default), so `bfd-locust history` reads 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import time
@@ -23,8 +22,13 @@ from pytest_bfd_locust.aws_clients import AwsClients, describe_aws_error
 from pytest_bfd_locust.figures import iso_utc
 from pytest_bfd_locust.ini_file import IniFileError, find_ini_file
 from pytest_bfd_locust.judge.compare import compare
-from pytest_bfd_locust.judge.thresholds import ThresholdError, default_thresholds_path, read_threshold_file
-from pytest_bfd_locust.record import Record, RecordError
+from pytest_bfd_locust.judge.thresholds import (
+    JudgeSettings,
+    ThresholdError,
+    default_thresholds_path,
+    read_threshold_file,
+)
+from pytest_bfd_locust.record import Record
 from pytest_bfd_locust.record_checks import implausible
 from pytest_bfd_locust.reports.history import format_history_table, history_change_points, history_rows
 from pytest_bfd_locust.reports.html import render_report
@@ -32,6 +36,7 @@ from pytest_bfd_locust.reports.model import HISTORY_RUNS, history_runs, report_f
 from pytest_bfd_locust.settings import BfdSettings, SettingsError, positive_int, resolve, store_uri, tag
 from pytest_bfd_locust.stores import StoreError, StoreUriError, open_store
 from pytest_bfd_locust.stores.acceptances import already_accepted_message
+from pytest_bfd_locust.stores.listing import parse_stored_record
 from pytest_bfd_locust.stores.protocol import AcceptanceStore, HistoryQuery, HistoryStore
 
 
@@ -157,6 +162,17 @@ def _history_store(context: Context) -> HistoryStore:
     return store
 
 
+def _judge_min_percent(context: Context) -> float:
+    """The judge's `min_percent` of the threshold file the suite runs with (`--compare-meta` or the
+    packaged one): the history marks the level shifts the judge would."""
+    path = context.settings.compare_meta or default_thresholds_path()
+    try:
+        judge = read_threshold_file(path).judge
+    except ThresholdError as exc:
+        raise CommandError(str(exc)) from None
+    return JudgeSettings.min_percent if judge is None else judge.min_percent
+
+
 def history(context: Context, *, suite: str, record_hash: str | None, tag: str | None, last: int) -> str:
     """The history table of the suite's newest hash (or `record_hash`)."""
     store = _history_store(context)
@@ -172,7 +188,9 @@ def history(context: Context, *, suite: str, record_hash: str | None, tag: str |
     runs = history_runs(loaded.records, current=None, acceptances=loaded.acceptances)
     lines = [
         f"suite {suite}, hash {loaded.hash}, last {len(runs)} run(s) in {where}:",
-        format_history_table(history_rows(runs, history_change_points(loaded.records))),
+        format_history_table(
+            history_rows(runs, history_change_points(loaded.records, min_percent=_judge_min_percent(context)))
+        ),
     ]
     lines += [f"warning: {warning}" for warning in loaded.warnings]
     if loaded.other_hashes:
@@ -325,11 +343,9 @@ def read_record(location: str) -> Record:
         except OSError as exc:
             raise CommandError(f"{location}: cannot read it: {exc.strerror or exc}") from None
     try:
-        return Record.from_json(json.loads(data))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise CommandError(f"{location}: not a record: not JSON ({exc})") from None
-    except RecordError as exc:
-        raise CommandError(f"{location}: not a record: {exc}") from None
+        return parse_stored_record(data, location)
+    except StoreError as exc:
+        raise CommandError(str(exc)) from None
 
 
 def _read_s3(uri: str) -> bytes:

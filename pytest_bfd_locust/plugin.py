@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import socket
 import time
 import uuid
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from _pytest import junitxml  # a suite's classname (SuiteItem.setup)
 from _pytest._code.code import ReprFileLocation, TerminalRepr  # a failure text pytest summarises
 from _pytest._io import TerminalWriter
 
@@ -30,6 +32,7 @@ from pytest_bfd_locust.judge.thresholds import (
     default_thresholds_path,
     read_threshold_file,
 )
+from pytest_bfd_locust.locustfile_host import missing_host_message
 from pytest_bfd_locust.record import Record
 from pytest_bfd_locust.reports.model import SuiteReport
 from pytest_bfd_locust.reports.session import (
@@ -234,7 +237,8 @@ class BfdSession:
             label=item.nodeid,
         )
         self.results.append((item.nodeid, result))
-        built = suite_report(result, self.store)
+        judge = self.thresholds_for(item.suite).judge
+        built = suite_report(result, self.store, min_percent=judge.min_percent if judge else None)
         self.reports.append(built.report)
         return result, built.report, built.warnings
 
@@ -509,6 +513,7 @@ class SuiteFile(pytest.File):
         catalog = load_catalog(self.path)
         for suite in catalog.suites:
             session.thresholds_for(suite)  # a bad threshold file is a collection error: nothing runs
+            refuse_hostless(suite, session.settings)
             item = SuiteItem.from_parent(self, name=suite.name, suite=suite)
             for endpoint in endpoints_not_in_locustfile(suite):
                 name = endpoint.split(" ", 1)[-1]
@@ -531,12 +536,33 @@ class SuiteFile(pytest.File):
         return super().repr_failure(excinfo)
 
 
+def refuse_hostless(suite: Suite, settings: BfdSettings) -> None:
+    """A suite whose HTTP users certainly have no host is a collection error, not a failed run."""
+    problem = missing_host_message(
+        suite.locustfile,
+        host=settings.host or suite.host,
+        locust_args=(*suite.locust_args, *settings.locust_args),
+        env={**os.environ, **suite.env},  # the child's environment (run/runner.py)
+        run_directory=suite.catalog.parent,  # where the child runs, reading Locust's config files
+    )
+    if problem is not None:
+        plain = suite.catalog == suite.locustfile
+        raise CatalogError(suite.catalog, problem, suite=None if plain else suite.name)
+
+
 class SuiteItem(pytest.Item):
     """One suite: runs it through the shared runner and judges it."""
 
     def __init__(self, *, suite: Suite, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.suite = suite
+
+    def setup(self) -> None:
+        xml = self.config.stash.get(junitxml.xml_key, None)
+        if xml is not None:
+            # Before pytest records the setup report, which keeps attributes already set.
+            classname = junit_classname(self.nodeid, xml.prefix)
+            xml.node_reporter(self.nodeid).add_attribute("classname", classname)
 
     def runtest(self) -> None:
         result, report, report_warnings = self.config.stash[SESSION_KEY].run(self)
@@ -575,6 +601,16 @@ class SuiteItem(pytest.Item):
     def reportinfo(self) -> tuple[Path, int, str]:
         # 0-based, as pytest expects; warnings then point at the suite's entry in its catalog.
         return self.path, (self.suite.line or 1) - 1, f"bfd-locust suite {self.name}"
+
+
+def junit_classname(nodeid: str, prefix: str | None = None) -> str:
+    """A suite's `classname` in `--junitxml`: its catalog's path as a dotted name without the
+    suffix, `load.suites` for `load/suites.yaml::api`, as pytest names a test module
+    (`tests/test_api.py` -> `tests.test_api`); pytest's own `load.suites.yaml` read in CI tools as
+    class `yaml` of package `load.suites`."""
+    path = junitxml.mangle_test_address(nodeid)[0]
+    dotted = re.sub(r"\.(ya?ml)$", "", path, flags=re.IGNORECASE)
+    return f"{prefix}.{dotted}" if prefix else dotted
 
 
 def user_properties(result: SuiteResult) -> list[tuple[str, object]]:

@@ -253,18 +253,21 @@ def current_segments(
     statistics: Sequence[str] = KEY_STATISTICS,
     max_pvalue: float = DEFAULT_MAX_PVALUE,
     min_magnitude: float = DEFAULT_MIN_MAGNITUDE,
+    endpoints: bool = True,
 ) -> list[ChangePoint]:
     """For each key statistic of the totals and of every endpoint of the newest run: the change
     point that started the segment the newest run is in, if its history has one.
 
     `runs` are oldest first and end with the run being judged (its eligible history before it):
-    each result says since which run the statistic's current level holds.
+    each result says since which run the statistic's current level holds. `endpoints` False: the
+    totals only.
     """
     if not runs:
         return []
     newest = runs[-1]
     scopes: list[tuple[str, tuple[str, str]]] = [("totals", newest.totals.key)]
-    scopes += [(f"{task.request_method} {task.task_name}".strip(), task.key) for task in newest.tasks]
+    if endpoints:
+        scopes += [(f"{task.request_method} {task.task_name}".strip(), task.key) for task in newest.tasks]
     found = []
     for scope, key in scopes:
         for statistic in statistics:
@@ -276,6 +279,29 @@ def current_segments(
             )
             if changes:
                 found.append(changes[-1])
+    return found
+
+
+def shifts_as_judged(
+    runs: Sequence[Record], *, min_magnitude: float, max_pvalue: float = DEFAULT_MAX_PVALUE
+) -> list[ChangePoint]:
+    """The totals' level shifts that start at each run, as the judge saw them when it judged it.
+
+    `runs` oldest first. For each run, `current_segments` over the runs up to it (the judge's own
+    call, `suite_run.judge_run`), keeping the shifts that start at that run: its before and after
+    are the means the judge's `level shift:` line gave for that run, not means over runs that came
+    later (which moved the history's percentages away from the judge's, issue 19).
+    """
+    found: list[ChangePoint] = []
+    for end in range(2, len(runs) + 1):
+        newest = runs[end - 1]
+        found += [
+            point
+            for point in current_segments(
+                runs[:end], max_pvalue=max_pvalue, min_magnitude=min_magnitude, endpoints=False
+            )
+            if (point.timestamp, point.run_id) == (newest.metadata.timestamp, newest.run_id)
+        ]
     return found
 
 

@@ -126,6 +126,32 @@ class StatComparison:
     judgement: Judgement | None = None
     """The judge's evidence (None under fixed ratios)."""
 
+    @classmethod
+    def by_rule(
+        cls,
+        rule: Rule,
+        baseline: float,
+        current: float,
+        verdict: Verdict,
+        *,
+        scope: str,
+        task: TaskKey | None,
+        judgement: Judgement | None = None,
+    ) -> StatComparison:
+        """The row of `rule`'s statistic: its name and ratio taken from the rule, under either kind
+        of rule (fixed ratios, the judge)."""
+        return cls(
+            scope=scope,
+            task=task,
+            stat=rule.name,
+            baseline=baseline,
+            current=current,
+            ratio=rule.ratio(baseline, current),
+            threshold=rule,
+            verdict=verdict,
+            judgement=judgement,
+        )
+
     @property
     def exceeded_percent(self) -> float | None:
         """The fixed-ratio percent this comparison reached: fail_percent, warn_percent, or None (PASS

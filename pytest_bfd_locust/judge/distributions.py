@@ -9,6 +9,7 @@ with its continued fraction (Lentz's method), accurate to ~1e-10 or better; the 
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 from statistics import NormalDist
 
 _STANDARD_NORMAL = NormalDist()
@@ -112,14 +113,56 @@ def binomial_quantile(probability: float, n: int, p: float) -> int:
     if probability <= 0.0:
         return -1 if p > 0.0 else 0  # scipy: ppf(0) = -1 (the CDF is already >= 0 below the support)
     reach = probability * (1.0 - 1e-12)
-    low, high = 0, n
+
+    def reached(k: int) -> bool:
+        return binomial_cdf(k, n, p) >= reach
+
+    # The answer is the smallest k in [0, n] with `reached(k)` (true at n: the CDF is 1 there).
+    # A binary search over all of [0, n] costs log2(n) CDFs, each a continued fraction: with the
+    # judge asking two quantiles of every statistic of every endpoint of runs of 10^5-10^7 requests,
+    # that was most of the time a large record took to judge (bench/large_record.py). Start from the
+    # normal approximation instead (off by a few at most), gallop to a bracket, then bisect it: the
+    # same smallest k, from about four CDFs.
+    guess = min(max(_normal_guess(probability, n, p), 0), n)
+    if reached(guess):
+        low, high, step = guess, guess, 1
+        while low > 0:
+            probe = max(high - step, 0)
+            if not reached(probe):
+                low = probe + 1
+                break
+            high = low = probe
+            step *= 2
+    else:
+        low, high, step = guess + 1, n, 1
+        while low < n:
+            probe = min(low + step - 1, n)
+            if reached(probe):
+                high = probe
+                break
+            low = probe + 1
+            step *= 2
     while low < high:
         middle = (low + high) // 2
-        if binomial_cdf(middle, n, p) >= reach:
+        if reached(middle):
             high = middle
         else:
             low = middle + 1
     return low
+
+
+def _normal_guess(probability: float, n: int, p: float) -> int:
+    """The binomial quantile by the normal approximation with the Cornish-Fisher skew term: only a
+    starting point for `binomial_quantile`'s exact search, never its answer."""
+    if probability >= 1.0:
+        return n
+    variance = n * p * (1.0 - p)
+    if variance <= 0.0:
+        return round(n * p)
+    z = normal_quantile(probability)
+    sd = math.sqrt(variance)
+    z += (z * z - 1.0) * (1.0 - 2.0 * p) / (6.0 * sd)
+    return math.ceil(n * p + z * sd - 0.5)
 
 
 def student_t_cdf(t: float, df: float) -> float:
@@ -132,8 +175,13 @@ def student_t_cdf(t: float, df: float) -> float:
     return 1.0 - tail if t > 0 else tail
 
 
+@lru_cache(maxsize=1024)
 def student_t_quantile(probability: float, df: float) -> float:
-    """The quantile (inverse CDF) of Student's t with `df` > 0 degrees of freedom."""
+    """The quantile (inverse CDF) of Student's t with `df` > 0 degrees of freedom.
+
+    Cached: the judge asks it for every statistic of every endpoint (`rule.fails_above_percent`),
+    with the same level and the few degrees of freedom its history gives (bench/large_record.py).
+    """
     if df <= 0:
         raise ValueError(f"student_t_quantile: df must be > 0, got {df!r}")
     if probability <= 0.0:

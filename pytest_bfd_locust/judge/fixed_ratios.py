@@ -15,15 +15,8 @@ def compare_stat(
     task: TaskKey | None = None,
 ) -> StatComparison:
     """One statistic judged by its rule: the row of the failure table."""
-    return StatComparison(
-        scope=scope,
-        task=task,
-        stat=rule.name,
-        baseline=baseline,
-        current=current,
-        ratio=rule.ratio(baseline, current),
-        threshold=rule,
-        verdict=rule.verdict(baseline, current),
+    return StatComparison.by_rule(
+        rule, baseline, current, rule.verdict(baseline, current), scope=scope, task=task
     )
 
 

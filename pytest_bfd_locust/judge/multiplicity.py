@@ -33,7 +33,7 @@ statistic together too (README has the tables).
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 
 
 def bonferroni_adjusted(pvalues: Sequence[float]) -> list[float]:
@@ -57,14 +57,7 @@ def simes_adjusted(pvalues: Sequence[float]) -> list[float]:
     they feed make a suite fail together where none alone would.
     """
     m = len(pvalues)
-    order = sorted(range(m), key=lambda index: pvalues[index])
-    adjusted = [1.0] * m
-    running = 1.0
-    for rank in range(m - 1, -1, -1):
-        index = order[rank]
-        running = min(running, m * pvalues[index] / (rank + 1))
-        adjusted[index] = min(1.0, running)
-    return adjusted
+    return _step_up(pvalues, lambda rank, pvalue: m * pvalue / (rank + 1))
 
 
 def holm_adjusted(pvalues: Sequence[float]) -> list[float]:
@@ -84,12 +77,20 @@ def holm_adjusted(pvalues: Sequence[float]) -> list[float]:
 def hochberg_adjusted(pvalues: Sequence[float]) -> list[float]:
     """Hochberg's step-up adjusted p-values, in the given order (module docstring)."""
     m = len(pvalues)
+    return _step_up(pvalues, lambda rank, pvalue: (m - rank) * pvalue)
+
+
+def _step_up(pvalues: Sequence[float], scaled: Callable[[int, float], float]) -> list[float]:
+    """A step-up procedure's adjusted p-values, in the given order: from the largest p-value down,
+    p_adj of the statistic at 0-based `rank` (smallest p first) = min(1, the smallest
+    scaled(r, p_(r)) over r >= rank). The procedures differ only in how they scale p_(r)."""
+    m = len(pvalues)
     order = sorted(range(m), key=lambda index: pvalues[index])
     adjusted = [1.0] * m
     running = 1.0
     for rank in range(m - 1, -1, -1):
         index = order[rank]
-        running = min(running, (m - rank) * pvalues[index])
+        running = min(running, scaled(rank, pvalues[index]))
         adjusted[index] = min(1.0, running)
     return adjusted
 

@@ -275,19 +275,8 @@ def judge_pairs(
             reason,
             fails_above,
         )
-        rows.append(
-            StatComparison(
-                scope=scope,
-                task=key,
-                stat=rule.name,
-                baseline=before,
-                current=now,
-                ratio=rule.ratio(before, now),
-                threshold=rule,
-                verdict=verdict,
-                judgement=judgement,
-            )
-        )
+        row = StatComparison.by_rule(rule, before, now, verdict, scope=scope, task=key, judgement=judgement)
+        rows.append(row)
     return rows
 
 

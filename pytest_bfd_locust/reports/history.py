@@ -1,22 +1,19 @@
 """A hash's history as a table: one row per stored run, newest last, change points marked.
 
 Pure. `bfd-locust history` prints `format_history_table`; the HTML report charts the same runs.
-Change points come from `history_change_points` (E-divisive means over the totals' key statistics).
+Change points come from `history_change_points`: the totals' level shifts as the judge saw them.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from pytest_bfd_locust.figures import format_change, iso_utc, stat_label
-from pytest_bfd_locust.judge.changepoints import ChangePoint, HistoryPoint, find_change_points
+from pytest_bfd_locust.judge.changepoints import ChangePoint, shifts_as_judged
+from pytest_bfd_locust.judge.thresholds import JudgeSettings
 from pytest_bfd_locust.record import Record
 from pytest_bfd_locust.reports.model import HistoryRun, acceptance_mark
-
-HISTORY_STATISTICS = ("0.5", "0.95", "total_reqs_per_second")
-"""The totals' statistics whose level shifts the history marks: p50, p95, requests/s."""
 
 HISTORY_COLUMNS = (
     "date (UTC)",
@@ -63,24 +60,14 @@ class HistoryRow:
         )
 
 
-def history_change_points(records: Sequence[Record]) -> tuple[ChangePoint, ...]:
-    """Every change point of the totals' `HISTORY_STATISTICS` across `records` (oldest first), by
-    E-divisive means (`changepoints`); the terminal table and the HTML history chart mark them."""
-    found: list[ChangePoint] = []
-    for statistic in HISTORY_STATISTICS:
-        points = [
-            HistoryPoint(record.run_id, record.metadata.timestamp, _totals_value(record, statistic))
-            for record in records
-        ]
-        found += find_change_points(points, statistic=statistic, scope="totals")
+def history_change_points(
+    records: Sequence[Record], *, min_percent: float = JudgeSettings.min_percent
+) -> tuple[ChangePoint, ...]:
+    """The totals' level shifts across `records` (oldest first), each at the run it starts at, with
+    the judge's statistics and percentages for that run (`shifts_as_judged`); `min_percent` is the
+    judge's (its threshold file's `min_percent`). The history table and the HTML chart mark them."""
+    found = shifts_as_judged(records, min_magnitude=min_percent / 100.0)
     return tuple(sorted(found, key=lambda point: (point.timestamp, point.statistic)))
-
-
-def _totals_value(record: Record, statistic: str) -> float:
-    try:
-        return record.totals.stat(statistic)
-    except KeyError:
-        return math.nan  # an older record without this percentile: left out of the series
 
 
 def history_rows(

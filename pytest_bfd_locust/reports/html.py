@@ -24,7 +24,6 @@ from pytest_bfd_locust.reports.terminal import (
     format_reason,
     format_summary_line,
     format_threshold,
-    format_value,
     is_unsure_pass,
 )
 
@@ -223,7 +222,8 @@ def _comparison_table(suite: SuiteReport) -> str:
 def _row(row: StatComparison) -> str:
     return (
         f'<tr class="{row.verdict.value}"><td>{_e(row.scope)}</td><td>{_e(stat_label(row.stat))}</td>'
-        f'<td class="num">{format_value(row.baseline)}</td><td class="num">{format_value(row.current)}</td>'
+        f'<td class="num">{_e(format_value_with_unit(row.stat, row.baseline))}</td>'
+        f'<td class="num">{_e(format_value_with_unit(row.stat, row.current))}</td>'
         f'<td class="num">{format_change(row.baseline, row.current)}</td>'
         f"<td>{_e(format_threshold(row))}</td>"
         f'<td class="{row.verdict.value}">{row.verdict.value}</td></tr>'
@@ -271,7 +271,8 @@ def _figures_table(entries: Iterable[TaskStats]) -> str:
             f"<td class=num>{percentiles.get('0.5', 0)} ms</td>"
             f"<td class=num>{percentiles.get('0.95', 0)} ms</td>"
             f"<td class=num>{percentiles.get('0.99', 0)} ms</td>"
-            f"<td class=num>{entry.total_reqs_per_second:.1f}</td></tr>"
+            f"<td class=num>{format_value_with_unit('total_reqs_per_second', entry.total_reqs_per_second)}"
+            "</td></tr>"
         )
     return f"<table>{header}{''.join(rows)}</table>"
 
@@ -314,7 +315,7 @@ def _charts(suite: SuiteReport) -> str:
     if len(suite.history) > 1:
         history = _figure(
             "history-response",
-            charts.history_chart(suite.history, suite.change_points, ("0.5", "0.95")),
+            charts.history_chart(suite.history, suite.change_points, ("median_response_time", "0.95")),
             "wide",
         ) + _figure(
             "history-throughput",

@@ -51,9 +51,12 @@ class BuiltReport:
     warnings: tuple[str, ...] = ()
 
 
-def suite_report(result: SuiteResult, store: Store | None) -> BuiltReport:
+def suite_report(
+    result: SuiteResult, store: Store | None, *, min_percent: float | None = None
+) -> BuiltReport:
     """The report model of one finished suite, its history read from `store`; stores the record's
-    own HTML report beside the record when the store keeps reports."""
+    own HTML report beside the record when the store keeps reports. `min_percent`: the judge's, for
+    the history's level shifts (None: the packaged default)."""
     record = result.record
     warnings: list[str] = []
     history: Sequence[Record] = ()
@@ -88,7 +91,9 @@ def suite_report(result: SuiteResult, store: Store | None) -> BuiltReport:
             baseline_records=() if result.baseline is None else result.baseline.records,
             acceptances=acceptances,
         ),
-        change_points=history_change_points(history),
+        change_points=history_change_points(history)
+        if min_percent is None
+        else history_change_points(history, min_percent=min_percent),
         record_location=result.stored_at
         or (None if result.record_artifact is None else str(result.record_artifact)),
         log_path=None if result.run is None else str(result.run.log_path),

@@ -91,6 +91,14 @@ def read_acceptances(
     return LoadedAcceptances(tuple(found), tuple(warnings))
 
 
+def second_acceptance_message(acceptance: Acceptance, existing: Acceptance | None, where: str) -> str:
+    """Why a store refused to accept `acceptance`: the run is accepted under its tag already, said
+    with the first acceptance when it could be read (`existing`), else naming where it lies."""
+    if existing is not None:
+        return already_accepted_message(existing)
+    return f"run {acceptance.run_id} is already accepted under tag {acceptance.tag!r} ({where})"
+
+
 def already_accepted_message(acceptance: Acceptance) -> str:
     """`run X is already accepted under tag T (accepted DATE by WHO: REASON)`."""
     return (

@@ -31,12 +31,19 @@ from pytest_bfd_locust.stores.acceptances import (
     LoadedAcceptances,
     UnreadableAcceptance,
     acceptance_path,
-    already_accepted_message,
     hash_folder,
     read_acceptances,
+    second_acceptance_message,
     tag_folder,
 )
-from pytest_bfd_locust.stores.listing import UnreadableRecord, load_history
+from pytest_bfd_locust.stores.listing import (
+    SkippedRecord,
+    UnreadableRecord,
+    load_history,
+    parse_stored_record,
+    usable_record,
+    with_acceptances,
+)
 from pytest_bfd_locust.stores.protocol import (
     AlreadyAccepted,
     HistoryQuery,
@@ -140,21 +147,14 @@ class FileStore:
             ):
                 break
             try:
-                record = Record.from_json(json.loads(path.read_bytes()))
+                record = usable_record(path.read_bytes(), now=now)
             except FileNotFoundError:
                 continue  # removed between listing and reading: nothing to compare against
             except OSError as error:
                 warnings.append(f"skipped stored record {path}: cannot read it: {_reason(error)}")
                 continue
-            except (json.JSONDecodeError, UnicodeDecodeError) as error:
-                warnings.append(f"skipped stored record {path}: not JSON: {error}")
-                continue
-            except RecordError as error:
+            except SkippedRecord as error:
                 warnings.append(f"skipped stored record {path}: {error}")
-                continue
-            problem = implausible(record, now=now)
-            if problem is not None:
-                warnings.append(f"skipped stored record {path}: {problem}")
                 continue
             if record.metadata.timestamp != name_timestamp:
                 # A renamed or hand-made file: names no longer tell the order, so read them all.
@@ -168,10 +168,7 @@ class FileStore:
         """The newest `query.limit` runs of a hash (or of the suite's newest hash), oldest first,
         with the hash's acceptances."""
         history = load_history(query, self.listing(query.hash), _read_file, str)
-        if history.hash is None:
-            return history
-        loaded = self.load_acceptances(history.hash, query.tag)
-        return replace(history, acceptances=loaded.acceptances, warnings=history.warnings + loaded.warnings)
+        return with_acceptances(history, query.tag, self.load_acceptances)
 
     # --- acceptances ----------------------------------------------------------------------------
 
@@ -195,11 +192,7 @@ class FileStore:
                 existing: Acceptance | None = Acceptance.from_bytes(target.read_bytes())
             except (OSError, AcceptanceError):
                 existing = None
-            message = (
-                already_accepted_message(existing)
-                if existing is not None
-                else f"run {acceptance.run_id} is already accepted under tag {acceptance.tag!r} ({target})"
-            )
+            message = second_acceptance_message(acceptance, existing, str(target))
             raise AlreadyAccepted(message, existing) from None
         except OSError as error:
             raise StoreError(f"{self.describe()}: cannot create {target}: {_reason(error)}") from None
@@ -225,13 +218,10 @@ class FileStore:
         for _timestamp, path in self._candidate_files(record_hash):
             if path.name.endswith(f"-{run_id}{SUFFIX}"):
                 try:
-                    return Record.from_json(json.loads(path.read_bytes()))
+                    data = path.read_bytes()
                 except OSError as error:
                     raise StoreError(f"{path}: cannot read it: {_reason(error)}") from None
-                except (json.JSONDecodeError, UnicodeDecodeError) as error:
-                    raise StoreError(f"{path}: not a record: not JSON ({error})") from None
-                except RecordError as error:
-                    raise StoreError(f"{path}: not a record: {error}") from None
+                return parse_stored_record(data, str(path))
         return None
 
     def listing(self, record_hash: str | None = None) -> dict[str, list[tuple[int, Path]]]:

@@ -10,12 +10,14 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from typing import TypeVar
 
 from pytest_bfd_locust.judge.baseline import newest_first_key
 from pytest_bfd_locust.record import Record, RecordError
 from pytest_bfd_locust.record_checks import implausible
-from pytest_bfd_locust.stores.protocol import HistoryQuery, LoadedHistory
+from pytest_bfd_locust.stores.acceptances import LoadedAcceptances
+from pytest_bfd_locust.stores.protocol import HistoryQuery, LoadedHistory, StoreError
 
 Ref = TypeVar("Ref")
 
@@ -25,6 +27,26 @@ Listing = Mapping[str, Sequence[tuple[int, Ref]]]
 
 class UnreadableRecord(Exception):
     """An object could not be read; the message says why (its reference is added by the caller)."""
+
+
+class SkippedRecord(Exception):
+    """A stored record no baseline or history may use; the message says why (the caller names it)."""
+
+
+def usable_record(data: bytes, *, now: float) -> Record:
+    """A stored object's record when a baseline or a history may use it: JSON, a record, and
+    plausible (`record_checks`: a record dated in the future or with negative figures would stay
+    the baseline, or distort every chart it is in). SkippedRecord saying why not."""
+    try:
+        record = Record.from_json(json.loads(data))
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise SkippedRecord(f"not JSON: {error}") from None
+    except RecordError as error:
+        raise SkippedRecord(str(error)) from None
+    problem = implausible(record, now=now)
+    if problem is not None:
+        raise SkippedRecord(problem)
+    return record
 
 
 def load_history(
@@ -77,6 +99,27 @@ def load_history(
     )
 
 
+def with_acceptances(
+    history: LoadedHistory, tag: str | None, load_acceptances: Callable[[str, str | None], LoadedAcceptances]
+) -> LoadedHistory:
+    """The history with its hash's acceptances (of `tag`, or of all), their warnings after its own."""
+    if history.hash is None:
+        return history
+    loaded = load_acceptances(history.hash, tag)
+    return replace(history, acceptances=loaded.acceptances, warnings=history.warnings + loaded.warnings)
+
+
+def parse_stored_record(data: bytes, where: str) -> Record:
+    """One stored record read back for a command that asked for it by name (`load_run`): StoreError
+    naming `where` when it is not JSON or not a record."""
+    try:
+        return Record.from_json(json.loads(data))
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise StoreError(f"{where}: not a record: not JSON ({error})") from None
+    except RecordError as error:
+        raise StoreError(f"{where}: not a record: {error}") from None
+
+
 def _tagged(record: Record, tag: str | None) -> bool:
     return tag is None or tag in record.metadata.tags
 
@@ -85,17 +128,8 @@ def _read(
     ref: Ref, read: Callable[[Ref], bytes], name: Callable[[Ref], str], warnings: list[str]
 ) -> Record | None:
     try:
-        record = Record.from_json(json.loads(read(ref)))
-        # The history a report draws obeys the same checks as a baseline: a record dated in the
-        # future or with negative figures would distort every chart it is in.
-        problem = implausible(record, now=time.time())
-        if problem is None:
-            return record
-        warnings.append(f"skipped stored record {name(ref)}: {problem}")
-    except UnreadableRecord as error:
-        warnings.append(f"skipped stored record {name(ref)}: {error}")
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        warnings.append(f"skipped stored record {name(ref)}: not JSON: {error}")
-    except RecordError as error:
+        # The history a report draws obeys the same checks as a baseline.
+        return usable_record(read(ref), now=time.time())
+    except (UnreadableRecord, SkippedRecord) as error:
         warnings.append(f"skipped stored record {name(ref)}: {error}")
     return None

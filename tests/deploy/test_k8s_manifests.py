@@ -37,8 +37,12 @@ def by_kind(kind: str) -> dict[str, Any]:
 
 
 def config_map(name: str) -> dict[str, Any]:
+    return named("ConfigMap", name)
+
+
+def named(kind: str, name: str) -> dict[str, Any]:
     (found,) = [
-        doc for doc in manifests().values() if doc["kind"] == "ConfigMap" and doc["metadata"]["name"] == name
+        doc for doc in manifests().values() if doc["kind"] == kind and doc["metadata"]["name"] == name
     ]
     return found
 
@@ -89,7 +93,7 @@ def test_workers_have_resource_requests_and_limits() -> None:
 
 def test_only_workers_reach_the_master_port() -> None:
     service = by_kind("Service")
-    policy = by_kind("NetworkPolicy")
+    policy = named("NetworkPolicy", "bfd-locust-master")
     worker_labels = by_kind("Deployment")["spec"]["template"]["metadata"]["labels"]
     assert service["spec"]["type"] == "ClusterIP"
     assert service["spec"]["ports"][0]["port"] == DEFAULT_MASTER_PORT
@@ -134,7 +138,8 @@ def test_the_master_job_exits_with_pytests_code_and_runs_once() -> None:
 def test_the_master_pod_is_what_the_service_and_the_policy_select() -> None:
     labels = master_pod()["metadata"]["labels"]
     assert by_kind("Service")["spec"]["selector"].items() <= labels.items()
-    assert by_kind("NetworkPolicy")["spec"]["podSelector"]["matchLabels"].items() <= labels.items()
+    policy = named("NetworkPolicy", "bfd-locust-master")
+    assert policy["spec"]["podSelector"]["matchLabels"].items() <= labels.items()
     command = master_container()["command"]
     catalog = yaml.safe_load(config_map("bfd-locust-suites")["data"]["suites.yaml"])
     workers = catalog["defaults"]["workers"]
@@ -206,3 +211,45 @@ def test_the_jobs_pytest_command_collects_the_config_maps_suites(tmp_path: Path)
     assert done.returncode == 0, done.stdout + done.stderr
     assert done.stdout.splitlines()[0] == "suites.yaml::api-health"
     assert sorted(p.name for p in suites.iterdir()) == sorted(config_map("bfd-locust-suites")["data"])
+
+
+# --- what checkov checks, kept by the manifests themselves (issue 19) -----------------------------
+
+
+def test_every_object_lives_in_the_projects_namespace_not_default() -> None:
+    namespace = by_kind("Namespace")["metadata"]["name"]
+    kustomization = yaml.safe_load((K8S / "kustomization.yaml").read_text())
+    assert namespace != "default" and kustomization["namespace"] == namespace
+    for name, doc in manifests().items():
+        if doc["kind"] != "Namespace":
+            assert doc["metadata"].get("namespace") == namespace, name
+
+
+@pytest.mark.parametrize("pod", ["worker", "master"])
+def test_pods_run_as_a_high_uid_on_a_read_only_root(pod: str) -> None:
+    spec = (by_kind("Deployment") if pod == "worker" else by_kind("Job"))["spec"]["template"]["spec"]
+    context = spec["securityContext"]
+    assert context["runAsNonRoot"] is True
+    assert context["runAsUser"] >= 10000 and context["runAsGroup"] >= 10000
+    for container in spec.get("initContainers", []) + spec["containers"]:
+        assert container["securityContext"]["readOnlyRootFilesystem"] is True, container["name"]
+        assert container["securityContext"]["allowPrivilegeEscalation"] is False, container["name"]
+        assert set(container["resources"]["limits"]) == {"cpu", "memory"}, container["name"]
+
+
+def test_a_worker_is_probed_through_the_pid_its_loop_writes() -> None:
+    (container,) = by_kind("Deployment")["spec"]["template"]["spec"]["containers"]
+    loop = container["args"][0]
+    pid_file = re.search(r'echo "\$worker" > (\S+)', loop)
+    assert pid_file is not None, loop
+    for probe in ("readinessProbe", "livenessProbe"):
+        command = container[probe]["exec"]["command"]
+        assert command[:2] == ["/bin/sh", "-c"] and pid_file.group(1) in command[2], probe
+    assert "/tmp" in mounts(container)  # the pid file's folder is writable on a read-only root
+
+
+def test_nothing_may_connect_to_a_worker() -> None:
+    policy = named("NetworkPolicy", "bfd-locust-worker")
+    worker_labels = by_kind("Deployment")["spec"]["template"]["metadata"]["labels"]
+    assert policy["spec"]["podSelector"]["matchLabels"].items() <= worker_labels.items()
+    assert policy["spec"]["policyTypes"] == ["Ingress"] and policy["spec"]["ingress"] == []

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import socket
@@ -19,14 +18,11 @@ import pytest
 
 from pytest_bfd_locust.workers import MasterBind, missing_workers_message
 from tests.locustfiles import COUNTING_LOCUSTFILE, COUNTS_ENV
+from tests.on_disk import stored_records
 
 LOCUST = Path(sys.executable).with_name("locust")
 WORKER_REPORT_S = 3.0
 """Locust's WORKER_REPORT_INTERVAL: how often a worker sends its statistics to the master."""
-
-
-def stored_records(root: Path) -> list[dict[str, object]]:
-    return [json.loads(p.read_text()) for p in sorted(root.glob(".bfd-stats/hash=*/*.stats.json"))]
 
 
 def free_port() -> int:
@@ -113,6 +109,56 @@ def counted(counts: Path, worker: Worker) -> int:
     return int((counts / f"requests-{worker.process.pid}").read_text())
 
 
+def run_as_master(pytester: pytest.Pytester, master_port: int, workers: int, *args: str) -> pytest.RunResult:
+    """pytest on suites.yaml as Locust's master waiting for `workers` on 127.0.0.1:`master_port`."""
+    return pytester.runpytest(
+        "--bfd-suite",
+        "suites.yaml",
+        "--bfd-expect-workers",
+        str(workers),
+        "--bfd-master-bind",
+        f"127.0.0.1:{master_port}",
+        *args,
+        "-p",
+        "no:cacheprovider",
+    )
+
+
+def run_killing_a_worker(
+    pytester: pytest.Pytester,
+    master_port: int,
+    counts: Path,
+    survivor: Worker,
+    victim: Worker,
+    *,
+    after_start_s: float,
+) -> tuple[pytest.RunResult, dict[str, object], list[dict[str, object]]]:
+    """Run with two workers and SIGKILL `victim` `after_start_s` seconds after both send load (no
+    goodbye: only missed heartbeats, or a missing final report, tell); the pytest result, the one
+    stored record (its `workers` block without `per_worker`) and the record's `per_worker` entries."""
+
+    def kill_victim() -> None:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            started = {path.name for path in counts.glob("started-*")}
+            if {f"started-{w.process.pid}" for w in (survivor, victim)} <= started:
+                time.sleep(after_start_s)
+                victim.process.send_signal(signal.SIGKILL)
+                return
+            time.sleep(0.1)
+
+    killer = threading.Thread(target=kill_victim)
+    killer.start()
+    try:
+        result = run_as_master(pytester, master_port, 2)
+    finally:
+        killer.join()
+    assert victim.process.wait(timeout=5) == -signal.SIGKILL
+    (record,) = stored_records(pytester.path)
+    per_worker = record["workers"].pop("per_worker")  # type: ignore[attr-defined]
+    return result, record, per_worker
+
+
 def test_two_workers_run_one_record_with_the_sum_of_their_requests(
     pytester: pytest.Pytester, write_catalog, start_worker, master_port: int, counts: Path
 ) -> None:
@@ -157,18 +203,7 @@ def test_missing_workers_fail_within_the_wait_and_nothing_is_stored(
     came = start_worker()
     bind = MasterBind("127.0.0.1", master_port)
     write_catalog("- name: short\n  locustfile: api.py\n")
-    result = pytester.runpytest(
-        "--bfd-suite",
-        "suites.yaml",
-        "--bfd-expect-workers",
-        "2",
-        "--bfd-master-bind",
-        f"127.0.0.1:{master_port}",
-        "--bfd-worker-wait",
-        "3",
-        "-p",
-        "no:cacheprovider",
-    )
+    result = run_as_master(pytester, master_port, 2, "--bfd-worker-wait", "3")
     result.assert_outcomes(failed=1)
     # Refused before any load: the reason alone, not a "Locust run failed" crash report.
     result.stdout.fnmatch_lines(["FAILED suites.yaml::*expected 2 workers, 1 connected after 3 s*"])
@@ -188,36 +223,12 @@ def test_worker_lost_mid_run_fails_the_suite_and_the_record_says_so(
         locustfiles={"counting.py": COUNTING_LOCUSTFILE},
     )
 
-    def kill_victim_once_both_send_load() -> None:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            started = {path.name for path in counts.glob("started-*")}
-            if {f"started-{w.process.pid}" for w in (survivor, victim)} <= started:
-                time.sleep(WORKER_REPORT_S + 0.5)  # so that the master has some of the victim's requests
-                victim.process.send_signal(signal.SIGKILL)  # no goodbye: only missed heartbeats tell
-                return
-            time.sleep(0.1)
-
-    killer = threading.Thread(target=kill_victim_once_both_send_load)
-    killer.start()
-    try:
-        result = pytester.runpytest(
-            "--bfd-suite",
-            "suites.yaml",
-            "--bfd-expect-workers",
-            "2",
-            "--bfd-master-bind",
-            f"127.0.0.1:{master_port}",
-            "-p",
-            "no:cacheprovider",
-        )
-    finally:
-        killer.join()
-    assert victim.process.wait(timeout=5) == -signal.SIGKILL
+    # After a worker report or so, so that the master has some of the victim's requests.
+    result, record, per_worker = run_killing_a_worker(
+        pytester, master_port, counts, survivor, victim, after_start_s=WORKER_REPORT_S + 0.5
+    )
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["*workers: measured 1 of 2 workers finished*"])
-    (record,) = stored_records(pytester.path)
-    per_worker = record["workers"].pop("per_worker")  # type: ignore[attr-defined]
     assert record["workers"] == {"expected": 2, "started": 2, "finished": 1}
     (lost,) = [w for w in per_worker if not w["finished"]]
     assert lost["requests"] > 0 and lost["lost_after_s"] > 0
@@ -233,16 +244,7 @@ def test_a_worker_of_another_locust_version_is_reported(
 ) -> None:
     start_worker(version="2.1.0")
     write_catalog("- name: mixed\n  locustfile: api.py\n  spawned_runtime: 1s\n")
-    result = pytester.runpytest(
-        "--bfd-suite",
-        "suites.yaml",
-        "--bfd-expect-workers",
-        "1",
-        "--bfd-master-bind",
-        f"127.0.0.1:{master_port}",
-        "-p",
-        "no:cacheprovider",
-    )
+    result = run_as_master(pytester, master_port, 1)
     result.assert_outcomes(passed=1)
     result.stdout.fnmatch_lines(
         ["*BfdLocustWarning: Locust master: A worker * running a different version (2.1.0)*"]
@@ -260,36 +262,12 @@ def test_worker_killed_just_before_the_end_counts_as_lost(
         locustfiles={"counting.py": COUNTING_LOCUSTFILE},
     )
 
-    def kill_victim_shortly_before_the_end() -> None:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            started = {path.name for path in counts.glob("started-*")}
-            if {f"started-{w.process.pid}" for w in (survivor, victim)} <= started:
-                time.sleep(4.5)  # of the 6 s: ~1.5 s before the end, sooner than heartbeats are missed
-                victim.process.send_signal(signal.SIGKILL)
-                return
-            time.sleep(0.1)
-
-    killer = threading.Thread(target=kill_victim_shortly_before_the_end)
-    killer.start()
-    try:
-        result = pytester.runpytest(
-            "--bfd-suite",
-            "suites.yaml",
-            "--bfd-expect-workers",
-            "2",
-            "--bfd-master-bind",
-            f"127.0.0.1:{master_port}",
-            "-p",
-            "no:cacheprovider",
-        )
-    finally:
-        killer.join()
-    assert victim.process.wait(timeout=5) == -signal.SIGKILL
+    # Of the 6 s: ~1.5 s before the end, sooner than the master misses its heartbeats.
+    result, record, per_worker = run_killing_a_worker(
+        pytester, master_port, counts, survivor, victim, after_start_s=4.5
+    )
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["*workers: measured 1 of 2 workers finished*"])
-    (record,) = stored_records(pytester.path)
-    per_worker = record["workers"].pop("per_worker")  # type: ignore[attr-defined]
     assert record["workers"] == {"expected": 2, "started": 2, "finished": 1}
     # The killed worker is the one not finished, whatever Locust's list of connected workers said.
     assert sorted(w["finished"] for w in per_worker) == [False, True]

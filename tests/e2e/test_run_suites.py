@@ -10,12 +10,9 @@ import pytest
 
 from examples.demo_target import DemoServer
 from tests.locustfiles import one_request_locustfile
+from tests.on_disk import stored_records
 
 NO_STORE = ["--bfd-no-store", "-p", "no:cacheprovider"]
-
-
-def stored_records(root: Path) -> list[dict[str, object]]:
-    return [json.loads(p.read_text()) for p in sorted(root.glob(".bfd-stats/hash=*/*.stats.json"))]
 
 
 def test_passing_suite_is_one_passed_test_and_its_record_is_stored(

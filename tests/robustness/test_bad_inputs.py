@@ -1,8 +1,8 @@
 """Bad inputs a new user (or an attacker) tries: each one a clear one-line error, never a traceback.
 
 Each row: the files written beside the catalog, the command line, and the line pytest must print.
-None of these starts any load except the host-less suite, which Locust's child refuses before its
-first user starts.
+None of these starts any load: a suite without a host is refused at collection, from the
+locustfile's text (`locustfile_host`).
 """
 
 from __future__ import annotations
@@ -109,11 +109,19 @@ BAD_INPUTS = [
         item_fails=True,
     ),
     BadInput(
+        "plain-locustfile-without-host",
+        None,
+        ("--bfd-suite", "api.py"),
+        "*/api.py: no host: user class(es) Api in api.py set none; set `host = "
+        '"http://..."` on the class, `host:` in a catalog, or `--bfd-host URL`',
+    ),
+    BadInput(
+        # Issue 19: refused at collection (it was a failed run after Locust had started).
         "no-host-anywhere",
         "- name: api\n  locustfile: api.py\n  spawned_runtime: 1s\n",
         (),
-        "no host: set `host:` in the catalog or `--bfd-host` (user class(es) Api set none either)",
-        item_fails=True,
+        "*suites.yaml: suite 'api': no host: user class(es) Api in api.py set none; set `host = "
+        '"http://..."` on the class, `host:` in a catalog, or `--bfd-host URL`',
     ),
 ]
 
@@ -271,3 +279,39 @@ def _run_in(pytester: pytest.Pytester, cwd: Path) -> pytest.RunResult:
             "no:cacheprovider",
             timeout=120,
         )
+
+
+HOST_ON_THE_CLASS = HOSTLESS_LOCUSTFILE.replace(
+    "    wait_time =", '    host = "http://127.0.0.1:9"\n    wait_time =', 1
+)
+assert HOST_ON_THE_CLASS != HOSTLESS_LOCUSTFILE
+
+
+@pytest.mark.parametrize(
+    ("locustfile", "args", "environment", "ini"),
+    [
+        (HOST_ON_THE_CLASS, (), {}, ""),
+        (HOSTLESS_LOCUSTFILE, ("--bfd-host", "http://127.0.0.1:9"), {}, ""),
+        (HOSTLESS_LOCUSTFILE, (), {"BFD_LOCUST_HOST": "http://127.0.0.1:9"}, ""),
+        (HOSTLESS_LOCUSTFILE, (), {"LOCUST_HOST": "http://127.0.0.1:9"}, ""),
+        (HOSTLESS_LOCUSTFILE, (), {}, "bfd_host = http://127.0.0.1:9\n"),
+    ],
+    ids=["class-attribute", "bfd-host", "BFD_LOCUST_HOST", "LOCUST_HOST", "ini-bfd_host"],
+)
+def test_a_host_from_any_source_lets_a_plain_locustfile_be_collected(
+    pytester: pytest.Pytester,
+    monkeypatch: pytest.MonkeyPatch,
+    locustfile: str,
+    args: tuple[str, ...],
+    environment: dict[str, str],
+    ini: str,
+) -> None:
+    """The collection-time refusal of a host-less suite (issue 19) refuses only what has no host."""
+    pytester.path.joinpath("api.py").write_text(locustfile)
+    pytester.makeini("[pytest]\n" + ini)
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    collect = ("--collect-only", "-q", "-p", "no:cacheprovider")
+    result = pytester.runpytest("--bfd-suite", "api.py", *args, *collect)
+    assert result.ret == pytest.ExitCode.OK, result.stdout.str()
+    result.stdout.fnmatch_lines(["api.py::api"])

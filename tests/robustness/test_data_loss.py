@@ -7,7 +7,6 @@ from __future__ import annotations
 import dataclasses
 import os
 import stat
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,6 +15,7 @@ import pytest
 from pytest_bfd_locust.atomic_file import write_atomically
 from pytest_bfd_locust.stores.file import FileStore
 from tests.e2e.test_cli import bfd_locust
+from tests.on_disk import small_tmpfs
 from tests.report_factory import run_record
 
 HASH_A = "a" * 64
@@ -129,17 +129,8 @@ def test_a_file_where_the_reports_folder_goes_is_named(pytester: pytest.Pytester
 @pytest.fixture
 def small_disk(tmp_path: Path) -> Iterator[Path]:
     """A 512 KiB tmpfs: room for a run's log and result, not for Locust's ~1 MB HTML report."""
-    mount_point = tmp_path / "small"
-    mount_point.mkdir()
-    mounted = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=512k", "tmpfs", str(mount_point)], capture_output=True, text=True
-    )
-    if mounted.returncode != 0:
-        pytest.skip(f"cannot mount a small tmpfs: {mounted.stderr.strip()}")
-    try:
+    with small_tmpfs(tmp_path / "small", "512k") as mount_point:
         yield mount_point
-    finally:
-        subprocess.run(["umount", "-l", str(mount_point)], check=False)
 
 
 def test_a_report_cut_short_by_a_full_disk_is_said_and_not_left_truncated(

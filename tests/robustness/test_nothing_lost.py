@@ -15,10 +15,7 @@ import pytest
 
 from examples.demo_target import DemoServer
 from tests.locustfiles import one_request_locustfile
-
-
-def stored_records(root: Path) -> list[dict[str, object]]:
-    return [json.loads(p.read_text()) for p in sorted(root.glob(".bfd-stats/hash=*/*.stats.json"))]
+from tests.on_disk import small_tmpfs, stored_records
 
 
 def test_three_parallel_sessions_store_three_distinct_records(
@@ -109,14 +106,7 @@ def test_report_that_cannot_be_written_is_a_warning_and_the_record_is_stored(
 @pytest.fixture
 def full_disk(tmp_path: Path) -> Iterator[Path]:
     """A 256 KiB tmpfs filled to the last byte (mounting needs root, as in this project's CI image)."""
-    mount_point = tmp_path / "full"
-    mount_point.mkdir()
-    mounted = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(mount_point)], capture_output=True, text=True
-    )
-    if mounted.returncode != 0:
-        pytest.skip(f"cannot mount a small tmpfs to fill: {mounted.stderr.strip()}")
-    try:
+    with small_tmpfs(tmp_path / "full", "256k") as mount_point:
         (mount_point / "artifacts").mkdir()
         filler = os.open(mount_point / "filler", os.O_WRONLY | os.O_CREAT)
         try:
@@ -127,8 +117,6 @@ def full_disk(tmp_path: Path) -> Iterator[Path]:
         finally:
             os.close(filler)
         yield mount_point / "artifacts"
-    finally:
-        subprocess.run(["umount", "-l", str(mount_point)], check=False)
 
 
 def test_full_disk_under_the_artifacts_is_one_line_and_no_load(

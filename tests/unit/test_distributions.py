@@ -61,6 +61,28 @@ def test_binomial_quantile_matches_scipy_ppf(n: int, p: float) -> None:
             assert stats.binom.cdf(smaller, n, p) == pytest.approx(probability, rel=1e-11)
 
 
+def _bisection_over_all_k(probability: float, n: int, p: float) -> int:
+    """binomial_quantile as it was before issue 19's large record: bisection over all of [0, n]."""
+    reach = probability * (1.0 - 1e-12)
+    low, high = 0, n
+    while low < high:
+        middle = (low + high) // 2
+        if binomial_cdf(middle, n, p) >= reach:
+            high = middle
+        else:
+            low = middle + 1
+    return low
+
+
+@pytest.mark.parametrize("n", [1, 2, 17, 1000, 123_457, 3_000_000, 10**7])
+@pytest.mark.parametrize("p", LEVELS)
+def test_binomial_quantile_from_its_normal_guess_is_the_full_bisections_answer(n: int, p: float) -> None:
+    """The search starts near the answer (bench/large_record.py: the judge's slowest step) and
+    lands on exactly the k the bisection over all of [0, n] gave: no verdict can change."""
+    for probability in (0.0005, 0.005, 0.025, 0.5, 0.975, 0.995, 0.9995):
+        assert binomial_quantile(probability, n, p) == _bisection_over_all_k(probability, n, p)
+
+
 def test_binomial_quantile_exact_tie_stays_at_the_lower_k() -> None:
     assert binomial_quantile(0.5, 5, 0.5) == 2 == int(stats.binom.ppf(0.5, 5, 0.5))
 

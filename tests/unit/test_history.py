@@ -1,6 +1,9 @@
 from __future__ import annotations
 
-from pytest_bfd_locust.judge.changepoints import ChangePoint
+import re
+
+from pytest_bfd_locust.judge.changepoints import ChangePoint, current_segments
+from pytest_bfd_locust.judge.thresholds import JudgeSettings
 from pytest_bfd_locust.reports.history import (
     HISTORY_COLUMNS,
     format_history_table,
@@ -8,6 +11,7 @@ from pytest_bfd_locust.reports.history import (
     history_rows,
 )
 from pytest_bfd_locust.reports.model import history_runs
+from pytest_bfd_locust.reports.terminal import format_change_point
 from tests.report_factory import START, run_record
 
 
@@ -62,3 +66,26 @@ def test_every_history_column_has_a_header_and_a_rule() -> None:
     header, rule = format_history_table([]).splitlines()
     assert header.split()[-1] == "notes"
     assert len(rule) == len(header) and rule.split() == ["-" * len(name) for name in HISTORY_COLUMNS]
+
+
+def test_a_level_shift_in_the_history_says_what_the_judge_said_of_that_run() -> None:
+    """Issue 19: the history's percentages differed from the judge's for the same run (means over
+    runs that came after it, and p50 where the judge reads the median)."""
+    wobble = [0.0, 1.0, 2.0, 1.0, 0.0, 2.0, 1.0, 0.0, 2.0, 1.0]
+    later = [0.0, 3.0, 1.0, 2.0, 3.0, 0.0]
+    records = [run_record(i, 10 + wobble[i]) for i in range(10)]
+    records += [run_record(10 + i, 30 + extra) for i, extra in enumerate(later)]
+    # What the judge printed when it judged run010 (suite_run.judge_run's call, default min_percent)
+    judged = [
+        format_change_point(point, "run010")
+        for point in current_segments(records[:11], min_magnitude=JudgeSettings.min_percent / 100)
+        if point.scope == "totals" and point.run_id == "run010"
+    ]
+    assert judged
+    rows = history_rows(history_runs(records, current=None), history_change_points(records))
+    marks = rows[10].marks.split(", ")
+    assert sorted(marks) == sorted(
+        "change: " + re.search(r"` (\S+) .*\((\S+ %)\) since this run", line).expand(r"\1 \2")  # type: ignore[union-attr]
+        for line in judged
+    )
+    assert not any(row.marks for row in rows[:10] + rows[11:])

@@ -13,10 +13,9 @@ newest that applies.
 
 from __future__ import annotations
 
-import json
 import uuid
 import warnings
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -29,17 +28,22 @@ from pytest_bfd_locust.judge.baseline import (
     current_acceptance,
     select_eligible,
 )
-from pytest_bfd_locust.record import Record, RecordError
+from pytest_bfd_locust.record import Record
 from pytest_bfd_locust.stores.acceptances import (
     LoadedAcceptances,
     UnreadableAcceptance,
     acceptance_path,
-    already_accepted_message,
     hash_folder,
     read_acceptances,
+    second_acceptance_message,
     tag_folder,
 )
-from pytest_bfd_locust.stores.listing import UnreadableRecord, load_history
+from pytest_bfd_locust.stores.listing import (
+    UnreadableRecord,
+    load_history,
+    parse_stored_record,
+    with_acceptances,
+)
 from pytest_bfd_locust.stores.protocol import AlreadyAccepted, HistoryQuery, LoadedHistory, StoreError
 from pytest_bfd_locust.stores.s3.athena import AthenaQueryRunner, baseline_sql, checked_limit, parse_rows
 from pytest_bfd_locust.stores.s3.config import S3StoreConfig
@@ -54,6 +58,10 @@ from pytest_bfd_locust.stores.s3.layout import (
 
 REPORT_SUFFIX = ".report.html"
 """Suffix of a record's HTML report, stored beside it (not a `.stats.json`: no notification, no crawl)."""
+
+
+class ObjectExists(StoreError):
+    """A conditional put found an object at the key: nothing was overwritten."""
 
 
 class StoreWarning(BfdLocustWarning):
@@ -121,22 +129,8 @@ class S3Store:
         that could not be registered is a warning, because the crawler will still find the record.
         """
         key = self.object_key(record)
-        uri = f"s3://{self.config.bucket}/{key}"
-        try:
-            self.clients.s3.put_object(
-                Bucket=self.config.bucket,
-                Key=key,
-                Body=record.to_text().encode("utf-8"),
-                ContentType="application/json",
-                IfNoneMatch="*",
-            )
-        except (ClientError, BotoCoreError) as error:
-            code = aws_error_code(error)
-            if code == "NoSuchBucket":
-                raise StoreError(f"{uri}: bucket {self.config.bucket!r} does not exist") from error
-            if code == "PreconditionFailed":
-                raise StoreError(f"{uri}: an object with this key already exists; not overwritten") from error
-            raise StoreError(f"{uri}: cannot write: {describe_aws_error(error)}") from error
+        uri = self._uri(key)
+        self._put_new(key, record.to_text().encode("utf-8"))
         try:
             registration = register_partition(
                 self.clients.glue,
@@ -223,10 +217,7 @@ class S3Store:
         read from the objects themselves: no Athena query, so no crawler or partition is needed;
         the hash's acceptances listed the same way."""
         history = load_history(query, self.listing(query.hash), self._read_object, self._uri)
-        if history.hash is None:
-            return history
-        loaded = self.load_acceptances(history.hash, query.tag)
-        return replace(history, acceptances=loaded.acceptances, warnings=history.warnings + loaded.warnings)
+        return with_acceptances(history, query.tag, self.load_acceptances)
 
     # --- acceptances ----------------------------------------------------------------------------
 
@@ -243,30 +234,32 @@ class S3Store:
         key = self.acceptance_key(acceptance)
         uri = self._uri(key)
         try:
+            self._put_new(key, acceptance.to_text().encode("utf-8"))
+        except ObjectExists as error:
+            try:
+                existing: Acceptance | None = Acceptance.from_bytes(self._read_object(key))
+            except (UnreadableRecord, AcceptanceError):
+                existing = None
+            raise AlreadyAccepted(second_acceptance_message(acceptance, existing, uri), existing) from error
+        return uri
+
+    def _put_new(self, key: str, body: bytes) -> None:
+        """Write a JSON object that no object has the key of yet (a conditional put: records and
+        acceptances are never overwritten). ObjectExists when one has; StoreError when the bucket
+        cannot be written (after botocore's retries)."""
+        uri = self._uri(key)
+        try:
             self.clients.s3.put_object(
-                Bucket=self.config.bucket,
-                Key=key,
-                Body=acceptance.to_text().encode("utf-8"),
-                ContentType="application/json",
-                IfNoneMatch="*",
+                Bucket=self.config.bucket, Key=key, Body=body, ContentType="application/json", IfNoneMatch="*"
             )
         except (ClientError, BotoCoreError) as error:
             code = aws_error_code(error)
             if code == "PreconditionFailed":
-                try:
-                    existing: Acceptance | None = Acceptance.from_bytes(self._read_object(key))
-                except (UnreadableRecord, AcceptanceError):
-                    existing = None
-                message = (
-                    already_accepted_message(existing)
-                    if existing is not None
-                    else f"run {acceptance.run_id} is already accepted under tag {acceptance.tag!r} ({uri})"
-                )
-                raise AlreadyAccepted(message, existing) from error
+                taken = f"{uri}: an object with this key already exists; not overwritten"
+                raise ObjectExists(taken) from error
             if code == "NoSuchBucket":
                 raise StoreError(f"{uri}: bucket {self.config.bucket!r} does not exist") from error
             raise StoreError(f"{uri}: cannot write: {describe_aws_error(error)}") from error
-        return uri
 
     def load_acceptances(self, record_hash: str, tag: str | None = None) -> LoadedAcceptances:
         """The acceptances of a hash (of one tag, or of all) from ListObjectsV2 and one GetObject
@@ -294,13 +287,10 @@ class S3Store:
         for _timestamp, key in self.listing(record_hash).get(record_hash, ()):
             if key.endswith(f"-{run_id}{STATS_SUFFIX}"):
                 try:
-                    return Record.from_json(json.loads(self._read_object(key)))
+                    data = self._read_object(key)
                 except UnreadableRecord as error:
                     raise StoreError(f"{self._uri(key)}: cannot read it: {error}") from None
-                except (json.JSONDecodeError, UnicodeDecodeError) as error:
-                    raise StoreError(f"{self._uri(key)}: not a record: not JSON ({error})") from None
-                except RecordError as error:
-                    raise StoreError(f"{self._uri(key)}: not a record: {error}") from None
+                return parse_stored_record(data, self._uri(key))
         return None
 
     def _read_acceptance(self, key: str) -> bytes:
