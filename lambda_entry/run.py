@@ -125,6 +125,8 @@ def pytest_args(
         args += ["-p", PLUGIN_MODULE]
     if payload.only_summary:
         args.append("--bfd-only-summary")
+    if payload.inconclusive is not None:
+        args += ["--bfd-inconclusive", payload.inconclusive.value]
     if payload.compare is not None:
         args += ["--compare", payload.compare.type.value, "--compare-tag", payload.compare.tag]
         fit = attempts_that_fit(payload, config.timeout_margin_s, spare_s)

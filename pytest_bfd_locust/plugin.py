@@ -375,6 +375,9 @@ def summary_line(
     `relative_to`, the invocation folder, when under it: the absolute path with its 64-hex hash
     made the line ~280 characters; `-v` shows it whole)."""
     state = "FAILED" if result.failed or failed else "passed"
+    inconclusive = result.verdict.inconclusive is not None
+    if inconclusive:
+        state += " (inconclusive)"
     record = result.record
     if record is None:
         return f"{nodeid}: {state} (no statistics)"
@@ -384,7 +387,9 @@ def summary_line(
         f"p50 {totals.response_time_percentiles.get('0.5', 0)} ms, "
         f"p95 {totals.response_time_percentiles.get('0.95', 0)} ms"
     )
-    if result.comparison is not None and result.baseline is not None:
+    if inconclusive and result.baseline is not None:
+        against = f"; vs {result.baseline.describe()}: not judged (the load generator was saturated)"
+    elif result.comparison is not None and result.baseline is not None:
         counted = f"{len(result.comparison.failures)} failed, {len(result.comparison.warnings)} warned"
         against = f"; vs {result.baseline.describe()}: {len(result.comparison.stats)} stats, {counted}"
     else:
@@ -593,6 +598,8 @@ def user_properties(result: SuiteResult) -> list[tuple[str, object]]:
             (prop.VALIDATION_RESULT, record.metadata.validation_result.value),
             (prop.COMPARE_RESULT, record.metadata.compare_result.value),
         ]
+        if record.inconclusive is not None:
+            properties.append((prop.INCONCLUSIVE, record.inconclusive))
         if record.workers is not None:
             properties += [
                 (prop.WORKERS_EXPECTED, record.workers.expected),

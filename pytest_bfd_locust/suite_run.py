@@ -26,6 +26,7 @@ from pytest_bfd_locust.judge.changepoints import ChangePoint, current_segments
 from pytest_bfd_locust.judge.compare import compare as compare_records
 from pytest_bfd_locust.judge.comparison import Comparison, Evidence
 from pytest_bfd_locust.judge.confirmation import Confirmation, confirm, default_confirm, settled
+from pytest_bfd_locust.judge.generator_health import InconclusivePolicy, inconclusive_reason
 from pytest_bfd_locust.judge.thresholds import ThresholdSet
 from pytest_bfd_locust.judge.validation import (
     SLA_PERCENTILES,
@@ -197,6 +198,8 @@ class SuiteResult:
     """1 + the confirmations allowed (`confirm_count`)."""
     acceptances: tuple[Acceptance, ...] = ()
     """`--bfd-accept`: the run stored as accepted (one per store tag); its comparison then fails nothing."""
+    inconclusive_fails: bool = True
+    """`--bfd-inconclusive fail`: a run whose load generator was saturated fails its suite."""
 
     @property
     def verdict(self) -> SuiteVerdict:
@@ -206,6 +209,8 @@ class SuiteResult:
             validation=tuple(str(failure) for failure in self.validation),
             # An accepted run is the new level: its comparison is shown, never held against it.
             comparison=None if self.acceptances else self.comparison,
+            inconclusive=None if self.record is None else self.record.inconclusive,
+            inconclusive_fails=self.inconclusive_fails,
         )
 
     @property
@@ -251,10 +256,13 @@ def execute_suite(
         attempts.append(Attempt(ran, judged, kept))
         if judged.comparison is None or judged.errors or judged.validation or kept.errors:
             break  # nothing to confirm, or failed in a way no further attempt overturns
+        if judged.record.inconclusive is not None:
+            break  # the generator was saturated: another attempt on it would measure it again
         comparisons = [a.judged.comparison for a in attempts if a.judged and a.judged.comparison]
         if settled(comparisons, attempts_allowed):
             break
-    return _result(suite, attempts, lookup or Lookup(), attempts_allowed)
+    result = _result(suite, attempts, lookup or Lookup(), attempts_allowed)
+    return replace(result, inconclusive_fails=settings.inconclusive is InconclusivePolicy.FAIL)
 
 
 def confirm_count(suite: Suite, settings: BfdSettings, thresholds: ThresholdSet) -> int:
@@ -389,6 +397,8 @@ def judge_run(
         # A run that did not finish is never a baseline.
         validation=ResultStatus.FAILED if run.error else validation_status(validation),
     )
+    # A saturated generator: marked in the record (never a baseline), judged in `decide_suite`.
+    record = replace(record, inconclusive=inconclusive_reason(record.timeline))
     # Before the record is kept or stored anywhere: an error message may quote a secret.
     record = redact_record(record, settings.secret_values)
     return Judged(record, validation, comparison, change_points, tuple(errors), tuple(notes))
@@ -480,6 +490,8 @@ def _accept(
     """
     if record.metadata.validation_result is ResultStatus.FAILED:
         return (), [f"--bfd-accept: not accepted: the run failed validation; its record is at {stored_at}"]
+    if record.inconclusive is not None:
+        return (), [f"--bfd-accept: not accepted: the run is inconclusive ({record.inconclusive})"]
     if not isinstance(store, AcceptanceStore):
         return (), [f"--bfd-accept: {store.describe()} cannot keep acceptances"]
     accepted: list[Acceptance] = []

@@ -18,6 +18,7 @@ from pytest_bfd_locust.figures import iso_utc, stat_label
 from pytest_bfd_locust.histogram import PERCENTILE_KEYS
 from pytest_bfd_locust.judge.changepoints import ChangePoint
 from pytest_bfd_locust.judge.comparison import TaskKey, task_scope
+from pytest_bfd_locust.judge.generator_health import SATURATED_CPU_PERCENT, saturated_intervals
 from pytest_bfd_locust.record import Record
 from pytest_bfd_locust.reports.model import HistoryRun
 from pytest_bfd_locust.timeline import Timeline
@@ -31,6 +32,8 @@ FAILURE_COLOR = "#dc2626"
 MARK_COLOR = "#f59e0b"
 ACCEPTED_COLOR = "#1d4ed8"
 """Accepted runs in the history chart: where a new level starts."""
+SATURATED_COLOR = "#f97316"
+"""The intervals in which the load generator was saturated, on the timeline chart."""
 P95_COLOR = "#9333ea"
 AVERAGE_COLOR = "#16a34a"
 
@@ -129,7 +132,7 @@ def response_timeline_chart(timeline: Timeline) -> str:
     chart = pygal.XY(
         **_config(
             "Response time over the run",
-            (P95_COLOR, CURRENT_COLOR, AVERAGE_COLOR),
+            (P95_COLOR, CURRENT_COLOR, AVERAGE_COLOR, SATURATED_COLOR),
             x_title="seconds since start",
             y_title="ms",
             dots_size=2,
@@ -140,7 +143,26 @@ def response_timeline_chart(timeline: Timeline) -> str:
     chart.add("p95", [(s.elapsed, s.p95_ms) for s in busy])
     chart.add("median", [(s.elapsed, s.p50_ms) for s in busy])
     chart.add("average", [(s.elapsed, s.avg_ms) for s in busy])
+    _mark_saturation(chart, timeline, top=max((s.p95_ms for s in busy), default=0.0))
     return _svg(chart)
+
+
+def _mark_saturation(chart: pygal.XY, timeline: Timeline, *, top: float) -> None:
+    """A thick bar along the top of the chart over each interval in which the load generator was
+    saturated (`generator_health.saturated_intervals`): its response times there are its own."""
+    spans = saturated_intervals(timeline)
+    if not spans:
+        return
+    points: list[tuple[float | None, float | None]] = []
+    for start, end in spans:
+        points += [(start, top), (end, top), (None, None)]
+    chart.add(
+        f"load generator above {SATURATED_CPU_PERCENT:.0f} % CPU",
+        points[:-1],
+        stroke_style={"width": 8},
+        allow_interruptions=True,
+        show_dots=False,
+    )
 
 
 def history_chart(

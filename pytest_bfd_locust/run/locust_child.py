@@ -8,7 +8,8 @@ naming a JSON file of `ChildControl` fields. It behaves exactly like the `locust
   Without a load shape of its own, the run is stopped `spawned_runtime` seconds after spawning ends.
 - the failsafe: the run is stopped once the running average response time exceeds the limit;
 - progress: one JSON line per interval appended to the progress file, and one timeline sample per
-  interval kept for the record (requests/s, failures and response times of the interval);
+  interval kept for the record (requests/s, failures and response times of the interval, and the
+  load generator's CPU: Locust's own measurement, taken every interval instead of its 10 s);
 - the result: a `ChildResult` (run/child_control.py) written atomically to the result file when
   Locust quits, *before* the HTML report: a report that cannot be written (disk full) no longer
   loses the run. Not stdout, not Locust's CSV. A run refused before any load (no host for an HTTP
@@ -40,11 +41,13 @@ from pytest_bfd_locust.run.locust_api import (
     StatsEntry,
     WorkerRunner,
     events,
+    generator_cpu_percent,
     gevent,
     html_report,
     let_later_definitions_win,
     live_workers,
     master_bind_address,
+    measure_cpu_every,
     run_locust_main,
     take_html_file,
     uses_http,
@@ -109,6 +112,8 @@ class ChildSession:
         self.users_started_at: float | None = None
         self.lost_after: dict[str, float] = {}
         """Worker id -> seconds after the users started when the master marked it missing."""
+        self.cpu_readings = 0
+        """Locust's CPU measurements in this process so far (its first reads 0: no interval yet)."""
 
     def register(self) -> None:
         events.init_command_line_parser.add_listener(self.on_parser)
@@ -118,6 +123,7 @@ class ChildSession:
         events.test_start.add_listener(self.on_test_start)
         events.test_stopping.add_listener(self.on_test_stopping)
         events.worker_report.add_listener(self.on_worker_report)
+        events.usage_monitor.add_listener(self.on_usage_monitor)
 
     def on_parser(self, parser: LocustArgumentParser, **_: Any) -> None:
         # A seed suite adds its own --spawned-runtime after us: its definition wins.
@@ -283,6 +289,9 @@ class ChildSession:
             failures + int(total.get("num_failures", 0)),
         )
 
+    def on_usage_monitor(self, **_: Any) -> None:
+        self.cpu_readings += 1
+
     def stop(self, environment: Environment, reason: str | None) -> None:
         if reason and self.abort_reason is None:
             self.abort_reason = reason
@@ -344,6 +353,8 @@ class ChildSession:
             interval_requests=interval_requests,
             interval_response_ms=float(total.total_response_time) - response_ms,
             interval_percentiles=percentiles_from_histogram(interval, sum(interval.values())),
+            # None until Locust has measured an interval (its first reading is always 0).
+            cpu_percent=generator_cpu_percent(runner) if runner and self.cpu_readings > 1 else None,
         )
 
     def count_interrupted_requests(self) -> None:
@@ -497,7 +508,9 @@ def main() -> None:
     control_path = os.environ.get(CONTROL_ENV)
     if not control_path:
         sys.exit(f"pytest_bfd_locust.run.locust_child: {CONTROL_ENV} is not set; run suites through pytest")
-    ChildSession(ChildControl.read(control_path)).register()
+    control = ChildControl.read(control_path)
+    measure_cpu_every(control.progress_interval)
+    ChildSession(control).register()
     run_locust_main()
 
 
