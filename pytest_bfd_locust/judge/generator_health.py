@@ -26,18 +26,25 @@ constrain your throughput and may even give inconsistent response time measureme
 
 MAX_SATURATED_SHARE = 0.05
 """A run is inconclusive when its generator was saturated for more than this share of the measured
-run time.
+run time (the samples carrying a CPU reading).
 
-Why 5 %: the judge compares tail percentiles up to p95 and p99 (the packaged threshold file), and
-a request completed while the generator is saturated carries its queueing. Once more than 5 % of
-the run is saturated, its p95 can be made entirely of such requests. Measured on this project's
-2-core test machine (`bench`-style runs of the demo target, 20 users, 10 s, README "Load-generator
-health"): without saturation every sample read <= 86 % (a 200-user run without wait time included)
-and the share was 0; one second of saturation in 12 measured seconds (8 %) moved p95 from 9 to
-130 ms and p99 from 14 to 190 ms, while p50 stayed within 1 ms; a generator saturated all along
-read 91-100 % in every sample. A lower share would void runs over a single sample (1 s) of a
-spawn spike in runs shorter than 20 s; a higher one would let p95 regressions of the generator
-through. The sample interval (1 s) is the resolution: a share is counted in whole samples.
+Why 5 %: every threshold file compares tail percentiles (the packaged one p90, p95 and p99), and a
+request completed while the generator is saturated carries the generator's queueing. Beyond 5 %
+saturated time, the slowest 5 % of the requests, the p95, can all be such requests: the p95 is
+then a measurement of the generator. Measured on the project's 2-core machine (demo target, 20
+users, 10 s after spawning, README "Load-generator health"): runs without client-side work read
+30-45 % in every sample (share 0); 200 users without wait time against the Patient endpoint read
+82-86 % (target-bound, share 0); one second of client-side work in the middle read as one sample
+of 97 % (1 of 9 s, 11 %) and moved p99 from 32-44 ms to 110 ms while p95 stayed within the A/A
+runs' 24-36 ms; saturating users (the e2e test's) read 91-97 % while the machine was otherwise
+quiet. A lower share would
+void a run of less than 20 s over a single saturated sample (the 1 s interval is the resolution);
+p99 is affected before 5 % (a run below the share may still carry generator time in its p99, which
+the HTML report's timeline chart marks).
+
+Limit of Locust's measurement: it is the process's CPU time per second of wall time. On a machine
+whose cores are busy with other processes the same saturating users read 35-80 % (they wait to be
+scheduled, which delays responses just as much): such a run is not caught.
 """
 
 
