@@ -37,10 +37,9 @@ users, 10 s after spawning, README "Load-generator health"): runs without client
 82-86 % (target-bound, share 0); one second of client-side work in the middle read as one sample
 of 97 % (1 of 9 s, 11 %) and moved p99 from 32-44 ms to 110 ms while p95 stayed within the A/A
 runs' 24-36 ms; saturating users (the e2e test's) read 91-97 % while the machine was otherwise
-quiet. A lower share would
-void a run of less than 20 s over a single saturated sample (the 1 s interval is the resolution);
-p99 is affected before 5 % (a run below the share may still carry generator time in its p99, which
-the HTML report's timeline chart marks).
+quiet. A lower share would void a run of less than 20 s over a single saturated sample (the 1 s
+interval is the resolution); p99 is affected before 5 % (a run below the share may still carry
+generator time in its p99, which the HTML report's timeline chart marks).
 
 Limit of Locust's measurement: it is the process's CPU time per second of wall time. On a machine
 whose cores are busy with other processes the same saturating users read 35-80 % (they wait to be
