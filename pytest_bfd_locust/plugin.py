@@ -336,7 +336,13 @@ class BfdSession:
             try:
                 path.parent.mkdir(parents=True, exist_ok=True)
                 write_junit_detail(
-                    path, [(result.suite.name, result.comparison) for _, result in self.results]
+                    path,
+                    [(result.suite.name, result.comparison) for _, result in self.results],
+                    inconclusive={
+                        result.suite.name: result.record.inconclusive
+                        for _, result in self.results
+                        if result.record is not None and result.record.inconclusive is not None
+                    },
                 )
             except OSError as exc:
                 # Said plainly in the summary rather than turned into an internal error of the session.

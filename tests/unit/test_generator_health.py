@@ -4,6 +4,7 @@ everything that reads it (verdict, eligibility, record, options, payload, report
 from __future__ import annotations
 
 import json
+import xml.etree.ElementTree as ET
 from dataclasses import replace
 from pathlib import Path
 
@@ -26,6 +27,7 @@ from pytest_bfd_locust.plugin import summary_line
 from pytest_bfd_locust.record import Record, ResultStatus
 from pytest_bfd_locust.reports.charts import response_timeline_chart
 from pytest_bfd_locust.reports.history import format_history_table, history_rows
+from pytest_bfd_locust.reports.junit_detail import write_junit_detail
 from pytest_bfd_locust.reports.markdown import render_markdown
 from pytest_bfd_locust.reports.model import history_runs, report_from_records
 from pytest_bfd_locust.reports.session import failure_text, suite_report, suite_warnings
@@ -256,3 +258,16 @@ def test_the_timeline_chart_marks_the_saturated_intervals() -> None:
     saturated = response_timeline_chart(timeline(None, 40.0, 97.0, 98.0, 30.0, 95.0))
     assert "load generator above 90 % CPU" in saturated
     assert "load generator above" not in response_timeline_chart(timeline(None, 40.0, 50.0))
+
+
+def test_the_junit_detail_skips_an_inconclusive_suite_rather_than_fail_its_statistics(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "detail.xml"
+    write_junit_detail(path, [("api", FAILED), ("other", FAILED)], inconclusive={"api": REASON})
+    suites = {suite.get("name"): suite for suite in ET.parse(path).getroot().findall("testsuite")}
+    [case] = suites["api"].findall("testcase")
+    skipped = case.find("skipped")
+    assert case.get("name") == "inconclusive" and skipped is not None
+    assert skipped.get("message") == f"inconclusive: {REASON}; {ADVICE}"
+    assert suites["other"].find("testcase/failure") is not None  # a conclusive suite's regression fails
