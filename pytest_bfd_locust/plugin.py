@@ -288,6 +288,8 @@ class BfdSession:
             # Failed and warned statistics are in the failure texts and the warnings summary
             # already; every row is listed only on request. Said always: a history too short to
             # measure the noise, and large worsenings that passed for want of requests.
+            if result.verdict.inconclusive is not None:
+                continue  # its statistics measured the load generator: nothing to say of the API
             if result.comparison is not None:
                 for line in format_suite_notes(result.comparison, verbose=verbose):
                     terminalreporter.write_line("    " + line)
