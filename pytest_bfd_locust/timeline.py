@@ -53,7 +53,7 @@ class TimelineSample:
     p50_ms: float
     p95_ms: float
     cpu_percent: float | None = None
-    """None: not measured (a timeline stored before the column)."""
+    """None: not measured (before Locust's first measurement, or a timeline stored before the column)."""
 
     def values(self) -> list[float | int | None]:
         return [

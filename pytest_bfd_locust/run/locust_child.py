@@ -354,7 +354,7 @@ class ChildSession:
             interval_response_ms=float(total.total_response_time) - response_ms,
             interval_percentiles=percentiles_from_histogram(interval, sum(interval.values())),
             # None until Locust has measured an interval (its first reading is always 0).
-            cpu_percent=generator_cpu_percent(runner) if runner and self.cpu_readings > 1 else None,
+            cpu_percent=None if runner is None or self.cpu_readings < 2 else generator_cpu_percent(runner),
         )
 
     def count_interrupted_requests(self) -> None:
