@@ -10,11 +10,12 @@ Run by hand:
 
     .venv/bin/python bench/generator_saturation.py [--runtime 10] [--burn 0 1 2 4] [--repeat 2]
 
-Measured on the project's 2-core machine, shared with other work (README "Load-generator
-health"): without burn 30-45 % in every sample; a 1 s window read as one sample of 97 % (1 of 9 s)
-and moved p99 from 32-44 ms to 110 ms, p95 within the A/A runs; 2 and 4 s windows read only
-65-75 % while the machine's load average was 2.8 (the process waited to be scheduled), and moved
-p95 to 100 and 180 ms.
+Measured on the project's 2-core machine (load average 1.3-2; README "Benchmarks"): without
+burn 28-47 % in every sample, p95 7-8 ms, p99 13-15 ms; a 1 s window read as one sample of
+96-99 % (1 of 9 s, 11 %), p99 150-210 ms, p95 unchanged; 2 s (25 %) p95 15-20 ms, p99
+210-250 ms; 3-4 s (39-51 %) p90 24-93 ms, p95 210 ms. On a busier machine (load average 2.8, an
+earlier version of this script) 2 and 4 s windows read only 65-75 %: Locust's measurement does
+not see a generator waiting to be scheduled.
 """
 
 from __future__ import annotations

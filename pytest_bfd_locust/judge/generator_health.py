@@ -29,21 +29,21 @@ MAX_SATURATED_SHARE = 0.05
 run time (the samples carrying a CPU reading).
 
 Why 5 %: every threshold file compares tail percentiles (the packaged one p90, p95 and p99), and a
-request completed while the generator is saturated carries the generator's queueing. Beyond 5 %
-saturated time, the slowest 5 % of the requests, the p95, can all be such requests: the p95 is
-then a measurement of the generator. Measured on the project's 2-core machine (demo target, 20
-users, 10 s after spawning, README "Load-generator health"): runs without client-side work read
-30-45 % in every sample (share 0); 200 users without wait time against the Patient endpoint read
-82-86 % (target-bound, share 0); one second of client-side work in the middle read as one sample
-of 97 % (1 of 9 s, 11 %) and moved p99 from 32-44 ms to 110 ms while p95 stayed within the A/A
-runs' 24-36 ms; saturating users (the e2e test's) read 91-97 % while the machine was otherwise
-quiet. A lower share would void a run of less than 20 s over a single saturated sample (the 1 s
-interval is the resolution); p99 is affected before 5 % (a run below the share may still carry
-generator time in its p99, which the HTML report's timeline chart marks).
+request completed while the generator is saturated carries the generator's queueing. Measured with
+`bench/generator_saturation.py` (20 users against the demo target, 10 s after spawning, a window
+of client-side CPU work in the middle; 2 cores, load average 1.3-2, two runs each): without the
+work every sample read 28-47 % (share 0), p95 7-8 ms, p99 13-15 ms; a 1 s window read as one
+sample of 96-99 % (1 of 9 s, 11 %) and moved p99 to 150-210 ms while p95 stayed at 7-11 ms; 2 s
+(25 %) moved p95 to 15-20 ms and p99 to 210-250 ms; 3-4 s (39-51 %) moved p90 to 24-93 ms and
+p95 to 210 ms. The smallest share measured, 11 %, already made p99 the generator's; 5 % keeps
+every one of these runs inconclusive while a run of 20 s or more may hold one saturated second
+(the 1 s sample interval is the resolution), and two in 40 s. Below the share, p99 may still
+carry generator time: the HTML report's timeline chart marks those seconds.
 
 Limit of Locust's measurement: it is the process's CPU time per second of wall time. On a machine
-whose cores are busy with other processes the same saturating users read 35-80 % (they wait to be
-scheduled, which delays responses just as much): such a run is not caught.
+whose cores are busy with other processes (load average 3-4.5 on 2 cores) the e2e test's saturating
+users read 35-85 % (they wait to be scheduled, which delays responses just as much): such a run is
+not caught.
 """
 
 
