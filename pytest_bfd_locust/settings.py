@@ -18,7 +18,11 @@ from typing import Any
 from pytest_bfd_locust.acceptance import AcceptanceError, accepted_by, check_reason
 from pytest_bfd_locust.hosts import is_http_url
 from pytest_bfd_locust.judge.baseline import BaselineKind
-from pytest_bfd_locust.judge.generator_health import InconclusivePolicy
+from pytest_bfd_locust.judge.generator_health import (
+    MAX_SATURATED_SHARE,
+    SATURATED_CPU_PERCENT,
+    InconclusivePolicy,
+)
 from pytest_bfd_locust.secret_values import secret_forms
 from pytest_bfd_locust.tags import TAG_PATTERN
 from pytest_bfd_locust.timespan import TimespanError, parse_timespan
@@ -381,9 +385,9 @@ OPTIONS: tuple[OptionSpec, ...] = (
     OptionSpec(
         "--bfd-inconclusive",
         "inconclusive",
-        "What a run whose load generator was saturated (above 90 % CPU for more than a share of the "
-        "run) does to its suite: fail (with its own reason) or warn; its comparison is never judged "
-        "and it is never a baseline (default {default}).",
+        f"What a run whose load generator was saturated (above {SATURATED_CPU_PERCENT:g} % CPU for "
+        f"more than {MAX_SATURATED_SHARE * 100:g} % of the run) does to its suite: fail (with its own "
+        "reason) or warn; its comparison is never judged and it is never a baseline (default {default}).",
         inconclusive_policy,
         metavar="fail|warn",
         default=InconclusivePolicy.FAIL,
