@@ -256,10 +256,11 @@ def execute_suite(
         attempts.append(Attempt(ran, judged, kept))
         if judged.comparison is None or judged.errors or judged.validation or kept.errors:
             break  # nothing to confirm, or failed in a way no further attempt overturns
-        if judged.record.inconclusive is not None:
-            break  # the generator was saturated: another attempt on it would measure it again
-        comparisons = [a.judged.comparison for a in attempts if a.judged and a.judged.comparison]
-        if settled(comparisons, attempts_allowed):
+        if judged.record.inconclusive is not None and len(attempts) == 1:
+            break  # the generator was saturated: its comparison is no evidence to confirm
+        # A saturated confirming attempt casts no vote; it uses up one of the attempts allowed.
+        comparisons = [a.judged.comparison for a in conclusive(attempts) if a.judged and a.judged.comparison]
+        if settled(comparisons, attempts_allowed) or len(attempts) >= attempts_allowed:
             break
     result = _result(suite, attempts, lookup or Lookup(), attempts_allowed)
     return replace(result, inconclusive_fails=settings.inconclusive is InconclusivePolicy.FAIL)
@@ -443,16 +444,25 @@ def keep_and_store(
     return Kept(artifact, stored_at, tuple(store_warnings), tuple(errors), tuple(notes), acceptances)
 
 
+def conclusive(attempts: list[Attempt]) -> list[Attempt]:
+    """The judged attempts whose load generator was not saturated (`Record.inconclusive`)."""
+    return [a for a in attempts if a.judged is not None and a.judged.record.inconclusive is None]
+
+
 def _result(suite: Suite, attempts: list[Attempt], lookup: Lookup, attempts_allowed: int) -> SuiteResult:
     """The suite's result from its attempts: the last run (its log tells why a crash crashed), the
     last record judged (a confirming attempt that crashed loses none of the first one's figures),
     every attempt's errors and notes (each once), and the comparison the attempts decided."""
     last = attempts[-1]
     judged_attempts = [attempt for attempt in attempts if attempt.judged is not None]
-    last_judged = judged_attempts[-1] if judged_attempts else None
+    # A saturated generator's confirming attempt decides nothing: the conclusive attempts do (the
+    # first attempt alone, when it was the inconclusive one: nothing was confirmed after it). A
+    # failure whose only confirming attempt was saturated stands: it was measured, never refuted.
+    deciding = conclusive(attempts) or judged_attempts
+    last_judged = deciding[-1] if deciding else None
     judged = last_judged.judged if last_judged is not None else None
     kept = last_judged.kept if last_judged is not None else Kept()
-    comparisons = [a.judged.comparison for a in judged_attempts if a.judged and a.judged.comparison]
+    comparisons = [a.judged.comparison for a in deciding if a.judged and a.judged.comparison]
     confirmation = confirm(comparisons, attempts_allowed) if len(comparisons) > 1 else None
     comparison = comparisons[-1] if comparisons else None
     if confirmation is not None:

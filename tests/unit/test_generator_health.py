@@ -31,12 +31,14 @@ from pytest_bfd_locust.reports.junit_detail import write_junit_detail
 from pytest_bfd_locust.reports.markdown import render_markdown
 from pytest_bfd_locust.reports.model import history_runs, report_from_records
 from pytest_bfd_locust.reports.session import failure_text, suite_report, suite_warnings
+from pytest_bfd_locust.run.runner import RunOutcome
 from pytest_bfd_locust.settings import BfdSettings, SettingsError, resolve
-from pytest_bfd_locust.suite_run import SuiteResult
+from pytest_bfd_locust.suite_run import Attempt, Judged, Lookup, Ran, SuiteResult
+from pytest_bfd_locust.suite_run import _result as result_of_attempts
 from pytest_bfd_locust.suites import Suite
 from pytest_bfd_locust.timeline import Timeline, TimelineSample
 from tests.record_factory import make_record
-from tests.unit.test_verdict import FAILED, WARNED
+from tests.unit.test_verdict import FAILED, PASSED, WARNED
 
 ADVICE = "use fewer users per process, --bfd-processes or workers"
 
@@ -271,3 +273,34 @@ def test_the_junit_detail_skips_an_inconclusive_suite_rather_than_fail_its_stati
     assert case.get("name") == "inconclusive" and skipped is not None
     assert skipped.get("message") == f"inconclusive: {REASON}; {ADVICE}"
     assert suites["other"].find("testcase/failure") is not None  # a conclusive suite's regression fails
+
+
+def _attempt(tmp_path: Path, suite: Suite, comparison: Comparison, inconclusive: str | None) -> Attempt:
+    record = replace(make_record(timestamp=1_790_000_000), inconclusive=inconclusive)
+    run = RunOutcome(record, 0, None, None, tmp_path / "locust.log", tmp_path / "locust.html", 5.0)
+    return Attempt(Ran(suite, run), Judged(record, comparison=comparison))
+
+
+@pytest.mark.parametrize(
+    ("attempts", "outcome"),
+    [
+        # A conclusive failure, then a saturated confirming attempt: the failure stands, measured.
+        ([(FAILED, None), (PASSED, REASON)], Outcome.FAILED),
+        # ... then a passing one: not confirmed by a majority of the 3 attempts allowed.
+        ([(FAILED, None), (FAILED, REASON), (PASSED, None)], Outcome.PASSED),
+        ([(FAILED, None), (FAILED, REASON), (FAILED, None)], Outcome.FAILED),
+        # Saturated from the first attempt: nothing to confirm, inconclusive.
+        ([(FAILED, REASON)], Outcome.INCONCLUSIVE),
+    ],
+)
+def test_a_saturated_confirming_attempt_casts_no_vote(
+    tmp_path: Path, attempts: list[tuple[Comparison, str | None]], outcome: Outcome
+) -> None:
+    suite = Suite(name="api", catalog=tmp_path / "suites.yaml", locustfile=tmp_path / "api.py", host=None)
+    built = [_attempt(tmp_path, suite, comparison, reason) for comparison, reason in attempts]
+    result = result_of_attempts(suite, built, Lookup(), 3)
+    assert result.verdict.outcome is outcome
+    assert len(result.attempts) == len(attempts)
+    assert (result.record is not None and result.record.inconclusive is not None) == (
+        outcome is Outcome.INCONCLUSIVE
+    )
