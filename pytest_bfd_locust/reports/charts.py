@@ -168,7 +168,8 @@ def _mark_saturation(chart: pygal.XY, timeline: Timeline, *, top: float) -> None
 def history_chart(
     runs: Sequence[HistoryRun], change_points: Sequence[ChangePoint], statistics: Sequence[str]
 ) -> str:
-    """The totals' `statistics` over the last runs, baseline runs, change points and accepted runs marked."""
+    """The totals' `statistics` over the last runs, baseline runs, change points, accepted and
+    inconclusive runs marked."""
     # Month, day and time in UTC: the year is rarely news in a history of the last runs.
     labels = [iso_utc(run.record.metadata.timestamp).replace("T", " ")[5:19] for run in runs]
     unit = "req/s" if statistics == ("total_reqs_per_second",) else "ms"
@@ -178,6 +179,8 @@ def history_chart(
     accepted = any(run.acceptances for run in runs)
     mark_colors = (BASELINE_COLOR, "#111827") + ((MARK_COLOR,) if changed else ())
     mark_colors += (ACCEPTED_COLOR,) if accepted else ()
+    inconclusive = any(run.record.inconclusive for run in runs)
+    mark_colors += (SATURATED_COLOR,) if inconclusive else ()
     chart = pygal.Line(
         **_config(
             title,
@@ -223,6 +226,17 @@ def history_chart(
         chart.add(
             "accepted as new level",
             [value if run.acceptances else None for run, value in zip(runs, values[top], strict=True)],
+            stroke=False,
+            dots_size=9,
+        )
+    if inconclusive:
+        # A saturated generator's run: never a baseline (the history table says why).
+        chart.add(
+            "inconclusive (generator saturated)",
+            [
+                value if run.record.inconclusive else None
+                for run, value in zip(runs, values[top], strict=True)
+            ],
             stroke=False,
             dots_size=9,
         )

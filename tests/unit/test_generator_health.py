@@ -25,7 +25,7 @@ from pytest_bfd_locust.judge.generator_health import (
 from pytest_bfd_locust.judge.verdict import Outcome, decide_suite
 from pytest_bfd_locust.plugin import summary_line
 from pytest_bfd_locust.record import Record, ResultStatus
-from pytest_bfd_locust.reports.charts import response_timeline_chart
+from pytest_bfd_locust.reports.charts import history_chart, response_timeline_chart
 from pytest_bfd_locust.reports.history import format_history_table, history_rows
 from pytest_bfd_locust.reports.junit_detail import write_junit_detail
 from pytest_bfd_locust.reports.markdown import render_markdown
@@ -304,3 +304,14 @@ def test_a_saturated_confirming_attempt_casts_no_vote(
     assert (result.record is not None and result.record.inconclusive is not None) == (
         outcome is Outcome.INCONCLUSIVE
     )
+
+
+def test_the_history_chart_marks_an_inconclusive_run() -> None:
+    records = [
+        make_record(timestamp=1_790_000_000, run_id="a1"),
+        replace(make_record(timestamp=1_790_000_100, run_id="b2"), inconclusive=REASON),
+    ]
+    marked = history_chart(history_runs(records, current=None), (), ("0.5",))
+    assert "inconclusive (generator saturated)" in marked
+    plain = history_chart(history_runs(records[:1], current=None), (), ("0.5",))
+    assert "inconclusive" not in plain
