@@ -16,6 +16,7 @@ from typing import Any
 from pytest_bfd_locust.acceptance import AcceptanceError, check_reason
 from pytest_bfd_locust.hosts import is_http_url
 from pytest_bfd_locust.judge.baseline import BaselineKind
+from pytest_bfd_locust.judge.generator_health import InconclusivePolicy
 from pytest_bfd_locust.settings import (
     load_limit_errors,
     option_default,
@@ -44,6 +45,7 @@ _TOP_LEVEL_KEYS = frozenset(
         "store",
         "run_id",
         "abort_on_breach",
+        "inconclusive",
     }
 )
 _COMPARE_KEYS = frozenset({"type", "tag", "load_limit", "confirm"})
@@ -98,6 +100,9 @@ class RunPayload:
     compare: ComparePayload | None = None
     store: StorePayload | None = None
     run_id: str | None = None
+    inconclusive: InconclusivePolicy | None = None
+    """`inconclusive`: fail or warn when the load generator was saturated (`--bfd-inconclusive`);
+    None: the plugin's default."""
 
     @property
     def spawn_time_s(self) -> float:
@@ -156,6 +161,7 @@ def parse_payload(
         compare=_compare(event.get("compare")),
         store=_store(event.get("store")),
         run_id=_run_id(event.get("run_id")),
+        inconclusive=_inconclusive(event.get("inconclusive")),
     )
 
 
@@ -233,6 +239,15 @@ def _accept(value: Any) -> str | None:
         return check_reason(value)
     except AcceptanceError as exc:
         raise PayloadError(f"store.accept: {exc}") from None
+
+
+def _inconclusive(value: Any) -> InconclusivePolicy | None:
+    if value is None:
+        return None
+    allowed = " or ".join(f'"{policy.value}"' for policy in InconclusivePolicy)
+    if not isinstance(value, str) or value not in set(InconclusivePolicy):
+        raise PayloadError(f"inconclusive: expected {allowed} (or null), got {value!r}")
+    return InconclusivePolicy(value)
 
 
 def _tag(tag: Any, field: str) -> str:

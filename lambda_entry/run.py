@@ -127,6 +127,8 @@ def pytest_args(
         args.append("--bfd-only-summary")
     if payload.abort_on_breach:
         args.append("--bfd-abort-on-breach")
+    if payload.inconclusive is not None:
+        args += ["--bfd-inconclusive", payload.inconclusive.value]
     if payload.compare is not None:
         args += ["--compare", payload.compare.type.value, "--compare-tag", payload.compare.tag]
         fit = attempts_that_fit(payload, config.timeout_margin_s, spare_s)

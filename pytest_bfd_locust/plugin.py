@@ -293,6 +293,8 @@ class BfdSession:
             # Failed and warned statistics are in the failure texts and the warnings summary
             # already; every row is listed only on request. Said always: a history too short to
             # measure the noise, and large worsenings that passed for want of requests.
+            if result.verdict.inconclusive is not None:
+                continue  # its statistics measured the load generator: nothing to say of the API
             if result.comparison is not None:
                 for line in format_suite_notes(result.comparison, verbose=verbose):
                     terminalreporter.write_line("    " + line)
@@ -341,7 +343,13 @@ class BfdSession:
             try:
                 path.parent.mkdir(parents=True, exist_ok=True)
                 write_junit_detail(
-                    path, [(result.suite.name, result.comparison) for _, result in self.results]
+                    path,
+                    [(result.suite.name, result.comparison) for _, result in self.results],
+                    inconclusive={
+                        result.suite.name: result.record.inconclusive
+                        for _, result in self.results
+                        if result.record is not None and result.record.inconclusive is not None
+                    },
                 )
             except OSError as exc:
                 # Said plainly in the summary rather than turned into an internal error of the session.
@@ -380,6 +388,9 @@ def summary_line(
     `relative_to`, the invocation folder, when under it: the absolute path with its 64-hex hash
     made the line ~280 characters; `-v` shows it whole)."""
     state = "FAILED" if result.failed or failed else "passed"
+    inconclusive = result.verdict.inconclusive is not None
+    if inconclusive:
+        state += " (inconclusive)"
     record = result.record
     if record is None:
         return f"{nodeid}: {state} (no statistics)"
@@ -389,7 +400,9 @@ def summary_line(
         f"p50 {totals.response_time_percentiles.get('0.5', 0)} ms, "
         f"p95 {totals.response_time_percentiles.get('0.95', 0)} ms"
     )
-    if result.comparison is not None and result.baseline is not None:
+    if inconclusive and result.baseline is not None:
+        against = f"; vs {result.baseline.describe()}: not judged (the load generator was saturated)"
+    elif result.comparison is not None and result.baseline is not None:
         counted = f"{len(result.comparison.failures)} failed, {len(result.comparison.warnings)} warned"
         against = f"; vs {result.baseline.describe()}: {len(result.comparison.stats)} stats, {counted}"
     else:
@@ -640,6 +653,8 @@ def user_properties(result: SuiteResult) -> list[tuple[str, object]]:
             (prop.VALIDATION_RESULT, record.metadata.validation_result.value),
             (prop.COMPARE_RESULT, record.metadata.compare_result.value),
         ]
+        if record.inconclusive is not None:
+            properties.append((prop.INCONCLUSIVE, record.inconclusive))
         if record.workers is not None:
             properties += [
                 (prop.WORKERS_EXPECTED, record.workers.expected),

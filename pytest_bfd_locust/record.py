@@ -22,6 +22,9 @@ from pytest_bfd_locust.timeline import TIMELINE_KEY, Timeline, TimelineError
 TOTALS_NAME = "Aggregated"
 """The `task_name` of the totals entry (Locust's aggregated row); its `request_method` is ""."""
 
+INCONCLUSIVE_KEY = "inconclusive"
+"""The record's top-level key marking a run whose load generator was saturated (a string: why)."""
+
 HASH_PEPPER = "pepper1"
 """The seed's pepper: changing it starts a new generation of baselines."""
 
@@ -363,6 +366,10 @@ class Record:
     """The run over its own time, one sample per progress interval (our addition)."""
     workers: WorkerCount | None = None
     """Set for a run on Locust's master/worker engine; None for one machine (or `--processes`)."""
+    inconclusive: str | None = None
+    """Why the run measured the load generator rather than the API (`judge.generator_health`: "the
+    load generator used 97 % CPU for 14 s of 30"); such a run is never a baseline. Stored as the
+    top-level key `inconclusive` only when set: records without it read as conclusive."""
     extra: Mapping[str, Any] = field(default_factory=dict)
     """Top-level keys this version does not know, kept so a round trip loses nothing."""
 
@@ -414,6 +421,8 @@ class Record:
             data[TIMELINE_KEY] = self.timeline.to_json()
         if self.workers is not None:
             data["workers"] = self.workers.to_json()
+        if self.inconclusive is not None:
+            data[INCONCLUSIVE_KEY] = self.inconclusive
         for key, value in self.extra.items():
             data.setdefault(key, value)
         return data
@@ -440,6 +449,7 @@ class Record:
             "errors",
             TIMELINE_KEY,
             "workers",
+            INCONCLUSIVE_KEY,
         }
         timeline = None
         if obj.get(TIMELINE_KEY) is not None:
@@ -466,6 +476,7 @@ class Record:
             workers=None
             if obj.get("workers") is None
             else WorkerCount.from_json(obj["workers"], f"{where}.workers"),
+            inconclusive=_optional_str(obj, INCONCLUSIVE_KEY, where),
             extra={k: v for k, v in obj.items() if k not in known},
         )
 

@@ -18,6 +18,11 @@ from typing import Any
 from pytest_bfd_locust.acceptance import AcceptanceError, accepted_by, check_reason
 from pytest_bfd_locust.hosts import is_http_url
 from pytest_bfd_locust.judge.baseline import BaselineKind
+from pytest_bfd_locust.judge.generator_health import (
+    MAX_SATURATED_SHARE,
+    SATURATED_CPU_PERCENT,
+    InconclusivePolicy,
+)
 from pytest_bfd_locust.secret_values import secret_forms
 from pytest_bfd_locust.tags import TAG_PATTERN
 from pytest_bfd_locust.timespan import TimespanError, parse_timespan
@@ -118,6 +123,14 @@ def compare_mode(text: str) -> BaselineKind:
         return BaselineKind(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected previous or average, got {text!r}") from None
+
+
+def inconclusive_policy(text: str) -> InconclusivePolicy:
+    try:
+        return InconclusivePolicy(text.strip().lower())
+    except ValueError:
+        allowed = " or ".join(policy.value for policy in InconclusivePolicy)
+        raise argparse.ArgumentTypeError(f"expected {allowed}, got {text!r}") from None
 
 
 def store_uri(text: str) -> str:
@@ -379,6 +392,16 @@ OPTIONS: tuple[OptionSpec, ...] = (
         metavar="N",
     ),
     OptionSpec(
+        "--bfd-inconclusive",
+        "inconclusive",
+        f"What a run whose load generator was saturated (above {SATURATED_CPU_PERCENT:g} % CPU for "
+        f"more than {MAX_SATURATED_SHARE * 100:g} % of the run) does to its suite: fail (with its own "
+        "reason) or warn; its comparison is never judged and it is never a baseline (default {default}).",
+        inconclusive_policy,
+        metavar="fail|warn",
+        default=InconclusivePolicy.FAIL,
+    ),
+    OptionSpec(
         "--compare-meta",
         "compare_meta",
         "Threshold file (overrides the catalog's compare_meta).",
@@ -502,6 +525,8 @@ class BfdSettings:
     compare_meta: Path | None = None
     confirm: int | None = None
     """More attempts after a judged failure; None: the catalog's, else the threshold file's default."""
+    inconclusive: InconclusivePolicy = option_default("inconclusive")
+    """What a run whose load generator was saturated does to its suite (`--bfd-inconclusive`)."""
     artifacts: Path = Path(option_default("artifacts"))
     """`resolve` makes the default absolute, under the rootdir."""
     junit_detail: Path | None = None
@@ -657,6 +682,7 @@ def resolve(
         compare_load_limit=value("compare_load_limit"),
         compare_meta=path("compare_meta"),
         confirm=value("confirm"),
+        inconclusive=value("inconclusive"),
         artifacts=absolute("artifacts", value("artifacts")),
         junit_detail=path("junit_detail"),
         report=path("report"),

@@ -26,6 +26,7 @@ from pytest_bfd_locust.judge.changepoints import ChangePoint, current_segments
 from pytest_bfd_locust.judge.compare import compare as compare_records
 from pytest_bfd_locust.judge.comparison import Comparison, Evidence
 from pytest_bfd_locust.judge.confirmation import Confirmation, confirm, default_confirm, settled
+from pytest_bfd_locust.judge.generator_health import InconclusivePolicy, inconclusive_reason
 from pytest_bfd_locust.judge.sla import SlaRules
 from pytest_bfd_locust.judge.thresholds import ThresholdSet
 from pytest_bfd_locust.judge.validation import (
@@ -204,6 +205,8 @@ class SuiteResult:
     """1 + the confirmations allowed (`confirm_count`)."""
     acceptances: tuple[Acceptance, ...] = ()
     """`--bfd-accept`: the run stored as accepted (one per store tag); its comparison then fails nothing."""
+    inconclusive_fails: bool = True
+    """`--bfd-inconclusive fail`: a run whose load generator was saturated fails its suite."""
 
     @property
     def verdict(self) -> SuiteVerdict:
@@ -213,6 +216,8 @@ class SuiteResult:
             validation=tuple(str(failure) for failure in self.validation),
             # An accepted run is the new level: its comparison is shown, never held against it.
             comparison=None if self.acceptances else self.comparison,
+            inconclusive=None if self.record is None else self.record.inconclusive,
+            inconclusive_fails=self.inconclusive_fails,
         )
 
     @property
@@ -258,10 +263,14 @@ def execute_suite(
         attempts.append(Attempt(ran, judged, kept))
         if judged.comparison is None or judged.errors or judged.validation or kept.errors:
             break  # nothing to confirm, or failed in a way no further attempt overturns
-        comparisons = [a.judged.comparison for a in attempts if a.judged and a.judged.comparison]
-        if settled(comparisons, attempts_allowed):
+        if judged.record.inconclusive is not None and len(attempts) == 1:
+            break  # the generator was saturated: its comparison is no evidence to confirm
+        # A saturated confirming attempt casts no vote; it uses up one of the attempts allowed.
+        comparisons = [a.judged.comparison for a in conclusive(attempts) if a.judged and a.judged.comparison]
+        if settled(comparisons, attempts_allowed) or len(attempts) >= attempts_allowed:
             break
-    return _result(suite, attempts, lookup or Lookup(), attempts_allowed)
+    result = _result(suite, attempts, lookup or Lookup(), attempts_allowed)
+    return replace(result, inconclusive_fails=settings.inconclusive is InconclusivePolicy.FAIL)
 
 
 def confirm_count(suite: Suite, settings: BfdSettings, thresholds: ThresholdSet) -> int:
@@ -396,6 +405,8 @@ def judge_run(
         # A run that did not finish is never a baseline.
         validation=ResultStatus.FAILED if run.error else validation_status(validation),
     )
+    # A saturated generator: marked in the record (never a baseline), judged in `decide_suite`.
+    record = replace(record, inconclusive=inconclusive_reason(record.timeline))
     # Before the record is kept or stored anywhere: an error message may quote a secret.
     record = redact_record(record, settings.secret_values)
     return Judged(record, validation, comparison, change_points, tuple(errors), tuple(notes))
@@ -440,16 +451,25 @@ def keep_and_store(
     return Kept(artifact, stored_at, tuple(store_warnings), tuple(errors), tuple(notes), acceptances)
 
 
+def conclusive(attempts: list[Attempt]) -> list[Attempt]:
+    """The judged attempts whose load generator was not saturated (`Record.inconclusive`)."""
+    return [a for a in attempts if a.judged is not None and a.judged.record.inconclusive is None]
+
+
 def _result(suite: Suite, attempts: list[Attempt], lookup: Lookup, attempts_allowed: int) -> SuiteResult:
     """The suite's result from its attempts: the last run (its log tells why a crash crashed), the
     last record judged (a confirming attempt that crashed loses none of the first one's figures),
     every attempt's errors and notes (each once), and the comparison the attempts decided."""
     last = attempts[-1]
     judged_attempts = [attempt for attempt in attempts if attempt.judged is not None]
-    last_judged = judged_attempts[-1] if judged_attempts else None
+    # A saturated generator's confirming attempt decides nothing: the conclusive attempts do (the
+    # first attempt alone, when it was the inconclusive one: nothing was confirmed after it). A
+    # failure whose only confirming attempt was saturated stands: it was measured, never refuted.
+    deciding = conclusive(attempts) or judged_attempts
+    last_judged = deciding[-1] if deciding else None
     judged = last_judged.judged if last_judged is not None else None
     kept = last_judged.kept if last_judged is not None else Kept()
-    comparisons = [a.judged.comparison for a in judged_attempts if a.judged and a.judged.comparison]
+    comparisons = [a.judged.comparison for a in deciding if a.judged and a.judged.comparison]
     confirmation = confirm(comparisons, attempts_allowed) if len(comparisons) > 1 else None
     comparison = comparisons[-1] if comparisons else None
     if confirmation is not None:
@@ -487,6 +507,8 @@ def _accept(
     """
     if record.metadata.validation_result is ResultStatus.FAILED:
         return (), [f"--bfd-accept: not accepted: the run failed validation; its record is at {stored_at}"]
+    if record.inconclusive is not None:
+        return (), [f"--bfd-accept: not accepted: the run is inconclusive ({record.inconclusive})"]
     if not isinstance(store, AcceptanceStore):
         return (), [f"--bfd-accept: {store.describe()} cannot keep acceptances"]
     accepted: list[Acceptance] = []

@@ -21,10 +21,25 @@ from typing import Any
 TIMELINE_KEY = "timeline"
 """The record's top-level key holding the timeline."""
 
-COLUMNS = ("elapsed", "users", "num_requests", "num_failures", "rps", "avg_ms", "p50_ms", "p95_ms")
+COLUMNS = (
+    "elapsed",
+    "users",
+    "num_requests",
+    "num_failures",
+    "rps",
+    "avg_ms",
+    "p50_ms",
+    "p95_ms",
+    "cpu_percent",
+)
 """What each sample holds, in order: seconds since the run started; running users; requests and
 failures so far; requests per second, average, median and 95th percentile response time (ms) of
-the requests completed during the interval."""
+the requests completed during the interval; the load generator's CPU (Locust's own measurement, %
+of one core, the highest of the master's and every worker's latest reading)."""
+
+ADDED_COLUMNS = frozenset({"cpu_percent"})
+"""Columns added after timelines were first stored (always at the end): a stored timeline without
+one reads, with the sample's value None."""
 
 
 HISTOGRAMS_KEY = "histograms"
@@ -138,8 +153,10 @@ class TimelineSample:
     avg_ms: float
     p50_ms: float
     p95_ms: float
+    cpu_percent: float | None = None
+    """None: not measured (before Locust's first measurement, or a timeline stored before the column)."""
 
-    def values(self) -> list[float | int]:
+    def values(self) -> list[float | int | None]:
         return [
             round(self.elapsed, 2),
             self.users,
@@ -149,6 +166,7 @@ class TimelineSample:
             round(self.avg_ms, 1),
             round(self.p50_ms, 1),
             round(self.p95_ms, 1),
+            None if self.cpu_percent is None else round(self.cpu_percent, 1),
         ]
 
 
@@ -190,18 +208,24 @@ class Timeline:
         columns = data.get("columns")
         if not isinstance(columns, list) or not all(isinstance(c, str) for c in columns):
             raise TimelineError(f"{where}.columns: expected a list of names, got {columns!r}")
-        missing = [name for name in COLUMNS if name not in columns]
+        missing = [name for name in COLUMNS if name not in columns and name not in ADDED_COLUMNS]
         if missing:
             raise TimelineError(f"{where}.columns: {missing[0]!r} is missing")
         rows = data.get("samples")
         if not isinstance(rows, list):
             raise TimelineError(f"{where}.samples: expected a list, got {type(rows).__name__}")
-        position = {name: columns.index(name) for name in COLUMNS}
+        position = {name: columns.index(name) for name in COLUMNS if name in columns}
+        nullable = {at for name, at in position.items() if name in ADDED_COLUMNS}
         samples = []
         for index, row in enumerate(rows):
-            if not isinstance(row, list) or len(row) != len(columns) or not all(map(_is_number, row)):
+            if (
+                not isinstance(row, list)
+                or len(row) != len(columns)
+                or not all(_is_number(v) or (v is None and at in nullable) for at, v in enumerate(row))
+            ):
                 raise TimelineError(f"{where}.samples[{index}]: expected {len(columns)} numbers, got {row!r}")
             value = {name: row[at] for name, at in position.items()}
+            cpu = value.get("cpu_percent")
             samples.append(
                 TimelineSample(
                     elapsed=float(value["elapsed"]),
@@ -212,6 +236,7 @@ class Timeline:
                     avg_ms=float(value["avg_ms"]),
                     p50_ms=float(value["p50_ms"]),
                     p95_ms=float(value["p95_ms"]),
+                    cpu_percent=None if cpu is None else float(cpu),
                 )
             )
         histograms = None
@@ -235,6 +260,7 @@ def sample_interval(
     interval_requests: int,
     interval_response_ms: float,
     interval_percentiles: Mapping[str, float],
+    cpu_percent: float | None = None,
 ) -> TimelineSample:
     """A sample from the running totals and what completed during the last `seconds`."""
     return TimelineSample(
@@ -246,6 +272,7 @@ def sample_interval(
         avg_ms=interval_response_ms / interval_requests if interval_requests else 0.0,
         p50_ms=float(interval_percentiles.get("0.5", 0)),
         p95_ms=float(interval_percentiles.get("0.95", 0)),
+        cpu_percent=cpu_percent,
     )
 
 

@@ -175,7 +175,7 @@ resource "aws_glue_catalog_table" "stats" {
     ser_de_info {
       serialization_library = "org.openx.data.jsonserde.JsonSerDe"
       parameters = {
-        paths = "errors,histograms,host,metadata,run_id,suite,tasks,totals"
+        paths = "errors,histograms,host,inconclusive,metadata,run_id,suite,tasks,totals"
       }
     }
     columns {
@@ -209,6 +209,10 @@ resource "aws_glue_catalog_table" "stats" {
     columns {
       name = "errors"
       type = "array<struct<task_name:string,request_method:string,error:string,occurrences:bigint>>"
+    }
+    columns {
+      name = "inconclusive"
+      type = "string"
     }
   }
   lifecycle {

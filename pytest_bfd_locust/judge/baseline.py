@@ -62,6 +62,8 @@ def is_eligible(record: Record, query: BaselineQuery, accepted: Acceptance | Non
     longer than this run is as incomparable as one that ran much shorter. With an acceptance that
     applies to the query (`current_acceptance`), the accepted run passes the compare_result rule
     and every run before it fails the whole test: it belongs to the level the acceptance ended.
+    An inconclusive run (its load generator saturated: `Record.inconclusive`) measured the
+    generator, not the API, and is never a baseline.
     """
     metadata = record.metadata
     accepted_run = accepted is not None and _is_accepted_run(record, accepted)
@@ -70,6 +72,7 @@ def is_eligible(record: Record, query: BaselineQuery, accepted: Acceptance | Non
         and metadata.hash == query.hash
         and (metadata.compare_result in _ELIGIBLE_RESULTS or accepted_run)
         and metadata.validation_result in _ELIGIBLE_RESULTS
+        and record.inconclusive is None
         and abs(metadata.total_runtime - query.total_runtime) < TOTAL_RUNTIME_DELTA
         and (accepted is None or newest_first_key(record) >= accepted.run_key)
     )

@@ -38,6 +38,9 @@ class Outcome(StrEnum):
     PASSED = "passed"
     FAILED = "failed"
     NO_STATISTICS = "no statistics"
+    INCONCLUSIVE = "inconclusive"
+    """The load generator was saturated (`judge.generator_health`): the run measured it, not the
+    API; failed under `--bfd-inconclusive fail` (the default), passed with a warning under `warn`."""
 
 
 def regression_rank(row: StatComparison) -> tuple[int, bool, float]:
@@ -72,6 +75,9 @@ class SuiteVerdict:
     """The failed statistics, worst first (`rank_regressions`)."""
     compare_failed: bool = False
     """The comparison failed (also when only a stored record's compare_result says so)."""
+    inconclusive: str | None = None
+    """Why the run is inconclusive (`generator_health.inconclusive_reason`); its comparison then
+    fails nothing, whatever the outcome."""
 
     @property
     def failed(self) -> bool:
@@ -90,6 +96,8 @@ def decide_suite(
     validation: Sequence[str] = (),
     comparison: Comparison | None = None,
     stored_compare_failed: bool = False,
+    inconclusive: str | None = None,
+    inconclusive_fails: bool = True,
 ) -> SuiteVerdict:
     """The one rule for a suite's verdict.
 
@@ -97,16 +105,22 @@ def decide_suite(
     failed when anything failed it: an error, a broken validation rule, a FAILURE statistic in the
     (confirmed) comparison, or, for a stored record judged before, its stored compare_result.
     Warnings never fail a suite (pytest's `-W error` does that, outside this rule).
+
+    An inconclusive run (its load generator saturated) has no regressions: its comparison measured
+    the generator. Errors and validation still fail it; otherwise it is INCONCLUSIVE, a failure,
+    unless `inconclusive_fails` is False (`--bfd-inconclusive warn`: it passes, and says why).
     """
     regressions = tuple(
         row for row in rank_regressions(comparison.stats if comparison is not None else ())
-        if row.verdict is Verdict.FAILURE
+        if row.verdict is Verdict.FAILURE and inconclusive is None
     )
-    compare_failed = bool(regressions) or stored_compare_failed
+    compare_failed = (bool(regressions) or stored_compare_failed) and inconclusive is None
     if not statistics:
         outcome = Outcome.NO_STATISTICS
     elif errors or validation or compare_failed:
         outcome = Outcome.FAILED
+    elif inconclusive is not None and inconclusive_fails:
+        outcome = Outcome.INCONCLUSIVE
     else:
         outcome = Outcome.PASSED
     return SuiteVerdict(
@@ -115,4 +129,5 @@ def decide_suite(
         validation=tuple(validation),
         regressions=regressions,
         compare_failed=compare_failed,
+        inconclusive=inconclusive,
     )

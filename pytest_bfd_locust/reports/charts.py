@@ -18,6 +18,7 @@ from pytest_bfd_locust.figures import iso_utc, stat_label
 from pytest_bfd_locust.histogram import PERCENTILE_KEYS
 from pytest_bfd_locust.judge.changepoints import ChangePoint
 from pytest_bfd_locust.judge.comparison import TaskKey, task_scope
+from pytest_bfd_locust.judge.generator_health import SATURATED_CPU_PERCENT, saturated_intervals
 from pytest_bfd_locust.record import Record
 from pytest_bfd_locust.reports.model import HistoryRun
 from pytest_bfd_locust.timeline import Timeline
@@ -33,6 +34,8 @@ ACCEPTED_COLOR = "#1d4ed8"
 """Accepted runs in the history chart: where a new level starts."""
 BREACH_BAND_COLOR = "rgba(220, 38, 38, 0.18)"
 """The SLA's breached windows behind the response-time lines (FAILURE_COLOR, see-through)."""
+SATURATED_COLOR = "#f97316"
+"""The intervals in which the load generator was saturated, on the timeline chart."""
 P95_COLOR = "#9333ea"
 AVERAGE_COLOR = "#16a34a"
 
@@ -130,7 +133,7 @@ def response_timeline_chart(timeline: Timeline, breached: Sequence[tuple[float, 
     """Average, median and p95 response time of each interval over the run's own time; the SLA's
     breached windows (`breached`, seconds since start) as pale red bands behind the lines."""
     spans = merge_spans(breached)
-    colors = (P95_COLOR, CURRENT_COLOR, AVERAGE_COLOR)
+    colors = (P95_COLOR, CURRENT_COLOR, AVERAGE_COLOR, SATURATED_COLOR)
     chart = pygal.XY(
         **_config(
             "Response time over the run",
@@ -153,6 +156,7 @@ def response_timeline_chart(timeline: Timeline, breached: Sequence[tuple[float, 
     chart.add("p95", [(s.elapsed, s.p95_ms) for s in busy])
     chart.add("median", [(s.elapsed, s.p50_ms) for s in busy])
     chart.add("average", [(s.elapsed, s.avg_ms) for s in busy])
+    _mark_saturation(chart, timeline, top=max((s.p95_ms for s in busy), default=0.0))
     return _svg(chart)
 
 
@@ -167,10 +171,29 @@ def merge_spans(spans: Sequence[tuple[float, float]]) -> list[tuple[float, float
     return merged
 
 
+def _mark_saturation(chart: pygal.XY, timeline: Timeline, *, top: float) -> None:
+    """A thick bar along the top of the chart over each interval in which the load generator was
+    saturated (`generator_health.saturated_intervals`): its response times there are its own."""
+    spans = saturated_intervals(timeline)
+    if not spans:
+        return
+    points: list[tuple[float | None, float | None]] = []
+    for start, end in spans:
+        points += [(start, top), (end, top), (None, None)]
+    chart.add(
+        f"load generator above {SATURATED_CPU_PERCENT:.0f} % CPU",
+        points[:-1],
+        stroke_style={"width": 8},
+        allow_interruptions=True,
+        show_dots=False,
+    )
+
+
 def history_chart(
     runs: Sequence[HistoryRun], change_points: Sequence[ChangePoint], statistics: Sequence[str]
 ) -> str:
-    """The totals' `statistics` over the last runs, baseline runs, change points and accepted runs marked."""
+    """The totals' `statistics` over the last runs, baseline runs, change points, accepted and
+    inconclusive runs marked."""
     # Month, day and time in UTC: the year is rarely news in a history of the last runs.
     labels = [iso_utc(run.record.metadata.timestamp).replace("T", " ")[5:19] for run in runs]
     unit = "req/s" if statistics == ("total_reqs_per_second",) else "ms"
@@ -180,6 +203,8 @@ def history_chart(
     accepted = any(run.acceptances for run in runs)
     mark_colors = (BASELINE_COLOR, "#111827") + ((MARK_COLOR,) if changed else ())
     mark_colors += (ACCEPTED_COLOR,) if accepted else ()
+    inconclusive = any(run.record.inconclusive for run in runs)
+    mark_colors += (SATURATED_COLOR,) if inconclusive else ()
     chart = pygal.Line(
         **_config(
             title,
@@ -225,6 +250,17 @@ def history_chart(
         chart.add(
             "accepted as new level",
             [value if run.acceptances else None for run, value in zip(runs, values[top], strict=True)],
+            stroke=False,
+            dots_size=9,
+        )
+    if inconclusive:
+        # A saturated generator's run: never a baseline (the history table says why).
+        chart.add(
+            "inconclusive (generator saturated)",
+            [
+                value if run.record.inconclusive else None
+                for run, value in zip(runs, values[top], strict=True)
+            ],
             stroke=False,
             dots_size=9,
         )

@@ -43,7 +43,8 @@ class HistoryRow:
     compare: str
     validation: str
     marks: str
-    """`baseline`, `change: p95 +40 %`, `accepted (...): <reason>` ... (empty when nothing to say)."""
+    """`baseline`, `change: p95 +40 %`, `accepted (...): <reason>`, `inconclusive: the load generator
+    used ...` (empty when nothing to say)."""
 
     def cells(self) -> tuple[str, ...]:
         return (
@@ -87,6 +88,8 @@ def history_rows(
         marks = (["this run"] if run.is_current else []) + (["baseline"] if run.is_baseline else [])
         marks += changes.get((record.metadata.timestamp, record.run_id), [])
         marks += [acceptance_mark(acceptance) for acceptance in run.acceptances]
+        if record.inconclusive is not None:
+            marks.append(f"inconclusive: {record.inconclusive} (never a baseline)")
         rows.append(
             HistoryRow(
                 date=iso_utc(record.metadata.timestamp),

@@ -45,6 +45,7 @@ nav{display:flex;flex-wrap:wrap;gap:8px;margin-top:12px}
 nav a{color:#f9fafb;text-decoration:none;padding:3px 10px;border-radius:12px;font-size:13px;
 background:#374151}
 nav a.failed{background:var(--bad)}nav a.passed{background:var(--ok)}
+nav a.inconclusive{background:var(--warn)}
 main{padding:18px 28px;max-width:1400px}
 section.suite{background:#fff;border:1px solid var(--line);border-radius:8px;padding:18px 22px;
 margin:0 0 22px;overflow-x:auto}
@@ -52,6 +53,7 @@ h2{margin:0 0 6px;font-size:20px;display:flex;align-items:center;gap:10px}
 h3{margin:22px 0 8px;font-size:15px;color:#374151}
 .badge{font-size:12px;font-weight:700;letter-spacing:.04em;padding:2px 9px;border-radius:10px;color:#fff}
 .badge.passed{background:var(--ok)}.badge.failed{background:var(--bad)}.badge.no-statistics{background:var(--muted)}
+.badge.inconclusive{background:var(--warn)}
 .meta{color:var(--muted);font-size:13px;margin:0}
 .meta code{color:#374151}
 ul.why{margin:10px 0 0;padding-left:20px}
@@ -147,7 +149,7 @@ def _why(suite: SuiteReport) -> str:
     caveat = format_history_caveat(comparison)
     if caveat:
         items.append(f'<li class="caveat">{_prose(caveat)}</li>')
-    if comparison is not None:
+    if comparison is not None and suite.inconclusive is None:
         items += [
             f'<li class="unsure">{_prose(format_summary_line(row))}</li>'
             for row in comparison.stats
@@ -162,7 +164,7 @@ def _why(suite: SuiteReport) -> str:
             f'<li class="accepted">accepted as the new level under tag {_e(tags)}: '
             f"{_e(suite.acceptances[0].reason)}; later runs are compared against it</li>",
         )
-    elif suite.outcome is Outcome.PASSED and not suite.reasons:
+    elif suite.outcome is Outcome.PASSED and not suite.reasons and suite.inconclusive is None:
         if comparison is None:
             verdict = "validation passed"
         elif _judged(comparison.stats):

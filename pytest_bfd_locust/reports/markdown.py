@@ -15,6 +15,7 @@ from collections.abc import Sequence
 
 from pytest_bfd_locust.figures import format_change, format_value_with_unit, stat_label
 from pytest_bfd_locust.judge.comparison import Comparison, StatComparison
+from pytest_bfd_locust.judge.generator_health import inconclusive_message
 from pytest_bfd_locust.reports.model import Outcome, SuiteReport, acceptance_mark
 from pytest_bfd_locust.reports.terminal import (
     format_fails_beyond,
@@ -46,6 +47,7 @@ _OUTCOME_MARK = {
     Outcome.PASSED: "✅ passed",
     Outcome.FAILED: "❌ failed",
     Outcome.NO_STATISTICS: "❌ no statistics",
+    Outcome.INCONCLUSIVE: "❌ inconclusive",
 }
 
 
@@ -87,6 +89,8 @@ def _cells(suite: SuiteReport) -> list[str]:
     worst = [_worst(row) for row in suite.worst_regressions()]
     if not worst and suite.outcome is not Outcome.PASSED:
         worst = list(suite.reasons[:2])
+    elif suite.inconclusive is not None:  # passed: --bfd-inconclusive warn
+        worst = [inconclusive_message(suite.inconclusive)]
     return [
         _cell(suite.suite),
         _OUTCOME_MARK[suite.outcome],
@@ -111,7 +115,7 @@ def _suite_notes(suite: SuiteReport) -> list[str]:
     """One bullet per caveat of a suite: its history too short to measure the noise, and each large
     worsening that passed because the runs were too small to be sure."""
     comparison = suite.comparison
-    if comparison is None:
+    if comparison is None or suite.inconclusive is not None:
         return []
     caveat = format_history_caveat(comparison)
     notes = ([caveat] if caveat else []) + [

@@ -15,6 +15,7 @@ from pytest_bfd_locust.acceptance import Acceptance
 from pytest_bfd_locust.figures import iso_utc
 from pytest_bfd_locust.judge.changepoints import ChangePoint
 from pytest_bfd_locust.judge.comparison import Comparison, StatComparison, TaskKey, record_view
+from pytest_bfd_locust.judge.generator_health import inconclusive_message
 
 # `Outcome` is decided in judge.verdict; the renderers import it from here, with the model.
 from pytest_bfd_locust.judge.verdict import Outcome as Outcome
@@ -66,9 +67,15 @@ class SuiteReport:
     breached_windows: tuple[tuple[float, float], ...] = ()
     """The SLA's breached windows (seconds since the run started), marked on the timeline chart."""
 
+    @property
+    def inconclusive(self) -> str | None:
+        """Why the run is inconclusive (its load generator saturated; `Record.inconclusive`)."""
+        return None if self.record is None else self.record.inconclusive
+
     def worst_regressions(self, count: int = 3) -> tuple[StatComparison, ...]:
-        """The failed, then warned statistics, worst first (`judge.verdict.rank_regressions`)."""
-        if self.comparison is None:
+        """The failed, then warned statistics, worst first (`judge.verdict.rank_regressions`); none for
+        an inconclusive run (its comparison measured the load generator)."""
+        if self.comparison is None or self.inconclusive is not None:
             return ()
         return rank_regressions(self.comparison.stats)[:count]
 
@@ -138,12 +145,15 @@ def report_from_records(
         # An acceptance overrules the comparison: the report shows it with its reason instead.
         comparison=None if accepted else comparison,
         stored_compare_failed=metadata.compare_result is ResultStatus.FAILED and not accepted,
+        inconclusive=record.inconclusive,
     )
     reasons = list(verdict.validation)
     if verdict.regressions:
         reasons.extend(f"failed: {format_failed_statistic(row)}" for row in verdict.regressions)
     elif verdict.compare_failed:
         reasons.append("the comparison failed when the run was judged (stored compare_result FAILED)")
+    if verdict.inconclusive is not None:
+        reasons.append(inconclusive_message(verdict.inconclusive))
     baseline_view = None if baseline is None else record_view(baseline)
     label = None
     if baseline is not None:

@@ -15,6 +15,8 @@ from typing import Protocol, runtime_checkable
 
 from pytest_bfd_locust.acceptance import Acceptance
 from pytest_bfd_locust.atomic_file import write_atomically
+from pytest_bfd_locust.judge.generator_health import inconclusive_message
+from pytest_bfd_locust.judge.verdict import Outcome
 from pytest_bfd_locust.record import Record
 from pytest_bfd_locust.reports.history import history_change_points
 from pytest_bfd_locust.reports.html import render_report
@@ -77,7 +79,11 @@ def suite_report(
         reasons=failure_reasons(result),
         notes=tuple(
             dict.fromkeys(
-                (*result.notes, *(format_endpoint_changes(result.comparison) if result.comparison else ()))
+                (
+                    *result.notes,
+                    *(format_endpoint_changes(result.comparison) if result.comparison else ()),
+                    *inconclusive_note(result),
+                )
             )
         ),
         record=record,
@@ -119,7 +125,17 @@ def failure_reasons(result: SuiteResult, worst: int = 3) -> tuple[str, ...]:
     reasons = list(verdict.errors) + [f"validation: {failure}" for failure in verdict.validation]
     if verdict.regressions:
         reasons.append(format_failures_reason(verdict.regressions, worst))
+    if verdict.inconclusive is not None and verdict.failed:
+        reasons.append(inconclusive_message(verdict.inconclusive))
     return tuple(reasons)
+
+
+def inconclusive_note(result: SuiteResult) -> tuple[str, ...]:
+    """The inconclusive line of a suite it did not fail (`--bfd-inconclusive warn`), for the notes."""
+    verdict = result.verdict
+    if verdict.inconclusive is None or verdict.failed:
+        return ()
+    return (inconclusive_message(verdict.inconclusive),)
 
 
 def attempt_figures(result: SuiteResult) -> tuple[AttemptFigures, ...]:
@@ -218,8 +234,16 @@ def acceptance_line(result: SuiteResult) -> str | None:
 
 
 def suite_warnings(result: SuiteResult) -> tuple[str, ...]:
-    """What to warn about for a suite, each once (`reports.terminal.format_warnings`)."""
-    return format_warnings(result.notes, result.comparison)
+    """What to warn about for a suite, each once (`reports.terminal.format_warnings`). An inconclusive
+    run warns no statistic (its comparison measured the load generator); passed under
+    `--bfd-inconclusive warn`, it warns why instead."""
+    verdict = result.verdict
+    if verdict.inconclusive is None:
+        return format_warnings(result.notes, result.comparison)
+    notes = list(result.notes)
+    if verdict.outcome is Outcome.PASSED:
+        notes.append(inconclusive_message(verdict.inconclusive))
+    return format_warnings(notes, None)
 
 
 def write_session_reports(

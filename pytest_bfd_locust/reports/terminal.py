@@ -20,6 +20,7 @@ from pytest_bfd_locust.judge.changepoints import ChangePoint
 from pytest_bfd_locust.judge.comparison import Comparison, Judgement, NoiseBasis, StatComparison, task_scope
 from pytest_bfd_locust.judge.confirmation import Confirmation
 from pytest_bfd_locust.judge.distributions import normal_quantile
+from pytest_bfd_locust.judge.generator_health import inconclusive_message
 from pytest_bfd_locust.judge.significance import StatKind, stat_kind
 from pytest_bfd_locust.judge.thresholds import RESPONSE_TIME_STATS, BetterIf, Threshold
 from pytest_bfd_locust.judge.verdict import SuiteVerdict, Verdict, rank_regressions
@@ -505,6 +506,8 @@ def format_headline(
             f"{_statistics(len(verdict.regressions))} regressed{repeated}, "
             f"worst {worst.scope} {stat_label(worst.stat)} {format_change(worst.baseline, worst.current)}"
         )
+    if verdict.inconclusive is not None:
+        clauses.append(inconclusive_message(verdict.inconclusive))
     return "; ".join(clauses)
 
 

@@ -14,6 +14,7 @@ from typing import Any
 # Locust monkey-patches the interpreter with gevent on import; it must come first in this process.
 import gevent
 import locust.main
+import locust.runners
 from locust import FastHttpUser, HttpUser, events
 from locust.argument_parser import LocustArgumentParser
 from locust.clients import HttpSession
@@ -32,6 +33,8 @@ __all__ = [
     "WorkerRunner",
     "events",
     "gevent",
+    "generator_cpu_percent",
+    "measure_cpu_every",
     "html_report",
     "let_later_definitions_win",
     "live_workers",
@@ -59,6 +62,27 @@ def uses_http(user_class: type) -> bool:
 def live_workers(runner: MasterRunner) -> frozenset[str]:
     """Workers connected now: Locust marks one that missed its heartbeats missing, or drops it."""
     return frozenset(node.id for node in runner.clients.all if node.state != STATE_MISSING)
+
+
+def measure_cpu_every(seconds: float) -> None:
+    """Have Locust measure its process's CPU every `seconds` instead of its 10 s.
+
+    Locust reads `runners.CPU_MONITOR_INTERVAL` before each of its measurements (psutil's
+    `cpu_percent` of the process since the previous one; the first reads 0). At 10 s a run of a few
+    seconds is never measured and a 30 s run three times; the timeline samples every second. Set in
+    this process before the runner starts, so `--processes` workers (forked from it) inherit it;
+    workers started elsewhere keep their own interval, and the master sees their latest reading.
+    """
+    locust.runners.CPU_MONITOR_INTERVAL = seconds
+
+
+def generator_cpu_percent(runner: Any) -> float:
+    """The load generator's CPU now, in % of one core: the highest of this runner's latest reading
+    (Locust's `current_cpu_usage`) and, on a master, each connected worker's (its heartbeats')."""
+    readings = [float(runner.current_cpu_usage)]
+    if isinstance(runner, MasterRunner):
+        readings.extend(float(node.cpu_usage) for node in runner.clients.all if node.state != STATE_MISSING)
+    return max(readings)
 
 
 def master_bind_address(runner: MasterRunner) -> tuple[str, int]:

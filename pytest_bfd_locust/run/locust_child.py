@@ -14,7 +14,8 @@ naming a JSON file of `ChildControl` fields. It behaves exactly like the `locust
   timeline, so windows are judged from their own requests. On a master of workers the statistics
   arrive with the workers' reports (every few seconds), so a window shorter than that sees lumps;
 - progress: one JSON line per interval appended to the progress file, and one timeline sample per
-  interval kept for the record (requests/s, failures and response times of the interval);
+  interval kept for the record (requests/s, failures and response times of the interval, and the
+  load generator's CPU: Locust's own measurement, taken every interval instead of its 10 s);
 - the result: a `ChildResult` (run/child_control.py) written atomically to the result file when
   Locust quits, *before* the HTML report: a report that cannot be written (disk full) no longer
   loses the run. Not stdout, not Locust's CSV. A run refused before any load (no host for an HTTP
@@ -46,11 +47,13 @@ from pytest_bfd_locust.run.locust_api import (
     StatsEntry,
     WorkerRunner,
     events,
+    generator_cpu_percent,
     gevent,
     html_report,
     let_later_definitions_win,
     live_workers,
     master_bind_address,
+    measure_cpu_every,
     run_locust_main,
     take_html_file,
     uses_http,
@@ -128,6 +131,8 @@ class ChildSession:
         """With a windowed SLA: each sample's histograms by entry (`TOTALS_ENTRY`, `entry_key`)."""
         self.entries_sampled: dict[str, tuple[int, dict[int, int]]] = {}
         """Endpoint -> (requests, histogram) at the last sample."""
+        self.cpu_readings = 0
+        """Locust's CPU measurements in this process so far (its first reads 0: no interval yet)."""
 
     def register(self) -> None:
         events.init_command_line_parser.add_listener(self.on_parser)
@@ -137,6 +142,7 @@ class ChildSession:
         events.test_start.add_listener(self.on_test_start)
         events.test_stopping.add_listener(self.on_test_stopping)
         events.worker_report.add_listener(self.on_worker_report)
+        events.usage_monitor.add_listener(self.on_usage_monitor)
 
     def on_parser(self, parser: LocustArgumentParser, **_: Any) -> None:
         # A seed suite adds its own --spawned-runtime after us: its definition wins.
@@ -302,6 +308,9 @@ class ChildSession:
             failures + int(total.get("num_failures", 0)),
         )
 
+    def on_usage_monitor(self, **_: Any) -> None:
+        self.cpu_readings += 1
+
     def stop(self, environment: Environment, reason: str | None) -> None:
         if reason and self.abort_reason is None:
             self.abort_reason = reason
@@ -367,6 +376,8 @@ class ChildSession:
             interval_requests=interval_requests,
             interval_response_ms=float(total.total_response_time) - response_ms,
             interval_percentiles=percentiles_from_histogram(interval, sum(interval.values())),
+            # None until Locust has measured an interval (its first reading is always 0).
+            cpu_percent=None if runner is None or self.cpu_readings < 2 else generator_cpu_percent(runner),
         )
 
     def endpoint_intervals(self, environment: Environment) -> dict[str, dict[int, int]]:
@@ -563,7 +574,9 @@ def main() -> None:
     control_path = os.environ.get(CONTROL_ENV)
     if not control_path:
         sys.exit(f"pytest_bfd_locust.run.locust_child: {CONTROL_ENV} is not set; run suites through pytest")
-    ChildSession(ChildControl.read(control_path)).register()
+    control = ChildControl.read(control_path)
+    measure_cpu_every(control.progress_interval)
+    ChildSession(control).register()
     run_locust_main()
 
 

@@ -234,6 +234,7 @@ def full_record_json() -> dict[str, Any]:
         suite="v2/regression_suite.py::regression_suite",
         host="https://test.bfd.example",
         errors=(ErrorCount("/v2/fhir/Patient", "GET", "HTTPError('500 Server Error')", 4),),
+        inconclusive="the load generator used 97 % CPU for 14 s of 30",
     )
     data: dict[str, Any] = json.loads(record.to_text())
     assert set(data) == {*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS}  # every column is exercised

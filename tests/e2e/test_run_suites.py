@@ -178,6 +178,12 @@ def test_processes_mode_aggregates_all_workers(pytester: pytest.Pytester, write_
     assert "worker" in log.lower()
     assert record["metadata"]["num_total_users"] == 4  # type: ignore[index]
     assert record["totals"]["num_requests"] == sum(t["num_requests"] for t in record["tasks"])  # type: ignore[index,union-attr]
+    # The load generator's CPU is recorded (Locust's measurement, the master's and its workers'),
+    # from Locust's second measurement on (its first reads 0 over no interval: null).
+    timeline = record["timeline"]  # type: ignore[index]
+    cpu = [row[timeline["columns"].index("cpu_percent")] for row in timeline["samples"]]  # type: ignore[index]
+    measured = [reading for reading in cpu if reading is not None]
+    assert cpu[0] is None and measured and all(0 <= reading <= 400 for reading in measured), cpu
 
 
 def test_seed_style_suite_runs_unchanged(

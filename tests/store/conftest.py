@@ -93,10 +93,16 @@ def glue_database(aws: AwsClients) -> str:
     return DATABASE
 
 
-def create_stats_table(aws: AwsClients, *, with_additions: bool = False, partitioned: bool = True) -> None:
+def create_stats_table(
+    aws: AwsClients,
+    *,
+    with_additions: bool = False,
+    partitioned: bool = True,
+    more_columns: Sequence[dict[str, str]] = (),
+) -> None:
     """A Glue database + table as the seed's crawler makes them: JSON SerDe, `hash` partition key."""
     aws.glue.create_database(DatabaseInput={"Name": DATABASE})
-    columns = [*CRAWLER_COLUMNS, *(ADDED_COLUMNS if with_additions else ())]
+    columns = [*CRAWLER_COLUMNS, *(ADDED_COLUMNS if with_additions else ()), *more_columns]
     aws.glue.create_table(
         DatabaseName=DATABASE,
         TableInput={

@@ -277,6 +277,7 @@ STORE_URI = f"s3://{BUCKET}?database=db&table=tbl&workgroup=wg&region=us-west-2"
         ({}, False, ["--bfd-no-store"]),
         ({"only_summary": True}, False, ["--bfd-only-summary", "--bfd-no-store"]),
         ({"abort_on_breach": True}, False, ["--bfd-abort-on-breach", "--bfd-no-store"]),
+        ({"inconclusive": "warn"}, False, ["--bfd-inconclusive", "warn", "--bfd-no-store"]),
         (
             {"store": {"tags": ["nightly", "release_2"]}},
             False,

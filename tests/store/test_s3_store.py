@@ -3,6 +3,7 @@ from __future__ import annotations
 import json
 import re
 import time
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -257,6 +258,21 @@ def test_query_selects_the_additions_the_table_has(store: S3Store, aws: AwsClien
     for column in ("metadata", "totals", "tasks", "run_id", "suite", "host", "histograms"):
         assert f'json_format(CAST("{column}" AS JSON)) AS "{column}"' in text
     assert '"errors"' not in text
+
+
+def test_an_inconclusive_run_is_no_baseline_in_the_query_nor_the_recheck(
+    store: S3Store, aws: AwsClients, workgroup: str
+) -> None:
+    create_stats_table(aws, with_additions=True, more_columns=[{"Name": "inconclusive", "Type": "string"}])
+    conclusive = _record(1_700_000_100, "run-1")
+    saturated = replace(_record(1_700_000_200, "run-2"), inconclusive="the load generator used 97 % CPU")
+    queue_results([result_row(r, _source(r)) for r in (conclusive, saturated)])
+    loaded = store.load_baseline(_query())
+    # LIMIT counts only runs that may be baselines: the query itself leaves it out ...
+    assert '  AND "inconclusive" IS NULL' in _last_execution(aws)["Query"]
+    # ... and a row that came back all the same is left out by the rules every store applies.
+    assert loaded.records == (conclusive,)
+    assert any("ignored 1 row(s)" in warning for warning in loaded.warnings)
 
 
 def test_query_on_a_table_without_hash_partitions_filters_on_metadata(

@@ -60,9 +60,17 @@ def test_columns_are_found_by_name_in_any_order() -> None:
         ),
         (
             {"interval": 1, "columns": list(COLUMNS), "samples": [[1, 2]]},
-            "record.timeline.samples[0]: expected 8",
+            f"record.timeline.samples[0]: expected {len(COLUMNS)}",
         ),
-        ({"interval": 1, "columns": list(COLUMNS), "samples": [[None] * 8]}, "record.timeline.samples[0]"),
+        (
+            {"interval": 1, "columns": list(COLUMNS), "samples": [[None] * len(COLUMNS)]},
+            "record.timeline.samples[0]",
+        ),
+        (
+            # Only an added column (cpu_percent) may hold null: a missing reading, not a missing figure.
+            {"interval": 1, "columns": list(COLUMNS), "samples": [[1, 2, 3, 0, None, 1, 1, 1, 50]]},
+            "record.timeline.samples[0]",
+        ),
     ],
 )
 def test_a_malformed_timeline_names_the_field(data: dict[str, object], message: str) -> None:
@@ -92,3 +100,34 @@ def test_a_sample_of_an_interval() -> None:
         interval_requests=0, interval_response_ms=0.0, interval_percentiles={},
     )  # fmt: skip
     assert (idle.rps, idle.avg_ms, idle.p95_ms) == (0.0, 0.0, 0.0)
+
+
+OLD_COLUMNS = ("elapsed", "users", "num_requests", "num_failures", "rps", "avg_ms", "p50_ms", "p95_ms")
+"""The columns of timelines stored before the load generator's CPU was recorded."""
+
+
+def test_a_timeline_stored_without_the_cpu_column_reads_with_no_reading() -> None:
+    data = make_record().to_json()
+    data["timeline"] = {
+        "interval": 1.0,
+        "columns": list(OLD_COLUMNS),
+        "samples": [[1.0, 2, 50, 0, 50.0, 3.2, 3, 6], [2.0, 4, 150, 2, 100.0, 4.0, 4, 9]],
+    }
+    timeline = Record.from_json(data).timeline
+    assert timeline is not None
+    assert [sample.cpu_percent for sample in timeline.samples] == [None, None]
+    assert [sample.p95_ms for sample in timeline.samples] == [6, 9]
+
+
+def test_the_cpu_column_is_the_last_and_keeps_its_readings_and_gaps() -> None:
+    assert COLUMNS[: len(OLD_COLUMNS)] == OLD_COLUMNS and COLUMNS[-1] == "cpu_percent"
+    timeline = Timeline(
+        interval=1.0,
+        samples=(
+            TimelineSample(1.0, 2, 50, 0, 50.0, 3.2, 3, 6, cpu_percent=None),
+            TimelineSample(2.0, 4, 150, 2, 100.0, 4.0, 4, 9, cpu_percent=97.26),
+        ),
+    )
+    data = json.loads(json.dumps(timeline.to_json()))
+    assert [row[-1] for row in data["samples"]] == [None, 97.3]
+    assert [s.cpu_percent for s in Timeline.from_json(data, "t").samples] == [None, 97.3]

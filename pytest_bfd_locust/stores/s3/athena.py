@@ -85,6 +85,8 @@ def baseline_sql(
     hash_filter = f'"{PARTITION_KEY}" = ?' if partitioned else '"metadata"."hash" = ?'
     results = ", ".join(f"'{value}'" for value in _ELIGIBLE_RESULTS)
     compare_filter = f'"metadata"."compare_result" IN ({results})'
+    # A saturated generator's run is never a baseline (`baseline.is_eligible` re-checks the rows).
+    inconclusive_filter = '  AND "inconclusive" IS NULL\n' if "inconclusive" in available else ""
     level_filter = ""
     accepted_parameters: tuple[str, ...] = ()
     level_parameters: tuple[str, ...] = ()
@@ -113,6 +115,7 @@ def baseline_sql(
         f"  AND {compare_filter}\n"
         f'  AND "metadata"."validation_result" IN ({results})\n'
         '  AND abs("metadata"."total_runtime" - ?) < ?\n'
+        f"{inconclusive_filter}"
         '  AND "metadata"."timestamp" <= ?\n'
         f"{level_filter}"
         'ORDER BY "metadata"."timestamp" DESC\n'

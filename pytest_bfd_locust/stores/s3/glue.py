@@ -24,8 +24,10 @@ if TYPE_CHECKING:
 REQUIRED_COLUMNS = ("metadata", "totals", "tasks")
 """Table columns every record has (the seed's three keys)."""
 
-OPTIONAL_COLUMNS = ("run_id", "suite", "host", "histograms", "errors")
-"""Our additions: selected only when the crawler has seen them (older tables lack them)."""
+OPTIONAL_COLUMNS = ("run_id", "suite", "host", "histograms", "errors", "inconclusive")
+"""Our additions: selected only when the crawler has seen them (older tables lack them).
+`inconclusive` (a string, set only on a run whose load generator was saturated) is also filtered
+on in the baseline query, so that LIMIT counts only runs that may be baselines."""
 
 
 class PartitionStatus(StrEnum):
