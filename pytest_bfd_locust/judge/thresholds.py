@@ -107,7 +107,7 @@ class Multiplicity(StrEnum):
     endpoint fail with the strongest, whose bar (and so the suite's verdict) is Bonferroni's."""
     ENDPOINTS = "endpoints"
     """Each endpoint's statistics (and the totals') one family: Simes' test within a family,
-    Hochberg's step-up across families (multiplicity.endpoint_families_adjusted). The level is split
+    Holm's step-down across families (multiplicity.endpoint_families_adjusted). The level is split
     among endpoints, not statistics, so an endpoint added costs the others less."""
     BONFERRONI = "bonferroni"
     """Each statistic at (1 - confidence) / m: the flat split, kept to measure against."""
