@@ -48,6 +48,12 @@ from pytest_bfd_locust.judge.baseline import BaselineKind, build_baseline  # noq
 from pytest_bfd_locust.judge.compare import compare  # noqa: E402
 from pytest_bfd_locust.judge.comparison import Comparison, Evidence  # noqa: E402
 from pytest_bfd_locust.judge.confirmation import confirm  # noqa: E402
+from pytest_bfd_locust.judge.noise import (  # noqa: E402
+    OTHER_SERIES_RUNS,
+    PACKAGED_PRIOR,
+    PriorScales,
+    measured_scales,
+)
 from pytest_bfd_locust.judge.thresholds import Multiplicity, ThresholdSet, read_threshold_file  # noqa: E402
 from pytest_bfd_locust.record import EntryHistogram, Record, TaskStats  # noqa: E402
 from tests.record_factory import locust_bucket  # noqa: E402
@@ -181,18 +187,34 @@ def widened(runs: dict[str, list[Record]]) -> list[Record]:
     return wide
 
 
-def judge_with(thresholds: ThresholdSet, confirm_attempts: int = 0) -> Judge:
+def store_priors(runs: dict[str, list[Record]]) -> dict[str, PriorScales]:
+    """Per suite, the prior a store holding the OTHER suites would give it (leave one suite out):
+    `measured_scales` of each other suite's newest `OTHER_SERIES_RUNS` runs, as the store hands
+    them over (`stores.listing.load_other_series`)."""
+    return {
+        suite: measured_scales(
+            [records[-OTHER_SERIES_RUNS:] for other, records in runs.items() if other != suite]
+        )
+        for suite in runs
+    }
+
+
+def judge_with(
+    thresholds: ThresholdSet, confirm_attempts: int = 0, priors: dict[str, PriorScales] | None = None
+) -> Judge:
     """Whether the suite fails, decided by `compare()` exactly as `execute_suite` calls it; with
     `confirm_attempts`, a failed first attempt is judged again on up to that many more runs (each
-    against the same baseline and history, as `execute_suite` does) and decided by `confirm()`."""
+    against the same baseline and history, as `execute_suite` does) and decided by `confirm()`.
+    `priors`: the prior noise's scales per suite (`--store-prior`); None: the packaged ones."""
 
     def fails(current: Record, history: Sequence[Record], kind: str, more: Sequence[Record]) -> bool:
         records = history[:1] if kind == "previous" else history[:LOAD_LIMIT]
         baseline = build_baseline(BaselineKind(kind), records)
         assert baseline is not None
+        prior = PACKAGED_PRIOR if priors is None else priors[current.suite or current.metadata.hash]
 
         def judged(run: Record) -> Comparison:
-            evidence = Evidence(current=run, baseline_records=baseline.records, history=history)
+            evidence = Evidence(current=run, baseline_records=baseline.records, history=history, prior=prior)
             return compare(run, baseline, thresholds, evidence)
 
         first = judged(current)
@@ -270,6 +292,12 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help=f"A/A and A/B on {WIDE_SUITE!r}: claims with the other suites' endpoints added (8 endpoints)",
     )
+    parser.add_argument(
+        "--store-prior",
+        action="store_true",
+        help="the prior's scales measured on the other suites' newest runs (leave one suite out), as"
+        " `prior_from_store` measures a store's other hashes; default: the packaged scales",
+    )
     args = parser.parse_args(argv)
     runs = load_runs(args.data)
     print(
@@ -286,7 +314,13 @@ def main(argv: list[str] | None = None) -> int:
     label = f"judge {json.loads(args.judge) or ''}".strip() + (
         f" confirm {args.confirm}" if args.confirm else ""
     )
-    judges: dict[str, Judge] = {label: judge_with(judged, args.confirm)}
+    priors = None
+    if args.store_prior:
+        priors = store_priors(runs)
+        label += " store prior"
+        for suite, prior in sorted(priors.items()):
+            print(f"store prior for {suite}: " + ", ".join(f"{k} {v:.3f}" for k, v in prior.by_kind.items()))
+    judges: dict[str, Judge] = {label: judge_with(judged, args.confirm, priors)}
     if not args.judge_only:
         judges[f"competitor (p95 or median > {COMPETITOR_RATIO}x previous)"] = competitor_fails
     slowed_suite = SLOWED_SUITE

@@ -27,6 +27,7 @@ from pytest_bfd_locust.judge.compare import compare as compare_records
 from pytest_bfd_locust.judge.comparison import Comparison, Evidence
 from pytest_bfd_locust.judge.confirmation import Confirmation, confirm, default_confirm, settled
 from pytest_bfd_locust.judge.generator_health import InconclusivePolicy, inconclusive_reason
+from pytest_bfd_locust.judge.noise import PACKAGED_PRIOR, PriorScales
 from pytest_bfd_locust.judge.sla import SlaRules
 from pytest_bfd_locust.judge.thresholds import ThresholdSet
 from pytest_bfd_locust.judge.validation import (
@@ -45,6 +46,7 @@ from pytest_bfd_locust.run_dirs import create_run_dir, prune_run_dirs, redact_fi
 from pytest_bfd_locust.secret_values import redact_record, redact_text
 from pytest_bfd_locust.settings import BfdSettings, load_limit_errors
 from pytest_bfd_locust.stores import Store, StoreError
+from pytest_bfd_locust.stores.listing import measured_prior
 from pytest_bfd_locust.stores.protocol import AcceptanceStore
 from pytest_bfd_locust.suites import Suite
 from pytest_bfd_locust.workers import Workers
@@ -126,6 +128,8 @@ class Lookup:
     """Eligible earlier runs, newest first: the judge's noise model and change points."""
     errors: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
+    prior: PriorScales = PACKAGED_PRIOR
+    """The prior noise's scales: packaged, or measured on the store's other hashes."""
 
 
 @dataclass(frozen=True)
@@ -368,7 +372,11 @@ def look_up_baseline(
     notes = tuple(loaded.warnings)
     if baseline is None:
         notes += (f"no eligible baseline under tag {settings.compare_tag!r} in {store.describe()}",)
-    return Lookup(baseline, tuple(loaded.records), notes=notes)
+    prior = PACKAGED_PRIOR
+    if baseline is not None and thresholds.judge is not None and thresholds.judge.prior_from_store:
+        prior, prior_notes = measured_prior(store, record.metadata.hash, settings.compare_tag)
+        notes += prior_notes
+    return Lookup(baseline, tuple(loaded.records), notes=notes, prior=prior)
 
 
 def judge_run(
@@ -391,7 +399,7 @@ def judge_run(
     comparison: Comparison | None = None
     change_points: tuple[ChangePoint, ...] = ()
     if lookup.baseline is not None:
-        evidence = Evidence(run.record, lookup.baseline.records, lookup.history)
+        evidence = Evidence(run.record, lookup.baseline.records, lookup.history, lookup.prior)
         comparison = compare_records(run.record, lookup.baseline, thresholds, evidence)
         if thresholds.judge is not None:
             change_points = tuple(

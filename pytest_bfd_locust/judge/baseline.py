@@ -71,11 +71,17 @@ def is_eligible(record: Record, query: BaselineQuery, accepted: Acceptance | Non
         query.tag in metadata.tags
         and metadata.hash == query.hash
         and (metadata.compare_result in _ELIGIBLE_RESULTS or accepted_run)
-        and metadata.validation_result in _ELIGIBLE_RESULTS
-        and record.inconclusive is None
+        and measured_cleanly(record)
         and abs(metadata.total_runtime - query.total_runtime) < TOTAL_RUNTIME_DELTA
         and (accepted is None or newest_first_key(record) >= accepted.run_key)
     )
+
+
+def measured_cleanly(record: Record) -> bool:
+    """Whether a run measured the API as it was: validated (or never validated: the seed's) and
+    not inconclusive. What a baseline needs besides matching the query; what a run of another hash
+    must be for its spread to inform this one's prior noise (`judge.noise.measured_scales`)."""
+    return record.metadata.validation_result in _ELIGIBLE_RESULTS and record.inconclusive is None
 
 
 def _is_accepted_run(record: Record, accepted: Acceptance) -> bool:

@@ -10,7 +10,7 @@ from typing import Protocol
 
 from pytest_bfd_locust.figures import change_percent
 from pytest_bfd_locust.histogram import PERCENTILE_KEYS
-from pytest_bfd_locust.judge.noise import Spread
+from pytest_bfd_locust.judge.noise import PACKAGED_PRIOR, PriorScales, Spread
 from pytest_bfd_locust.judge.significance import Change
 from pytest_bfd_locust.judge.thresholds import Rule, Threshold
 from pytest_bfd_locust.judge.verdict import Verdict
@@ -209,4 +209,7 @@ class Evidence:
     """The records the baseline was built from, newest first (their histograms, merged)."""
     history: Sequence[Record] = ()
     """Eligible earlier runs of the hash, newest first: the noise model (may include the above)."""
+    prior: PriorScales = PACKAGED_PRIOR
+    """The prior noise's scale per kind of statistic: packaged, or measured on the store's other
+    hashes (`judge.prior_from_store`)."""
 

@@ -39,13 +39,21 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from statistics import fmean, median
 
 from pytest_bfd_locust.histogram import bucket_width
 from pytest_bfd_locust.judge.changepoints import change_points
-from pytest_bfd_locust.judge.significance import VALUE_FLOOR, StatKind, log_value, quantile_level, stat_kind
+from pytest_bfd_locust.judge.significance import (
+    VALUE_FLOOR,
+    StatKind,
+    log_value,
+    quantile_level,
+    stat_kind,
+    value_floor,
+)
+from pytest_bfd_locust.record import Record, TaskStats
 
 MIN_DISPERSION = 0.05
 """The smallest D the prior's scale is built on (the upper quantile 5 % above the median): an
@@ -87,6 +95,8 @@ class Spread:
     """sigma0: the prior's scale."""
     levels: int = 1
     """How many levels (segments between change points) the history was measured within."""
+    prior_source: str = ""
+    """Where the prior's scale was measured when not the packaged value (`PriorScales.describe`)."""
 
     @property
     def band_degrees_of_freedom(self) -> float:
@@ -182,25 +192,151 @@ Other percentiles take the next tabulated level up (0.66 -> 0.9, 0.98 and above 
 minimum and maximum 0.99's; request and failure counts and rates take "rate"."""
 
 
-def prior_scale_of(name: str) -> float:
-    """The measured s of statistic `name` (`PRIOR_SCALES`)."""
+SCALE_STATISTICS: Mapping[str, str] = {
+    "median_response_time": "median_response_time",
+    "average_response_time": "average_response_time",
+    "0.9": "0.9",
+    "0.95": "0.95",
+    "0.99": "0.99",
+    "rate": "total_reqs_per_second",
+}
+"""The statistic each kind of `PRIOR_SCALES` is measured on (`series_ratios`)."""
+
+
+def scale_kind(name: str) -> str:
+    """The kind of `PRIOR_SCALES` statistic `name` takes its s from."""
     kind = stat_kind(name)
     if kind in (StatKind.REQUESTS, StatKind.FAILURES):
-        return PRIOR_SCALES["rate"]
+        return "rate"
     if name in PRIOR_SCALES:
-        return PRIOR_SCALES[name]
+        return name
     if kind is not StatKind.QUANTILE:
-        return PRIOR_SCALES["0.99"]
+        return "0.99"
     level = quantile_level(name)
     for tabulated in ("median_response_time", "0.9", "0.95"):
         if level <= quantile_level(tabulated):
-            return PRIOR_SCALES[tabulated]
-    return PRIOR_SCALES["0.99"]
+            return tabulated
+    return "0.99"
 
 
-def prior_log_sigma(name: str, entry_dispersion: float, scale: float = 1.0) -> float:
+def prior_scale_of(name: str, scales: Mapping[str, float] = PRIOR_SCALES) -> float:
+    """The measured s of statistic `name` (`PRIOR_SCALES`, or a store's measured `scales`)."""
+    return scales.get(scale_kind(name), PRIOR_SCALES[scale_kind(name)])
+
+
+def prior_log_sigma(
+    name: str, entry_dispersion: float, scale: float = 1.0, scales: Mapping[str, float] = PRIOR_SCALES
+) -> float:
     """sigma0 of statistic `name`: its measured s times its endpoint's D, times `scale`."""
-    return scale * prior_scale_of(name) * max(entry_dispersion, MIN_DISPERSION)
+    return scale * prior_scale_of(name, scales) * max(entry_dispersion, MIN_DISPERSION)
+
+
+MIN_SERIES_RUNS = 10
+"""The fewest runs a series of another hash needs before its spread counts (`measured_scales`).
+The spread of n runs rests on about n - 2 degrees of freedom (n - levels); at 10 runs its relative
+standard error is about 1 / sqrt(2 * 8) = 25 %, at 5 runs 40 % (a ratio that could be half the
+truth). The store hands over at most `OTHER_SERIES_RUNS` runs of a hash, the judge's own history."""
+
+MIN_SERIES = 3
+"""The fewest series (an endpoint or the totals of one hash) of a kind of statistic whose largest
+ratio may replace the packaged s: the packaged value took the largest of 12; the largest of fewer
+than 3 is too likely to be a quiet series's (then the packaged value stays)."""
+
+OUTLIER_FACTOR = 3.0
+"""A series's ratio above this many times the median of its kind is not noise but a statistic
+that jumps between modes (the packaged measurement's one such series, the totals' median of a
+suite mixing a 1 ms and a 41 ms endpoint: 10.7 against a median of 0.22; the next largest of any
+kind was 2.4 times its median). Left out, as the packaged measurement left it out."""
+
+OTHER_SERIES_HASHES = 8
+"""How many other hashes a store reads for the prior (the newest first): the packaged value rests
+on 12 series of 4 suites; 8 hashes of one to three entries each give as many, at a bounded cost
+(at most 8 x `OTHER_SERIES_RUNS` objects read)."""
+
+OTHER_SERIES_RUNS = 20
+"""How many runs of each other hash (the newest): the judge's own history length (`history`)."""
+
+
+@dataclass(frozen=True)
+class PriorScales:
+    """The s of sigma0 = s * D per kind of statistic, and where it came from."""
+
+    by_kind: Mapping[str, float] = field(default_factory=lambda: dict(PRIOR_SCALES))
+    series: int = 0
+    """How many series of other hashes in the store the scales were measured on; 0: packaged."""
+    hashes: int = 0
+    """How many other hashes those series belong to."""
+
+    @property
+    def measured_in_store(self) -> bool:
+        return self.series > 0
+
+    def describe(self) -> str:
+        """Where the prior came from, for the `history:` line; "" for the packaged values."""
+        if not self.measured_in_store:
+            return ""
+        hashes = f"{self.hashes} other hash{'es' if self.hashes != 1 else ''}"
+        return f"prior measured on {self.series} series of {hashes} in the store"
+
+
+PACKAGED_PRIOR = PriorScales()
+"""The prior when the store holds no usable runs of other hashes, or is not asked."""
+
+
+def series_ratios(records: Sequence[Record]) -> dict[str, list[float]]:
+    """Per kind of `PRIOR_SCALES`, the ratio spread / D of each entry (the totals and every endpoint)
+    of one series (the runs of one hash, oldest first): exactly what bench/prior_scale.py measured the
+    packaged values on. The spread is within levels (`level_residuals`), D the entry's `dispersion`.
+    An entry without two finite values of a statistic gives no ratio for it."""
+    ratios: dict[str, list[float]] = {}
+    keys: list[tuple[str, str] | None] = [None]
+    for record in records:
+        keys.extend(task.key for task in record.tasks if task.key not in keys)
+    for key in keys:
+        entries = [record.totals if key is None else record.task(key) for record in records]
+        present = [entry for entry in entries if entry is not None]
+        for kind, statistic in SCALE_STATISTICS.items():
+            upper = dispersion_level(statistic)
+            pairs = [(_stat(entry, upper), _stat(entry, "median_response_time")) for entry in present]
+            values = [value for entry in present if math.isfinite(value := _stat(entry, statistic))]
+            logs = [log_value(value, value_floor(statistic)) for value in values]
+            squares, degrees, _levels = level_residuals(logs)
+            if degrees < 1:
+                continue
+            ratios.setdefault(kind, []).append(math.sqrt(squares / degrees) / dispersion(pairs))
+    return ratios
+
+
+def _stat(entry: TaskStats, name: str) -> float:
+    try:
+        return float(entry.stat(name))
+    except KeyError:
+        return math.nan
+
+
+def measured_scales(series: Sequence[Sequence[Record]]) -> PriorScales:
+    """The prior's scales measured on other hashes' runs (each series one hash's, oldest first): per
+    kind, the largest ratio of the series with at least `MIN_SERIES_RUNS` runs, outliers beyond
+    `OUTLIER_FACTOR` times the kind's median left out, as the packaged values were measured; a kind
+    with fewer than `MIN_SERIES` ratios keeps its packaged value. No usable series: `PACKAGED_PRIOR`."""
+    usable = [runs for runs in series if len(runs) >= MIN_SERIES_RUNS]
+    pooled: dict[str, list[float]] = {}
+    for runs in usable:
+        found = series_ratios(runs)
+        for kind, ratios in found.items():
+            pooled.setdefault(kind, []).extend(ratios)
+    by_kind = dict(PRIOR_SCALES)
+    replaced = False
+    for kind, ratios in pooled.items():
+        if len(ratios) < MIN_SERIES:
+            continue
+        fence = OUTLIER_FACTOR * median(ratios)
+        by_kind[kind] = max(ratio for ratio in ratios if ratio <= fence)
+        replaced = True
+    if not replaced:
+        return PACKAGED_PRIOR
+    entries = max((len(ratios) for ratios in pooled.values()), default=0)
+    return PriorScales(by_kind=by_kind, series=entries, hashes=len(usable))
 
 
 def noise_posterior(
@@ -211,6 +347,7 @@ def noise_posterior(
     response_time: bool = False,
     within_levels: bool = True,
     floor: float = VALUE_FLOOR,
+    prior_source: str = "",
 ) -> Spread:
     """The posterior run-to-run spread of ln(values) (module docstring); `values` newest first.
 
@@ -239,6 +376,7 @@ def noise_posterior(
         prior_degrees_of_freedom=prior_degrees_of_freedom,
         prior_log_sigma=prior_sigma,
         levels=levels,
+        prior_source=prior_source,
     )
 
 

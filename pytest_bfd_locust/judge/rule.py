@@ -87,7 +87,8 @@ def statistic_test(
     3. outside the run-to-run noise: p_noise = 1 - T_nu(d / (sigma_n * sqrt(2))), the posterior
        predictive of noise.py: nu = nu0 + df, sigma_n^2 = (nu0 sigma0^2 + SS) / nu, with nu0 =
        `prior_degrees_of_freedom`, sigma0 = s_kind * D (s measured per kind of statistic,
-       `noise.PRIOR_SCALES`, times `prior_scale`; D = ln(upper / median) of the endpoint's earlier
+       `noise.PRIOR_SCALES`, or measured on the store's other hashes with `prior_from_store`
+       (`Evidence.prior`), times `prior_scale`; D = ln(upper / median) of the endpoint's earlier
        runs, `noise.dispersion`), SS and df the squared residuals of ln(statistic) over the
        history within its levels and their degrees of freedom (runs - levels); sqrt(2) because
        the current run and the baseline are both noisy;
@@ -239,12 +240,16 @@ def judge_pairs(
         spread = noise_posterior(
             [_history_value(view, key, rule.name) for view in history],
             prior_sigma=prior_log_sigma(
-                rule.name, dispersions[dispersion_level(rule.name)], settings.prior_scale
+                rule.name,
+                dispersions[dispersion_level(rule.name)],
+                settings.prior_scale,
+                evidence.prior.by_kind,
             ),
             prior_degrees_of_freedom=settings.prior_degrees_of_freedom,
             response_time=rule.name in RESPONSE_TIME_STATS,
             within_levels=settings.within_levels,
             floor=value_floor(rule.name),
+            prior_source=evidence.prior.describe(),
         )
         test = statistic_test(rule, change, spread, baseline_runs=baseline_runs, settings=settings)
         tested.append((scope, key, rule, before, now, change, spread, test))

@@ -139,6 +139,11 @@ class JudgeSettings:
     within_levels: bool = True
     """Measure the noise inside the history's levels (between its change points); False: around one
     level over the whole history (the judge before issue 17, kept for bench/detection.py)."""
+    prior_from_store: bool = False
+    """Measure the prior noise's scale per kind of statistic on the store's other hashes (other
+    suites, earlier hashes of this one: their newest runs, one listing) instead of the packaged
+    values (noise.py `measured_scales`); the packaged values when the store holds too few or cannot
+    list. Off by default: bench/detection.py --store-prior measured it (README)."""
     credit_averaged_baseline: bool = False
     """Whether an average of k runs earns the narrower band sqrt(1 + 1/k); measured, it does not
     (judge/rule.py). Kept so bench/detection.py can measure the alternative."""
@@ -296,7 +301,7 @@ def _load_judge(value: object, source: str) -> JudgeSettings:
         choices = " or ".join(choice.value for choice in Multiplicity)
         raise ThresholdError(f"{where}: multiplicity: expected {choices}, got {raw!r}")
     settings["multiplicity"] = Multiplicity(raw)
-    for key in ("within_levels", "credit_averaged_baseline"):
+    for key in ("within_levels", "prior_from_store", "credit_averaged_baseline"):
         raw = value.get(key, getattr(defaults, key))
         if not isinstance(raw, bool):
             raise ThresholdError(f"{where}: {key}: expected true or false, got {raw!r}")

@@ -358,6 +358,9 @@ def format_history_caveat(comparison: Comparison | None) -> str | None:
     runs = max(judgement.spread.runs for _, judgement in judged)
     head = f"history: {'no earlier runs' if runs == 0 else _runs(runs).replace(' run', ' earlier run')}"
     head += ", noise mostly prior"
+    source = next((j.spread.prior_source for _, j in judged if j.spread.prior_source), "")
+    if source:
+        head += f" ({source})"
     bars = [
         (bar, row)
         for row, _ in judged

@@ -40,6 +40,7 @@ from pytest_bfd_locust.stores.listing import (
     SkippedRecord,
     UnreadableRecord,
     load_history,
+    load_other_series,
     parse_stored_record,
     usable_record,
     with_acceptances,
@@ -48,6 +49,7 @@ from pytest_bfd_locust.stores.protocol import (
     AlreadyAccepted,
     HistoryQuery,
     LoadedHistory,
+    OtherSeries,
     StoreError,
     StoreUriError,
 )
@@ -169,6 +171,11 @@ class FileStore:
         with the hash's acceptances."""
         history = load_history(query, self.listing(query.hash), _read_file, str)
         return with_acceptances(history, query.tag, self.load_acceptances)
+
+    def load_other_series(self, record_hash: str, tag: str | None) -> OtherSeries:
+        """The newest runs of the newest other hashes (one directory listing of the store's root):
+        what `judge.prior_from_store` measures the prior noise on."""
+        return load_other_series(record_hash, tag, self.listing(), _read_file, str)
 
     # --- acceptances ----------------------------------------------------------------------------
 

@@ -13,11 +13,26 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import TypeVar
 
-from pytest_bfd_locust.judge.baseline import newest_first_key
+from pytest_bfd_locust.judge.baseline import measured_cleanly, newest_first_key
+from pytest_bfd_locust.judge.noise import (
+    MIN_SERIES,
+    MIN_SERIES_RUNS,
+    OTHER_SERIES_HASHES,
+    OTHER_SERIES_RUNS,
+    PACKAGED_PRIOR,
+    PriorScales,
+    measured_scales,
+)
 from pytest_bfd_locust.record import Record, RecordError
 from pytest_bfd_locust.record_checks import implausible
 from pytest_bfd_locust.stores.acceptances import LoadedAcceptances
-from pytest_bfd_locust.stores.protocol import HistoryQuery, LoadedHistory, StoreError
+from pytest_bfd_locust.stores.protocol import (
+    HistoryQuery,
+    LoadedHistory,
+    OtherSeries,
+    SeriesStore,
+    StoreError,
+)
 
 Ref = TypeVar("Ref")
 
@@ -97,6 +112,64 @@ def load_history(
     return LoadedHistory(
         hash=chosen, records=tuple(kept), warnings=tuple(warnings), other_hashes=tuple(others)
     )
+
+
+def load_other_series(
+    record_hash: str,
+    tag: str | None,
+    listing: Listing[Ref],
+    read: Callable[[Ref], bytes],
+    name: Callable[[Ref], str],
+) -> OtherSeries:
+    """The newest `OTHER_SERIES_RUNS` objects of each of the newest `OTHER_SERIES_HASHES` hashes
+    but `record_hash` (the newest by the timestamps in their names: no object read to choose),
+    those carrying `tag` and measured cleanly (`baseline.measured_cleanly`) kept, oldest first.
+    At most hashes x runs objects are read, whatever the store holds."""
+    warnings: list[str] = []
+    others = sorted(
+        (
+            (max(timestamp for timestamp, _ in items), other)
+            for other, items in listing.items()
+            if other != record_hash and items
+        ),
+        reverse=True,
+    )[:OTHER_SERIES_HASHES]
+    series = []
+    for _newest, other in others:
+        newest_first = sorted(listing[other], key=lambda item: item[0], reverse=True)[:OTHER_SERIES_RUNS]
+        records = [
+            record
+            for _timestamp, ref in newest_first
+            if (record := _read(ref, read, name, warnings)) is not None
+            and _tagged(record, tag)
+            and measured_cleanly(record)
+        ]
+        records.sort(key=newest_first_key)
+        if records:
+            series.append(tuple(records))
+    return OtherSeries(tuple(series), tuple(warnings))
+
+
+def measured_prior(store: object, record_hash: str, tag: str | None) -> tuple[PriorScales, tuple[str, ...]]:
+    """The prior noise's scales measured on the store's other hashes (`judge.prior_from_store`), and
+    notes: a store that cannot list (no `SeriesStore`, or a StoreError such as an S3 role without
+    s3:ListBucket) or holds too few runs gives the packaged scales with a note saying why, never an
+    error: the judge works without it, as it did before."""
+    describe = getattr(store, "describe", lambda: "the store")
+    if not isinstance(store, SeriesStore):
+        return PACKAGED_PRIOR, (f"prior noise: the packaged values ({describe()} cannot list other hashes)",)
+    try:
+        loaded = store.load_other_series(record_hash, tag)
+    except StoreError as error:
+        return PACKAGED_PRIOR, (f"prior noise: the packaged values (other hashes not listed: {error})",)
+    prior = measured_scales(loaded.series)
+    notes = loaded.warnings
+    if not prior.measured_in_store:
+        notes += (
+            f"prior noise: the packaged values ({describe()} holds no other hash with"
+            f" {MIN_SERIES_RUNS} clean runs in {MIN_SERIES} series)",
+        )
+    return prior, notes
 
 
 def with_acceptances(

@@ -70,6 +70,27 @@ class HistoryStore(Protocol):
     def describe(self) -> str: ...
 
 
+@dataclass(frozen=True)
+class OtherSeries:
+    """The newest runs of other hashes than one (`SeriesStore.load_other_series`): what the judge's
+    prior noise may be measured on (`judge.noise.measured_scales`)."""
+
+    series: tuple[tuple[Record, ...], ...]
+    """Per hash (the newest hashes first), its newest runs that measured cleanly, oldest first."""
+    warnings: tuple[str, ...] = ()
+
+
+@runtime_checkable
+class SeriesStore(Protocol):
+    """A store that can list the runs of every hash in one listing: both stores."""
+
+    def load_other_series(self, record_hash: str, tag: str | None) -> OtherSeries:
+        """The newest runs (`judge.noise.OTHER_SERIES_RUNS`) of the newest other hashes
+        (`OTHER_SERIES_HASHES`) than `record_hash`, of those carrying `tag` (None: all); StoreError
+        when the store cannot be listed."""
+        ...
+
+
 @runtime_checkable
 class AcceptanceStore(HistoryStore, Protocol):
     """A store that lists its runs and keeps acceptances beside its records (`stores.acceptances`):

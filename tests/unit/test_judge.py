@@ -66,11 +66,14 @@ def test_judge_section_keys_default_and_override() -> None:
         "prior_scale": 2,
         "multiplicity": "bonferroni",
         "within_levels": False,
+        "prior_from_store": True,
         "credit_averaged_baseline": True,
     }
     assert set(data["judge"]) == set(JUDGE_KEYS)
     loaded = load_thresholds(data, "t.json")
-    assert loaded.judge == JudgeSettings(0.999, 0.9, 30, 5.0, 3.0, 2.0, Multiplicity.BONFERRONI, False, True)
+    assert loaded.judge == JudgeSettings(
+        0.999, 0.9, 30, 5.0, 3.0, 2.0, Multiplicity.BONFERRONI, False, True, True
+    )
     assert loaded.totals == (JudgeRule("0.95", S),)
 
 
@@ -139,6 +142,10 @@ def test_a_seed_keys_only_file_stays_fixed_ratios() -> None:
         (
             {"judge": {"within_levels": "yes"}, "totals": [], "tasks": []},
             "judge: within_levels: expected true or false, got 'yes'",
+        ),
+        (
+            {"judge": {"prior_from_store": 1}, "totals": [], "tasks": []},
+            "judge: prior_from_store: expected true or false, got 1",
         ),
         (
             {"judge": {"min_percent": -1}, "totals": [], "tasks": []},

@@ -41,10 +41,17 @@ from pytest_bfd_locust.stores.acceptances import (
 from pytest_bfd_locust.stores.listing import (
     UnreadableRecord,
     load_history,
+    load_other_series,
     parse_stored_record,
     with_acceptances,
 )
-from pytest_bfd_locust.stores.protocol import AlreadyAccepted, HistoryQuery, LoadedHistory, StoreError
+from pytest_bfd_locust.stores.protocol import (
+    AlreadyAccepted,
+    HistoryQuery,
+    LoadedHistory,
+    OtherSeries,
+    StoreError,
+)
 from pytest_bfd_locust.stores.s3.athena import AthenaQueryRunner, baseline_sql, checked_limit, parse_rows
 from pytest_bfd_locust.stores.s3.config import S3StoreConfig
 from pytest_bfd_locust.stores.s3.glue import PartitionStatus, read_stats_table, register_partition
@@ -218,6 +225,11 @@ class S3Store:
         the hash's acceptances listed the same way."""
         history = load_history(query, self.listing(query.hash), self._read_object, self._uri)
         return with_acceptances(history, query.tag, self.load_acceptances)
+
+    def load_other_series(self, record_hash: str, tag: str | None) -> OtherSeries:
+        """The newest runs of the newest other hashes (one paged ListObjectsV2 over the table prefix,
+        no Athena): what `judge.prior_from_store` measures the prior noise on."""
+        return load_other_series(record_hash, tag, self.listing(), self._read_object, self._uri)
 
     # --- acceptances ----------------------------------------------------------------------------
 
