@@ -314,6 +314,16 @@ def _stat(entry: TaskStats, name: str) -> float:
         return math.nan
 
 
+def combined_scale(ratios: Sequence[float]) -> float | None:
+    """One kind's s from its series' ratios: the largest, those beyond `OUTLIER_FACTOR` times their
+    median left out; None (the packaged value stays) with fewer than `MIN_SERIES` finite ratios."""
+    finite = [ratio for ratio in ratios if math.isfinite(ratio)]
+    if len(finite) < MIN_SERIES:
+        return None
+    fence = OUTLIER_FACTOR * median(finite)
+    return max(ratio for ratio in finite if ratio <= fence)
+
+
 def measured_scales(series: Sequence[Sequence[Record]]) -> PriorScales:
     """The prior's scales measured on other hashes' runs (each series one hash's, oldest first): per
     kind, the largest ratio of the series with at least `MIN_SERIES_RUNS` runs, outliers beyond
@@ -328,11 +338,10 @@ def measured_scales(series: Sequence[Sequence[Record]]) -> PriorScales:
     by_kind = dict(PRIOR_SCALES)
     replaced = False
     for kind, ratios in pooled.items():
-        if len(ratios) < MIN_SERIES:
-            continue
-        fence = OUTLIER_FACTOR * median(ratios)
-        by_kind[kind] = max(ratio for ratio in ratios if ratio <= fence)
-        replaced = True
+        combined = combined_scale(ratios)
+        if combined is not None:
+            by_kind[kind] = combined
+            replaced = True
     if not replaced:
         return PACKAGED_PRIOR
     entries = max((len(ratios) for ratios in pooled.values()), default=0)
