@@ -136,11 +136,13 @@ def format_noise(judgement: Judgement) -> str:
 
 
 def _noise_words(judgement: Judgement) -> str:
-    """The noise of one run in a sentence, saying whether it was measured or still mostly the prior."""
+    """The noise of one run in a sentence, saying whether it was measured or still mostly the prior
+    (the packaged one, or the store's: measured on its other hashes, `judge.prior_from_store`)."""
     runs, noise = judgement.spread.runs, _percent(judgement.noise_percent)
     if judgement.basis is NoiseBasis.PRIOR:
         earlier = "no earlier runs" if runs == 0 else f"only {_runs(runs).replace(' run', ' earlier run')}"
-        return f"{earlier}: the noise of one run is mostly the packaged prior, ±{noise} %"
+        prior = "the store's prior" if judgement.spread.prior_source else "the packaged prior"
+        return f"{earlier}: the noise of one run is mostly {prior}, ±{noise} %"
     return f"noise of one run over the last {runs} runs: ±{noise} %"
 
 

@@ -31,6 +31,7 @@ from pytest_bfd_locust.stores.protocol import (
     LoadedHistory,
     OtherSeries,
     SeriesStore,
+    Store,
     StoreError,
 )
 
@@ -150,14 +151,14 @@ def load_other_series(
     return OtherSeries(tuple(series), tuple(warnings))
 
 
-def measured_prior(store: object, record_hash: str, tag: str | None) -> tuple[PriorScales, tuple[str, ...]]:
+def measured_prior(store: Store, record_hash: str, tag: str | None) -> tuple[PriorScales, tuple[str, ...]]:
     """The prior noise's scales measured on the store's other hashes (`judge.prior_from_store`), and
     notes: a store that cannot list (no `SeriesStore`, or a StoreError such as an S3 role without
     s3:ListBucket) or holds too few runs gives the packaged scales with a note saying why, never an
     error: the judge works without it, as it did before."""
-    describe = getattr(store, "describe", lambda: "the store")
     if not isinstance(store, SeriesStore):
-        return PACKAGED_PRIOR, (f"prior noise: the packaged values ({describe()} cannot list other hashes)",)
+        note = f"prior noise: the packaged values ({store.describe()} cannot list other hashes)"
+        return PACKAGED_PRIOR, (note,)
     try:
         loaded = store.load_other_series(record_hash, tag)
     except StoreError as error:
@@ -166,7 +167,7 @@ def measured_prior(store: object, record_hash: str, tag: str | None) -> tuple[Pr
     notes = loaded.warnings
     if not prior.measured_in_store:
         notes += (
-            f"prior noise: the packaged values ({describe()} holds no other hash with"
+            f"prior noise: the packaged values ({store.describe()} holds no other hash with"
             f" {MIN_SERIES_RUNS} clean runs in {MIN_SERIES} series)",
         )
     return prior, notes

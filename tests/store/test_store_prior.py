@@ -22,7 +22,7 @@ from pytest_bfd_locust.judge.noise import (
 )
 from pytest_bfd_locust.judge.thresholds import default_thresholds_path, read_threshold_file
 from pytest_bfd_locust.record import Record, ResultStatus
-from pytest_bfd_locust.reports.terminal import format_history_caveat
+from pytest_bfd_locust.reports.terminal import format_history_caveat, format_judgement
 from pytest_bfd_locust.run.runner import RunOutcome
 from pytest_bfd_locust.settings import BfdSettings
 from pytest_bfd_locust.stores.file import FileStore
@@ -153,6 +153,19 @@ def test_a_new_hash_is_judged_with_the_prior_measured_in_the_store(tmp_path: Pat
         row = next(r for r in comparison.stats if r.task is None and r.stat == "median_response_time")
         assert row.judgement is not None
         return row.judgement.spread.prior_log_sigma
+
+    def median_words(comparison: Comparison | None) -> str:
+        assert comparison is not None
+        row = next(r for r in comparison.stats if r.task is None and r.stat == "median_response_time")
+        assert row.judgement is not None
+        return format_judgement(row, row.judgement)
+
+    assert "only 1 earlier run: the noise of one run is mostly the store's prior, ±" in median_words(
+        judged.comparison
+    )
+    assert "only 1 earlier run: the noise of one run is mostly the packaged prior, ±" in median_words(
+        plain.comparison
+    )
 
     store_s = lookup.prior.by_kind["median_response_time"]
     assert store_s != PRIOR_SCALES["median_response_time"]
