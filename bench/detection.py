@@ -22,6 +22,10 @@ Settings of the judge are passed in (`--judge '{"multiplicity": "bonferroni"}'`)
 module. Run by hand:
 
     .venv/bin/python bench/detection.py [--comparisons 400] [--compare previous] [--seed 1] [--confirm 2]
+        [--store-prior measured|max]
+
+`--store-prior` gives the judge, for each suite, the prior measured on the other three suites'
+newest 20 runs (leave one suite out: what `prior_from_store` would find in a store holding them).
 """
 
 from __future__ import annotations
@@ -51,6 +55,7 @@ from pytest_bfd_locust.judge.confirmation import confirm  # noqa: E402
 from pytest_bfd_locust.judge.noise import (  # noqa: E402
     OTHER_SERIES_RUNS,
     PACKAGED_PRIOR,
+    PRIOR_SCALES,
     PriorScales,
     measured_scales,
 )
@@ -294,9 +299,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--store-prior",
-        action="store_true",
+        choices=("measured", "max"),
+        default=None,
         help="the prior's scales measured on the other suites' newest runs (leave one suite out), as"
-        " `prior_from_store` measures a store's other hashes; default: the packaged scales",
+        " `prior_from_store` measures a store's other hashes (measured), or the larger of that and the"
+        " packaged scale per kind (max); default: the packaged scales",
     )
     args = parser.parse_args(argv)
     runs = load_runs(args.data)
@@ -317,7 +324,12 @@ def main(argv: list[str] | None = None) -> int:
     priors = None
     if args.store_prior:
         priors = store_priors(runs)
-        label += " store prior"
+        if args.store_prior == "max":
+            priors = {
+                suite: replace(prior, by_kind={k: max(v, PRIOR_SCALES[k]) for k, v in prior.by_kind.items()})
+                for suite, prior in priors.items()
+            }
+        label += f" store prior ({args.store_prior})"
         for suite, prior in sorted(priors.items()):
             print(f"store prior for {suite}: " + ", ".join(f"{k} {v:.3f}" for k, v in prior.by_kind.items()))
     judges: dict[str, Judge] = {label: judge_with(judged, args.confirm, priors)}
