@@ -20,7 +20,10 @@ noise grows with its size). It is a conjugate normal model of x_i = ln(value of 
   0.19-0.26. One series was left out: the totals' median of a suite mixing a 1 ms and a 41 ms
   endpoint, which jumps between the two (ratio 10.7); the within-run interval of a median that
   sits between two modes covers both, and the history's own spread takes over from the second
-  run. `prior_scale` multiplies every s (1 by default). D's upper end is not the p99 for the
+  run. `prior_scale` multiplies every s (1 by default). With the judge key `prior_from_store`
+  the s come from the store's other hashes instead (`measured_scales`, the same computation;
+  `PriorScales`, carried in `Evidence.prior`); measured, that helped little and cost false
+  alarms (README), so the packaged values are the default. D's upper end is not the p99 for the
   median: in a short run (30 requests of an endpoint) the p99 is the single slowest request.
 - **Data.** The residuals of the history within its levels: the change points of the series
   (judge/changepoints.py, E-divisive means) cut it into segments, and each segment is measured
