@@ -6,8 +6,10 @@ translates between pytest and them. Session state lives in `config.stash`.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import dataclasses
+import gc
 import os
 import re
 import socket
@@ -505,9 +507,36 @@ def pytest_configure(config: pytest.Config) -> None:
         else:
             # No test paths given: the session holds exactly the suites (not testpaths, not the cwd).
             config.args = suite_args
+    if settings.suites:
+        skip_collections_at_exit()
     session = BfdSession(config, settings, store)
     config.stash[SESSION_KEY] = session
     config.pluginmanager.register(session, "bfd-locust-session")
+
+
+def skip_collections_at_exit() -> None:
+    """At the interpreter's exit, collect the garbage once, then leave the rest to the exit.
+
+    Python's exit runs the cycle collector over every object again and again while it tears the
+    modules down: with pytest, this plugin, its reports and pygal loaded, that took 0.15-0.2 s of a
+    suite's session (bench/overhead.py). Collected once here (every garbage cycle finalized, as the
+    exit would), the objects still alive are frozen (`gc.freeze`): the exit's collections skip them.
+    What the exit does not promise anyway is all that changes: finalizers of objects still alive at
+    exit. Registered at exit (`atexit`), never at the session's end, so a process that runs
+    pytest.main() again (a warm Lambda, pytester) keeps its collector as it was.
+    """
+    global _EXIT_COLLECTIONS_SKIPPED
+    if not _EXIT_COLLECTIONS_SKIPPED:
+        _EXIT_COLLECTIONS_SKIPPED = True
+        atexit.register(_collect_then_freeze)
+
+
+_EXIT_COLLECTIONS_SKIPPED = False
+
+
+def _collect_then_freeze() -> None:
+    gc.collect()
+    gc.freeze()
 
 
 def _check_session_inputs(settings: BfdSettings) -> None:
