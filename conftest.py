@@ -10,6 +10,12 @@ from pathlib import Path
 
 import pytest
 
+# pytester's in-process runs restore sys.modules and sys.meta_path afterwards, but not the stdlib's
+# distribution finder, which importlib_metadata (pygal's dependency) disables when imported: after an
+# in-process run that imported it, the next finds no entry-point plugin (not this one either). The
+# plugin imports pygal late (with its reports, while the first Locust child runs), so this process
+# imports it before any in-process run.
+import pytest_bfd_locust.reports.session  # noqa: F401
 from examples.demo_target import DemoServer, start_server
 from tests.locustfiles import PLAIN_LOCUSTFILE
 

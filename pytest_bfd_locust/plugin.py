@@ -6,15 +6,19 @@ translates between pytest and them. Session state lives in `config.stash`.
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import dataclasses
+import gc
 import os
 import re
 import socket
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from _pytest import junitxml  # a suite's classname (SuiteItem.setup)
@@ -34,20 +38,6 @@ from pytest_bfd_locust.judge.thresholds import (
 )
 from pytest_bfd_locust.locustfile_host import missing_host_message
 from pytest_bfd_locust.record import Record
-from pytest_bfd_locust.reports.model import SuiteReport
-from pytest_bfd_locust.reports.session import (
-    acceptance_line,
-    attempt_lines,
-    failure_text,
-    suite_report,
-    suite_warnings,
-    write_session_reports,
-)
-from pytest_bfd_locust.reports.terminal import (
-    fit_to_width,
-    format_level_shifts,
-    format_suite_notes,
-)
 from pytest_bfd_locust.run.master_port import master_bind_problem
 from pytest_bfd_locust.run.progress import Progress, format_progress
 from pytest_bfd_locust.run_dirs import point_link, prune_run_dirs, run_stamp
@@ -65,7 +55,6 @@ from pytest_bfd_locust.settings import (
     resolve,
 )
 from pytest_bfd_locust.stores import Store, StoreUriError, open_store
-from pytest_bfd_locust.suite_run import SuiteResult, effective_suite, execute_suite
 from pytest_bfd_locust.suites import (
     CATALOG_SUFFIXES,
     LOCUSTFILE_SUFFIX,
@@ -76,6 +65,43 @@ from pytest_bfd_locust.suites import (
     override_suite,
 )
 from pytest_bfd_locust.workers import worker_command
+
+if TYPE_CHECKING:
+    from pytest_bfd_locust.reports.model import SuiteReport
+    from pytest_bfd_locust.suite_run import SuiteResult
+
+# The run, the judge and the reports (with pygal) are imported where they are used, not here: a
+# session's start and collection need none of them, and the reports are imported on a thread
+# while the first suite's Locust child runs (`ReportImports`), when this process only waits.
+
+
+class ReportImports:
+    """The reports' modules imported on a thread, started once the first Locust child is running.
+
+    Importing is CPU work that holds the GIL: on a thread it costs nothing only while the main
+    thread is blocked, as it is while the runner waits on the child, and the child's own start
+    (Python, Locust, gevent) leaves the other core free for it. `wait` joins the thread before the
+    reports are used, so the main thread never imports concurrently with it.
+    """
+
+    def __init__(self) -> None:
+        self.thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        if self.thread is None:
+            self.thread = threading.Thread(target=_import_reports, name="bfd-report-imports", daemon=True)
+            self.thread.start()
+
+    def wait(self) -> None:
+        if self.thread is not None:
+            self.thread.join()
+
+
+def _import_reports() -> None:
+    # An error here is raised again, where it belongs, by the main thread's own import.
+    with contextlib.suppress(Exception):
+        import pytest_bfd_locust.reports.session  # noqa: F401 (the judge's, HTML's and pygal's modules)
+        import pytest_bfd_locust.reports.terminal  # noqa: F401
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -91,6 +117,8 @@ class SuiteFailed(Exception):
     """Raised by a suite item whose result failed; `repr_failure` shows the result's text."""
 
     def __init__(self, result: SuiteResult, secrets: tuple[str, ...] = ()) -> None:
+        from pytest_bfd_locust.reports.session import failure_text  # after the load (see ReportImports)
+
         super().__init__(redact_text(failure_text(result), secrets))
         self.result = result
 
@@ -134,6 +162,7 @@ class BfdSession:
         self.session_id = uuid.uuid4().hex[:12]
         """Names this session's default HTML report."""
         self.announced_worker_commands: set[str] = set()
+        self.report_imports = ReportImports()
 
     def is_suite_path(self, path: Path) -> bool:
         return path.resolve() in self.suite_paths
@@ -227,6 +256,8 @@ class BfdSession:
 
     def run(self, item: SuiteItem) -> tuple[SuiteResult, SuiteReport, tuple[str, ...]]:
         """Run and judge the suite, then build its report; (result, report, report warnings)."""
+        from pytest_bfd_locust.suite_run import effective_suite
+
         suite = effective_suite(item.suite, self.settings)
         self.announce_workers(suite)
         result = self.execute(
@@ -235,8 +266,12 @@ class BfdSession:
             store=self.store,
             thresholds=self.thresholds_for(item.suite),
             label=item.nodeid,
+            on_started=self.report_imports.start,
         )
         self.results.append((item.nodeid, result))
+        self.report_imports.wait()
+        from pytest_bfd_locust.reports.session import suite_report
+
         judge = self.thresholds_for(item.suite).judge
         built = suite_report(result, self.store, min_percent=judge.min_percent if judge else None)
         self.reports.append(built.report)
@@ -250,8 +285,11 @@ class BfdSession:
         store: Store | None,
         thresholds: ThresholdSet,
         label: str,
+        on_started: Callable[[], None] | None = None,
     ) -> SuiteResult:
         """`execute_suite`, with SIGTERM/SIGHUP unwinding it like Ctrl-C (children stopped)."""
+        from pytest_bfd_locust.suite_run import execute_suite
+
         try:
             with termination_signals_interrupt():
                 return execute_suite(
@@ -260,6 +298,7 @@ class BfdSession:
                     store=store,
                     thresholds=thresholds,
                     on_progress=self.progress_printer(suite),
+                    on_started=on_started,
                 )
         except KeyboardInterrupt as exc:
             self.report_errors.append(
@@ -276,6 +315,9 @@ class BfdSession:
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         if not self.results and not self.report_errors:
             return
+        from pytest_bfd_locust.reports.session import attempt_lines
+        from pytest_bfd_locust.reports.terminal import format_level_shifts, format_suite_notes
+
         verbose = self.config.get_verbosity() > 0
         terminalreporter.section("bfd-locust")
         for nodeid, result in self.results:
@@ -322,6 +364,8 @@ class BfdSession:
                 if folder_error is not None:
                     html_path = None
                     self.report_errors.append(folder_error)
+            from pytest_bfd_locust.reports.session import write_session_reports
+
             written, errors = write_session_reports(
                 self.reports, html_path=html_path, markdown_path=self.settings.markdown, environ=os.environ
             )
@@ -387,6 +431,8 @@ def summary_line(
     by `-W error`), figures, what it was compared against, where it was stored (relative to
     `relative_to`, the invocation folder, when under it: the absolute path with its 64-hex hash
     made the line ~280 characters; `-v` shows it whole)."""
+    from pytest_bfd_locust.reports.session import acceptance_line
+
     state = "FAILED" if result.failed or failed else "passed"
     inconclusive = result.verdict.inconclusive is not None
     if inconclusive:
@@ -461,9 +507,36 @@ def pytest_configure(config: pytest.Config) -> None:
         else:
             # No test paths given: the session holds exactly the suites (not testpaths, not the cwd).
             config.args = suite_args
+    if settings.suites:
+        skip_collections_at_exit()
     session = BfdSession(config, settings, store)
     config.stash[SESSION_KEY] = session
     config.pluginmanager.register(session, "bfd-locust-session")
+
+
+def skip_collections_at_exit() -> None:
+    """At the interpreter's exit, collect the garbage once, then leave the rest to the exit.
+
+    Python's exit runs the cycle collector over every object again and again while it tears the
+    modules down: with pytest, this plugin, its reports and pygal loaded, that took 0.15-0.2 s of a
+    suite's session (bench/overhead.py). Collected once here (every garbage cycle finalized, as the
+    exit would), the objects still alive are frozen (`gc.freeze`): the exit's collections skip them.
+    What the exit does not promise anyway is all that changes: finalizers of objects still alive at
+    exit. Registered at exit (`atexit`), never at the session's end, so a process that runs
+    pytest.main() again (a warm Lambda, pytester) keeps its collector as it was.
+    """
+    global _EXIT_COLLECTIONS_SKIPPED
+    if not _EXIT_COLLECTIONS_SKIPPED:
+        _EXIT_COLLECTIONS_SKIPPED = True
+        atexit.register(_collect_then_freeze)
+
+
+_EXIT_COLLECTIONS_SKIPPED = False
+
+
+def _collect_then_freeze() -> None:
+    gc.collect()
+    gc.freeze()
 
 
 def _check_session_inputs(settings: BfdSettings) -> None:
@@ -579,6 +652,8 @@ class SuiteItem(pytest.Item):
 
     def runtest(self) -> None:
         result, report, report_warnings = self.config.stash[SESSION_KEY].run(self)
+        from pytest_bfd_locust.reports.session import suite_warnings
+
         self.user_properties.extend(user_properties(result))
         if report.report_location:
             self.user_properties.append((prop.REPORT_LOCATION, report.report_location))
@@ -602,6 +677,8 @@ class SuiteItem(pytest.Item):
             # pytest's short summary shows the first line cut to the terminal's width, mid-word;
             # there it is cut after a whole word instead, and only there: the failure body shows
             # the whole headline (cut, it hid the cause: "Connection refused" came after column 80).
+            from pytest_bfd_locust.reports.terminal import fit_to_width
+
             text = str(excinfo.value)
             headline, _, rest = text.partition("\n")
             width = self.config.get_terminal_writer().fullwidth - len(f"FAILED {self.nodeid} - ")
@@ -673,6 +750,8 @@ def user_properties(result: SuiteResult) -> list[tuple[str, object]]:
         ]
     if result.validation:
         properties.append((prop.VALIDATION_FAILURES, "; ".join(str(f) for f in result.validation)))
+    from pytest_bfd_locust.reports.session import attempt_lines
+
     lines = attempt_lines(result)
     if lines:
         # A line per attempt (figures, its own verdict, where its record is), then what decided.
@@ -719,6 +798,9 @@ def bfd_locust(request: pytest.FixtureRequest) -> Callable[..., Record]:
             suite = override_suite(matching[0], overrides, source="bfd_locust(...)")
         except CatalogError as exc:
             pytest.fail(f"bfd_locust: {exc}", pytrace=False)
+        from pytest_bfd_locust.reports.session import failure_text
+        from pytest_bfd_locust.suite_run import effective_suite
+
         settings = dataclasses.replace(session.settings, compare=None, no_store=True)
         suite = effective_suite(suite, settings)
         session.announce_workers(suite)

@@ -241,8 +241,11 @@ def execute_suite(
     store: Store | None,
     thresholds: ThresholdSet,
     on_progress: Callable[[Progress], None] | None = None,
+    on_started: Callable[[], None] | None = None,
 ) -> SuiteResult:
     """Run one (already overridden) suite and judge it. Never raises for a failing run.
+
+    `on_progress` and `on_started` go to the runner (`run.runner.run_suite`) for every attempt.
 
     Refuse, run, judge, keep and store; when only the judge failed the run, run and judge again
     (against the same baseline) until `judge.confirmation` says the attempts settle the verdict.
@@ -256,7 +259,7 @@ def execute_suite(
     lookup: Lookup | None = None
     attempts: list[Attempt] = []
     while True:
-        ran = run_attempt(suite, settings, on_progress)
+        ran = run_attempt(suite, settings, on_progress, on_started)
         if ran.record is None or ran.run is None:
             attempts.append(Attempt(ran))
             break
@@ -308,7 +311,10 @@ def refusal(suite: Suite, settings: BfdSettings) -> str | None:
 
 
 def run_attempt(
-    suite: Suite, settings: BfdSettings, on_progress: Callable[[Progress], None] | None = None
+    suite: Suite,
+    settings: BfdSettings,
+    on_progress: Callable[[Progress], None] | None = None,
+    on_started: Callable[[], None] | None = None,
 ) -> Ran:
     """One Locust run in a directory of its own, with the suite's target (if any) around it."""
     run_id = uuid.uuid4().hex[:12]
@@ -327,7 +333,11 @@ def run_attempt(
         with _target(suite, artifacts_dir) as target:
             host = target.substitute(suite.host) if target and suite.host else suite.host
             suite = replace(suite, host=host)
-            run = run_suite(_run_request(suite, settings, artifacts_dir, run_id), on_progress=on_progress)
+            run = run_suite(
+                _run_request(suite, settings, artifacts_dir, run_id),
+                on_progress=on_progress,
+                on_started=on_started,
+            )
     except TargetError as exc:
         return Ran(suite, artifacts_dir=artifacts_dir, errors=(f"target: {exc}",))
     except OSError as exc:

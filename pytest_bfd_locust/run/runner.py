@@ -194,9 +194,14 @@ def run_suite(
     request: RunRequest,
     *,
     on_progress: Callable[[Progress], None] | None = None,
+    on_started: Callable[[], None] | None = None,
     poll_interval: float = 0.2,
 ) -> RunOutcome:
-    """Run one suite to completion (or to its deadline) and return what it produced."""
+    """Run one suite to completion (or to its deadline) and return what it produced.
+
+    `on_started` is called once the child is started, before the wait for it: the caller's work
+    that need not come before the load (the plugin imports its reports) is then done while this
+    process would otherwise only wait."""
     run_dir = request.artifacts_dir
     run_dir.mkdir(parents=True, exist_ok=True)
     log_path = run_dir / "locust.log"
@@ -250,6 +255,8 @@ def run_suite(
             start_new_session=True,  # one group: --processes workers are stopped with it
         )
         try:
+            if on_started is not None:
+                on_started()
             while child.poll() is None:
                 if time.monotonic() - started > deadline_seconds:
                     timed_out = True
