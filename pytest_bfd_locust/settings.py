@@ -395,8 +395,9 @@ OPTIONS: tuple[OptionSpec, ...] = (
         "--bfd-inconclusive",
         "inconclusive",
         f"What a run whose load generator was saturated (above {SATURATED_CPU_PERCENT:g} % CPU for "
-        f"more than {MAX_SATURATED_SHARE * 100:g} % of the run) does to its suite: fail (with its own "
-        "reason) or warn; its comparison is never judged and it is never a baseline (default {default}).",
+        f"more than {MAX_SATURATED_SHARE * 100:g} % of the run) does to its suite when it was compared: "
+        "fail (with its own reason) or warn (a run compared with nothing always warns); its comparison "
+        "is never judged and it is never a baseline (default {default}).",
         inconclusive_policy,
         metavar="fail|warn",
         default=InconclusivePolicy.FAIL,

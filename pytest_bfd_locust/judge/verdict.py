@@ -107,19 +107,24 @@ def decide_suite(
     Warnings never fail a suite (pytest's `-W error` does that, outside this rule).
 
     An inconclusive run (its load generator saturated) has no regressions: its comparison measured
-    the generator. Errors and validation still fail it; otherwise it is INCONCLUSIVE, a failure,
-    unless `inconclusive_fails` is False (`--bfd-inconclusive warn`: it passes, and says why).
+    the generator. Errors and validation still fail it; otherwise, when it was compared, it is
+    INCONCLUSIVE, a failure, unless `inconclusive_fails` is False (`--bfd-inconclusive warn`: it
+    passes, and says why). A run compared with nothing (no `--compare`, no baseline yet) had no
+    verdict to void: it passes with the same warning, and, like every inconclusive run, is never a
+    baseline. (A seed-style suite without wait time on a busy machine read 91 % for 1 s of 2 and
+    failed a run that asked for no comparison: the saturation voids comparisons, not runs.)
     """
     regressions = tuple(
         row for row in rank_regressions(comparison.stats if comparison is not None else ())
         if row.verdict is Verdict.FAILURE and inconclusive is None
     )
     compare_failed = (bool(regressions) or stored_compare_failed) and inconclusive is None
+    compared = comparison is not None or stored_compare_failed
     if not statistics:
         outcome = Outcome.NO_STATISTICS
     elif errors or validation or compare_failed:
         outcome = Outcome.FAILED
-    elif inconclusive is not None and inconclusive_fails:
+    elif inconclusive is not None and inconclusive_fails and compared:
         outcome = Outcome.INCONCLUSIVE
     else:
         outcome = Outcome.PASSED

@@ -117,7 +117,9 @@ REASON = "the load generator used 97 % CPU for 14 s of 30"
     ("validation", "comparison", "fails", "outcome", "compare_failed"),
     [
         ((), FAILED, True, Outcome.INCONCLUSIVE, False),  # its regressions are not the API's
-        ((), None, True, Outcome.INCONCLUSIVE, False),  # no baseline: still a void measurement
+        # Compared with nothing (no --compare, no baseline yet): no verdict to void; it passes with
+        # the warning and is never a baseline (a seed-style suite without wait time failed so).
+        ((), None, True, Outcome.PASSED, False),
         ((), FAILED, False, Outcome.PASSED, False),  # --bfd-inconclusive warn
         (("SLA p95: measured 900 ms, limit 800 ms",), FAILED, False, Outcome.FAILED, False),  # SLAs apply
         (("SLA p95: measured 900 ms, limit 800 ms",), None, True, Outcome.FAILED, False),
@@ -232,6 +234,12 @@ def test_an_inconclusive_suite_fails_with_its_own_line_in_every_output(tmp_path:
     stored = report_from_records(result.record, baseline=None, comparison=None)  # type: ignore[arg-type]
     assert stored.outcome is Outcome.INCONCLUSIVE
     assert stored.reasons == (f"inconclusive: {REASON}; {ADVICE}",)
+
+
+def test_a_run_compared_with_nothing_passes_and_warns_that_it_is_inconclusive(tmp_path: Path) -> None:
+    result = replace(_result(tmp_path, fails=True), comparison=None)
+    assert not result.failed and result.verdict.outcome is Outcome.PASSED
+    assert suite_warnings(result) == (f"inconclusive: {REASON}; {ADVICE}",)
 
 
 def test_warn_passes_and_says_why_instead_of_the_statistics(tmp_path: Path) -> None:
