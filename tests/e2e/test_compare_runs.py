@@ -43,9 +43,14 @@ def test_slower_target_fails_and_names_the_statistics(
     pytester: pytest.Pytester, write_catalog, demo_server: DemoServer
 ) -> None:
     write_catalog(SUITE)
+    # Endpoints of 40 ms: a 1-3 ms endpoint's one-run spread on a busy machine (a 2 ms median read
+    # 5 ms with a p90 of 14 ms) makes the prior so wide that 5 -> 210 ms only warned with one earlier
+    # run (the judge's known cold-start weakness on few-ms endpoints, README; not what this test is
+    # about). A 40 ms endpoint's spread is a few percent.
+    demo_server.set_control(delay_ms=40)
     pytester.runpytest("--bfd-suite", "suites.yaml", *QUIET).assert_outcomes(passed=1)
-    # A hundredfold slowdown: beyond even the noise assumed with one earlier run.
-    demo_server.set_control(delay_ms=200)
+    # Sixfold: beyond even the noise assumed with one earlier run.
+    demo_server.set_control(delay_ms=240)
     result = pytester.runpytest("--bfd-suite", "suites.yaml", "--compare", "previous", *QUIET)
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(
@@ -57,7 +62,7 @@ def test_slower_target_fails_and_names_the_statistics(
     )
     assert "FAILED" == records(pytester.path)[-1]["metadata"]["compare_result"]
     # The failed run is stored, but never becomes a baseline: the next run compares with the first.
-    demo_server.set_control(delay_ms=0)
+    demo_server.set_control(delay_ms=40)
     third = pytester.runpytest("--bfd-suite", "suites.yaml", "--compare", "previous", "-v", *QUIET)
     third.assert_outcomes(passed=1)
     first_timestamp = records(pytester.path)[0]["metadata"]["timestamp"]
@@ -88,7 +93,8 @@ def test_unchanged_runs_pass_and_a_slowed_endpoint_fails_in_words(
     result.stdout.re_match_lines(
         [
             r".*FAILURE `GET /v2/fhir/Coverage` median \d+ -> \d+ ms: worse by \+\d+ %, beyond the \+\d+ %"
-            r" it takes to fail; noise of one run over the last 6 runs: ±\d+(\.\d)? %",
+            r" it takes to fail; (noise of one run over the last 6 runs:|only 6 earlier runs: the noise of one"
+            r" run is mostly the packaged prior,) ±\d+(\.\d)? %",
         ]
     )
     # The Patient endpoint's own response times are unchanged (its throughput falls with the
