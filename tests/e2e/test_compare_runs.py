@@ -93,8 +93,8 @@ def test_unchanged_runs_pass_and_a_slowed_endpoint_fails_in_words(
     result.stdout.re_match_lines(
         [
             r".*FAILURE `GET /v2/fhir/Coverage` median \d+ -> \d+ ms: worse by \+\d+ %, beyond the \+\d+ %"
-            r" it takes to fail; (noise of one run over the last 6 runs:|only 6 earlier runs: the noise of one"
-            r" run is mostly the packaged prior,) ±\d+(\.\d)? %",
+            r" it takes to fail; (noise of one run over the last 6 runs:"
+            r"|only 6 earlier runs: the noise of one run is mostly the packaged prior,) ±\d+(\.\d)? %",
         ]
     )
     # The Patient endpoint's own response times are unchanged (its throughput falls with the
