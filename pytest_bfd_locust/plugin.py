@@ -601,8 +601,7 @@ class SuiteFile(pytest.File):
             session.thresholds_for(suite)  # a bad threshold file is a collection error: nothing runs
             refuse_hostless(suite, session.settings)
             item = SuiteItem.from_parent(self, name=suite.name, suite=suite)
-            for endpoint in endpoints_not_in_locustfile(suite):
-                name = endpoint.split(" ", 1)[-1]
+            for endpoint, name in endpoints_not_in_locustfile(suite):
                 item.warn(
                     BfdLocustWarning(
                         f"{self.path.name}: suite {suite.name!r}: sla.endpoints {endpoint!r}: {name!r} does "

@@ -632,8 +632,9 @@ def _env(value: object, ctx: _SuiteContext) -> dict[str, str]:
     return env
 
 
-def endpoints_not_in_locustfile(suite: Suite) -> list[str]:
-    """The SLA's endpoints whose name appears nowhere in the suite's locustfile, as written.
+def endpoints_not_in_locustfile(suite: Suite) -> list[tuple[str, str]]:
+    """(SLA key, its name without the method) of each SLA endpoint whose name appears nowhere in the
+    suite's locustfile, as written.
 
     Locust names an endpoint when a request completes (the URL path, or the request's `name=`), so
     the names cannot be checked before the run; one whose name is not even a literal of the file is
@@ -646,7 +647,8 @@ def endpoints_not_in_locustfile(suite: Suite) -> list[str]:
         source = suite.locustfile.read_text(encoding="utf-8", errors="replace")
     except OSError:
         return []
-    return [key for key in suite.sla.endpoints if key.split(" ", 1)[-1] not in source]
+    names = ((key, key.split(" ", 1)[-1]) for key in suite.sla.endpoints)
+    return [(key, name) for key, name in names if name not in source]
 
 
 def _parse_sla(value: object, ctx: _SuiteContext) -> Sla:
