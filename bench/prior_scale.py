@@ -7,7 +7,8 @@ dispersion D (noise.dispersion: ln(upper / median) with Locust's rounding, the u
 noise.dispersion_level). The judge measures a store's other hashes with the same two functions
 (`noise.series_ratios`, `noise.measured_scales`: per kind the largest ratio, a statistic jumping
 between modes left out), so the packaged values are `measured_scales` of these runs, rounded up.
-Prints each suite's ratios and, per kind, the median and the largest. Run by hand:
+Prints each suite's ratios and, per kind, the median and the largest, and the largest spread
+(`noise.measured_ceilings`: the packaged `PRIOR_CEILINGS`, the most sigma0 may be). Run by hand:
 
     .venv/bin/python bench/prior_scale.py
 """
@@ -24,7 +25,13 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from detection import DATA, load_runs  # noqa: E402
 
-from pytest_bfd_locust.judge.noise import PRIOR_SCALES, measured_scales, series_ratios  # noqa: E402
+from pytest_bfd_locust.judge.noise import (  # noqa: E402
+    PRIOR_CEILINGS,
+    PRIOR_SCALES,
+    measured_ceilings,
+    measured_scales,
+    series_ratios,
+)
 
 
 def main() -> int:
@@ -37,10 +44,12 @@ def main() -> int:
             print(f"{suite:16} {kind:22} spread/D (totals, then each endpoint) {listed}")
     print()
     measured = measured_scales(list(runs.values()))
+    ceilings = measured_ceilings(list(runs.values()))
     for kind, ratios in pooled.items():
         print(
             f"{kind:22} spread/D median {median(ratios):.3f}, largest {max(ratios):.3f};"
-            f" measured (outliers left out) {measured.by_kind[kind]:.3f}; packaged {PRIOR_SCALES[kind]}"
+            f" measured (outliers left out) {measured.by_kind[kind]:.3f}; packaged {PRIOR_SCALES[kind]};"
+            f" largest spread {ceilings[kind]:.3f}, packaged ceiling {PRIOR_CEILINGS[kind]}"
         )
     return 0
 

@@ -16,9 +16,11 @@ noise grows with its size). It is a conjugate normal model of x_i = ln(value of 
   saturated machine 30-45 %. So sigma0 = s * D, with s per kind of statistic in `PRIOR_SCALES`:
   the largest ratio spread / D over the 12 series of that statistic (every endpoint and the
   totals of the 4 suites), the spread measured within levels as below; D is the median over the
-  history's runs, at least `MIN_DISPERSION`. The ratios were 0.07-0.53, the median of each kind
-  0.19-0.26. One series was left out: the totals' median of a suite mixing a 1 ms and a 41 ms
-  endpoint, which jumps between the two (ratio 10.7); the within-run interval of a median that
+  history's runs, at least `MIN_DISPERSION`, and sigma0 at most its kind's `PRIOR_CEILINGS` (the
+  largest spread a whole series of that kind showed: the line overshoots where D is large). The
+  ratios were 0.07-0.53, the median of each kind 0.19-0.26. One series was left out: the
+  totals' median of a suite mixing a 1 ms and a 41 ms endpoint, which jumps between the two
+  (ratio 10.7); the within-run interval of a median that
   sits between two modes covers both, and the history's own spread takes over from the second
   run. `prior_scale` multiplies every s (1 by default). With the judge key `prior_from_store`
   the s come from the store's other hashes instead (`measured_scales`, the same computation;
@@ -206,6 +208,26 @@ SCALE_STATISTICS: Mapping[str, str] = {
 """The statistic each kind of `PRIOR_SCALES` is measured on (`series_ratios`)."""
 
 
+PRIOR_CEILINGS: Mapping[str, float] = {
+    "median_response_time": 0.45,
+    "average_response_time": 0.41,
+    "0.9": 0.60,
+    "0.95": 0.58,
+    "0.99": 0.69,
+    "rate": 0.39,
+}
+"""The largest sigma0 per kind of statistic: the largest run-to-run spread that kind showed over the
+whole of any of the same 12 series, the loaded machine's periods counted as noise (`measured_ceilings`,
+bench/prior_scale.py; the series jumping between modes left out, as for the scales), rounded up.
+s * D is a line through series whose spread grew far slower than their D: the 40 ms endpoint (D
+0.09) set the scales, while 1-2 ms endpoints (D 1.1-2.6) spread 0.13-0.59 within levels, 0.69 at
+most with the loaded periods. Without a ceiling, one earlier run of a 1 ms endpoint with its p90
+at 3 ms (D = ln(3.5 / 0.5): Locust's rounding counted) gave the median sigma0 0.55 and a bar of
++20000 %: 1 -> 200 ms passed as noise. The ceiling is the least it can be without believing in
+less noise than these runs showed: within levels (0.32 for the median) it raised the A/A false
+alarms of bench/detection.py (README)."""
+
+
 def scale_kind(name: str) -> str:
     """The kind of `PRIOR_SCALES` statistic `name` takes its s from."""
     kind = stat_kind(name)
@@ -230,8 +252,10 @@ def prior_scale_of(name: str, scales: Mapping[str, float] = PRIOR_SCALES) -> flo
 def prior_log_sigma(
     name: str, entry_dispersion: float, scale: float = 1.0, scales: Mapping[str, float] = PRIOR_SCALES
 ) -> float:
-    """sigma0 of statistic `name`: its measured s times its endpoint's D, times `scale`."""
-    return scale * prior_scale_of(name, scales) * max(entry_dispersion, MIN_DISPERSION)
+    """sigma0 of statistic `name`: its measured s times its endpoint's D, at most its kind's
+    `PRIOR_CEILINGS`, times `scale`."""
+    line = prior_scale_of(name, scales) * max(entry_dispersion, MIN_DISPERSION)
+    return scale * min(line, PRIOR_CEILINGS[scale_kind(name)])
 
 
 MIN_SERIES_RUNS = 10
@@ -291,7 +315,15 @@ def series_ratios(records: Sequence[Record]) -> dict[str, list[float]]:
     of one series (the runs of one hash, oldest first): exactly what bench/prior_scale.py measured the
     packaged values on. The spread is within levels (`level_residuals`), D the entry's `dispersion`.
     An entry without two finite values of a statistic gives no ratio for it."""
-    ratios: dict[str, list[float]] = {}
+    return {kind: [ratio for ratio, _ in found] for kind, found in series_spreads(records).items()}
+
+
+def series_spreads(
+    records: Sequence[Record], *, within_levels: bool = True
+) -> dict[str, list[tuple[float, float]]]:
+    """Per kind of `PRIOR_SCALES`, (spread / D, spread) of each entry of one series (`series_ratios`);
+    `within_levels=False`: the spread over the whole series, its levels counted as noise."""
+    spreads: dict[str, list[tuple[float, float]]] = {}
     keys: list[tuple[str, str] | None] = [None]
     for record in records:
         keys.extend(task.key for task in record.tasks if task.key not in keys)
@@ -303,11 +335,30 @@ def series_ratios(records: Sequence[Record]) -> dict[str, list[float]]:
             pairs = [(_stat(entry, upper), _stat(entry, "median_response_time")) for entry in present]
             values = [value for entry in present if math.isfinite(value := _stat(entry, statistic))]
             logs = [log_value(value, value_floor(statistic)) for value in values]
-            squares, degrees, _levels = level_residuals(logs)
+            squares, degrees, _levels = level_residuals(logs, within_levels=within_levels)
             if degrees < 1:
                 continue
-            ratios.setdefault(kind, []).append(math.sqrt(squares / degrees) / dispersion(pairs))
-    return ratios
+            spread = math.sqrt(squares / degrees)
+            spreads.setdefault(kind, []).append((spread / dispersion(pairs), spread))
+    return spreads
+
+
+def measured_ceilings(series: Sequence[Sequence[Record]]) -> dict[str, float]:
+    """Per kind, the largest spread over a whole series (`series_spreads` with its levels counted as
+    noise: a loaded machine's periods included), the series whose ratio is beyond `OUTLIER_FACTOR`
+    times their kind's median ratio left out (the scales' rule): how bench/prior_scale.py measures
+    `PRIOR_CEILINGS`."""
+    pooled: dict[str, list[tuple[float, float]]] = {}
+    for runs in series:
+        for kind, found in series_spreads(runs, within_levels=False).items():
+            pooled.setdefault(kind, []).extend(found)
+    ceilings = {}
+    for kind, found in pooled.items():
+        finite = [(ratio, spread) for ratio, spread in found if math.isfinite(ratio)]
+        if finite:
+            fence = OUTLIER_FACTOR * median(ratio for ratio, _ in finite)
+            ceilings[kind] = max(spread for ratio, spread in finite if ratio <= fence)
+    return ceilings
 
 
 def _stat(entry: TaskStats, name: str) -> float:

@@ -17,12 +17,15 @@ from pytest_bfd_locust.judge.noise import (
     MIN_SERIES,
     MIN_SERIES_RUNS,
     PACKAGED_PRIOR,
+    PRIOR_CEILINGS,
     PRIOR_SCALES,
     PriorScales,
     combined_scale,
+    measured_ceilings,
     measured_scales,
     prior_log_sigma,
     series_ratios,
+    series_spreads,
 )
 from pytest_bfd_locust.record import Record
 from tests.record_factory import make_record, make_task, make_totals
@@ -139,6 +142,41 @@ def test_the_packaged_scales_are_the_measured_scales_of_the_recorded_runs() -> N
     # Written down to the hundredth (0.2803 as 0.28, 0.323 as 0.33).
     assert dict(measured.by_kind) == pytest.approx(dict(PRIOR_SCALES), abs=0.01)
     assert dict(measured.by_kind) != pytest.approx(dict(PRIOR_SCALES), abs=0.001)  # measured, not copied
+
+
+def test_the_packaged_ceilings_are_the_largest_spreads_of_the_recorded_runs() -> None:
+    """PRIOR_CEILINGS: per kind the largest spread over the whole of any of the 12 recorded series
+    (loaded periods counted; the median's mode-jumping totals left out), rounded up to the hundredth."""
+    measured = measured_ceilings(_recorded_runs())
+    assert measured.keys() == PRIOR_CEILINGS.keys()
+    for kind, ceiling in PRIOR_CEILINGS.items():
+        assert measured[kind] <= ceiling < measured[kind] + 0.01, kind
+    # The claims totals' median, jumping between its 1 ms and 41 ms endpoints, spreads 1.13: left out.
+    spreads = [
+        spread
+        for runs in _recorded_runs()
+        for _, spread in series_spreads(runs, within_levels=False)["median_response_time"]
+    ]
+    assert max(spreads) > 1.0 > PRIOR_CEILINGS["median_response_time"]
+
+
+def test_a_series_spread_matches_numpy() -> None:
+    records = _series(seed=3)
+    values = np.array([record.totals.stat("0.95") for record in records], dtype=float)
+    (totals, endpoint) = series_spreads(records)["0.95"]
+    assert totals[1] == pytest.approx(float(np.std(np.log(values), ddof=1)), rel=1e-9)
+    assert totals[0] == pytest.approx(_numpy_ratio(records, "0.95", "0.95"), rel=1e-9)
+    assert endpoint == totals  # the endpoint carries the same figures
+
+
+@pytest.mark.parametrize("kind", sorted(PRIOR_CEILINGS))
+def test_sigma0_follows_the_line_up_to_its_kinds_ceiling(kind: str) -> None:
+    statistic = {"rate": "total_reqs_per_second"}.get(kind, kind)
+    below = 0.5 * PRIOR_CEILINGS[kind] / PRIOR_SCALES[kind]
+    assert prior_log_sigma(statistic, below) == pytest.approx(0.5 * PRIOR_CEILINGS[kind])
+    # One noisy run of a 1 ms endpoint: p90 at 12 ms over a median rounded to 1 (D = ln(12.5 / 0.5)).
+    assert prior_log_sigma(statistic, math.log(12.5 / 0.5)) == PRIOR_CEILINGS[kind]
+    assert prior_log_sigma(statistic, 10.0, 2.0) == 2.0 * PRIOR_CEILINGS[kind]  # prior_scale widens both
 
 
 def test_prior_scales_default_to_the_packaged_values() -> None:
