@@ -1,10 +1,14 @@
-"""Confirm before failing: when the judge fails a suite, the suite runs again, and the verdict is
-decided on the evidence of every attempt.
+"""Confirm before failing: when the judge fails (or warns about) a suite, the suite runs again, and
+the verdict is decided on the evidence of every attempt.
 
-The rule: **a statistic fails only when it fails in a majority of the attempts allowed** (with
+The rule: **a statistic fails only when it regressed in a majority of the attempts allowed** (with
 `confirm` = N more attempts, 1 + N in all: 2 of 2, 2 of 3, 3 of 4, 3 of 5). Its verdict, and the row
 shown for it, is that of its median attempt: the attempts ranked from worst to best for that
-statistic, the one at the majority's position. Warnings are decided the same way.
+statistic, the one at the majority's position. Under the judge a WARNING counts towards the
+majority when the statistic is a FAILURE in at least one attempt: a median attempt at WARNING with
+a failing one fails (its row says so). A first attempt with the judge's warnings is confirmed too:
+it runs again. Under the seed's fixed ratios only FAILUREs count (their warn ratio is a fixed
+band, not evidence).
 
 Why this rule and not the band of a mean of k runs, or pooled histograms:
 - The attempts are independent runs of the same build, each judged against the same baseline by
@@ -12,6 +16,12 @@ Why this rule and not the band of a mean of k runs, or pooled histograms:
   with about 2 p^2 (the first must fail, then one of two more): 1 % becomes 0.02 %. A real
   regression that the judge catches with probability q is still caught with probability about
   q (2 q - q^2): 0.95 stays 0.95; only changes the judge barely sees (q near 0.5) lose power.
+- The judge's WARNING (significant at `warn_confidence`, 95 %) is evidence too, and counting it
+  gives that power back: a false alarm then needs a FAILURE (1 %) and a WARNING (5 %) in two
+  attempts, about 6 x 0.01 x 0.05 = 0.3 % for three; measured on the recorded runs
+  (bench/detection.py, README), +20 % from one earlier run was caught in 42 % of the draws
+  instead of 31 % and from three in 71 % instead of 60 %, the A/A false alarms at or below 0.8 %.
+  Unchanged first attempts that only warn (0-3 % of them there) cost up to two more runs.
 - It is robust to one disturbed attempt, which is what confirmation is for: a CPU hog, a noisy
   neighbour, a garbage-collection pause on the target slows one run by any amount. A mean (or a
   pooled histogram) of three runs moves by a third of that disturbance, so one run 3x slower moves
@@ -19,19 +29,19 @@ Why this rule and not the band of a mean of k runs, or pooled histograms:
 - It uses the judge as it is: fixed ratios, or the judge's noise model, significance and floors,
   including whatever they become; it re-derives none of their statistics, so the confirmed verdict
   means what a single verdict means.
-- The statistic must fail again, not just any statistic: the suite fails for a named regression
+- The statistic must regress again, not just any statistic: the suite fails for a named regression
   that repeated, never for different chance failures in different attempts.
 
-Cost: a first attempt that passes is the verdict (nothing more runs). After a failure the suite
-runs again until the verdict is settled: a majority reached (confirmed) or out of reach (not
-confirmed), at most `confirm` more runs. A first attempt whose failure repeats costs one more run.
-Validation failures (SLA, fail ratio, a crash) are facts about the run, not judgements, and are
-never confirmed: they fail at once.
+Cost: a first attempt that passes without the judge's warnings is the verdict (nothing more runs).
+Otherwise the suite runs again until the verdict is settled: a majority reached with a failure
+among it (confirmed) or out of reach (not confirmed), at most `confirm` more runs. A first attempt
+whose failure repeats costs one more run. Validation failures (SLA, fail ratio, a crash) are facts
+about the run, not judgements, and are never confirmed: they fail at once.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from pytest_bfd_locust.judge.comparison import Comparison, StatComparison
@@ -61,34 +71,46 @@ def _key(row: StatComparison) -> StatKey:
     return (row.scope, row.stat)
 
 
-def _failures(comparisons: Sequence[Comparison]) -> dict[StatKey, int]:
-    counts: dict[StatKey, int] = {}
+def regressed(row: StatComparison) -> bool:
+    """Whether a row votes for its statistic's regression: a FAILURE, or the judge's WARNING (a
+    fixed ratio's warning is a band the user drew, not evidence: it does not vote)."""
+    return row.verdict is Verdict.FAILURE or (row.verdict is Verdict.WARNING and row.judgement is not None)
+
+
+def _counts(comparisons: Sequence[Comparison]) -> tuple[dict[StatKey, int], dict[StatKey, int]]:
+    """Per statistic, in how many attempts it regressed (`regressed`) and in how many it failed."""
+    votes: dict[StatKey, int] = {}
+    failures: dict[StatKey, int] = {}
     for comparison in comparisons:
-        for row in comparison.failures:
-            counts[_key(row)] = counts.get(_key(row), 0) + 1
-    return counts
+        for row in comparison.stats:
+            if regressed(row):
+                votes[_key(row)] = votes.get(_key(row), 0) + 1
+            if row.verdict is Verdict.FAILURE:
+                failures[_key(row)] = failures.get(_key(row), 0) + 1
+    return votes, failures
 
 
 def settled(comparisons: Sequence[Comparison], attempts_allowed: int) -> bool:
     """Whether the attempts so far decide the verdict, so no further attempt is needed.
 
-    A first attempt that passes settles it; otherwise it is settled when a statistic has failed in
-    a majority of the attempts allowed (confirmed), when no statistic can reach one in the attempts
+    A first attempt in which nothing regressed (no FAILURE, no judge's WARNING) settles it;
+    otherwise it is settled when a statistic has regressed in a majority of the attempts allowed
+    and failed in one of them (confirmed), when no statistic can still reach that in the attempts
     left (not confirmed), or when no attempt is left.
     """
     if not comparisons:
         return False
-    if not comparisons[0].failed:
+    if not any(regressed(row) for row in comparisons[0].stats):
         return True
     remaining = attempts_allowed - len(comparisons)
     if remaining <= 0:
         return True
     needed = votes_needed(attempts_allowed)
-    counts = _failures(comparisons)
-    if any(count >= needed for count in counts.values()):
+    votes, failures = _counts(comparisons)
+    if any(count >= needed and failures.get(key, 0) >= 1 for key, count in votes.items()):
         return True
-    # Out of reach for every statistic, also one that has not failed yet (its count is 0).
-    return max(counts.values(), default=0) + remaining < needed
+    # Out of reach for every statistic, also one that has not regressed yet (its count is 0).
+    return max(votes.values(), default=0) + remaining < needed
 
 
 @dataclass(frozen=True)
@@ -110,16 +132,29 @@ class Confirmation:
 
     def failed_in(self, row: StatComparison) -> tuple[int, ...]:
         """The attempts (1-based) in which this statistic failed."""
+        return self._attempts_where(row, lambda found: found.verdict is Verdict.FAILURE)
+
+    def regressed_in(self, row: StatComparison) -> tuple[int, ...]:
+        """The attempts (1-based) in which this statistic regressed: failed, or the judge warned."""
+        return self._attempts_where(row, regressed)
+
+    def warned_in(self, row: StatComparison) -> tuple[int, ...]:
+        """The attempts (1-based) in which this statistic was the judge's WARNING."""
+        return self._attempts_where(row, lambda found: regressed(found) and found.verdict is Verdict.WARNING)
+
+    def _attempts_where(
+        self, row: StatComparison, holds: Callable[[StatComparison], bool]
+    ) -> tuple[int, ...]:
         key = _key(row)
         return tuple(
             number
             for number, comparison in enumerate(self.comparisons, start=1)
-            if any(_key(failure) == key for failure in comparison.failures)
+            if any(_key(found) == key and holds(found) for found in comparison.stats)
         )
 
     @property
     def confirmed(self) -> bool:
-        """A statistic failed in a majority of the attempts allowed."""
+        """A statistic regressed in a majority of the attempts allowed, failing in one of them."""
         return self.decided.failed
 
 
@@ -128,8 +163,9 @@ def confirm(comparisons: Sequence[Comparison], attempts_allowed: int) -> Confirm
 
     One attempt decides alone. Otherwise each statistic takes the verdict and the row of its median
     attempt: its rows ranked worst first (`regression_rank`), an attempt that lacks the statistic
-    counted as a PASS, the row at position `votes_needed`. The new and missing endpoints are those
-    of any attempt.
+    counted as a PASS, the row at position `votes_needed`; a median row at the judge's WARNING
+    whose statistic failed in another attempt is a FAILURE (its reason says so). The new and
+    missing endpoints are those of any attempt.
     """
     if not comparisons:
         raise ValueError("confirm() needs the comparison of at least one attempt")
@@ -148,6 +184,9 @@ def confirm(comparisons: Sequence[Comparison], attempts_allowed: int) -> Confirm
         position = min(needed, len(comparisons)) - 1
         if position < len(ranked):
             number, row = ranked[position]
+            failed_in = [attempt for attempt, other in ranked if other.verdict is Verdict.FAILURE]
+            if row.verdict is Verdict.WARNING and regressed(row) and failed_in:
+                row = _confirmed_by_warning(row, failed_in)
         else:
             # Fewer attempts measured this statistic than the majority needs: the missing ones are
             # PASSes, so the statistic passes; its least severe row is shown.
@@ -162,3 +201,13 @@ def confirm(comparisons: Sequence[Comparison], attempts_allowed: int) -> Confirm
         missing_tasks=tuple(sorted({key for c in comparisons for key in c.missing_tasks})),
     )
     return Confirmation(attempts_allowed, tuple(comparisons), decided, taken_from)
+
+
+def _confirmed_by_warning(row: StatComparison, failed_in: Sequence[int]) -> StatComparison:
+    """The median attempt's WARNING of a statistic that failed in another attempt: a FAILURE."""
+    attempts = ", ".join(str(number) for number in sorted(failed_in))
+    judgement = row.judgement
+    assert judgement is not None  # only the judge's warnings vote (`regressed`)
+    plural = "s" if len(failed_in) > 1 else ""
+    reason = f"{judgement.reason}; a warning here, a failure in attempt{plural} {attempts}"
+    return replace(row, verdict=Verdict.FAILURE, judgement=replace(judgement, reason=reason))

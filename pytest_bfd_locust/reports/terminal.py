@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pytest_bfd_locust.figures import format_change, format_value_with_unit, iso_utc, stat_label
 from pytest_bfd_locust.judge.changepoints import ChangePoint
 from pytest_bfd_locust.judge.comparison import Comparison, Judgement, NoiseBasis, StatComparison, task_scope
-from pytest_bfd_locust.judge.confirmation import Confirmation
+from pytest_bfd_locust.judge.confirmation import Confirmation, regressed
 from pytest_bfd_locust.judge.distributions import normal_quantile
 from pytest_bfd_locust.judge.generator_health import inconclusive_message
 from pytest_bfd_locust.judge.significance import StatKind, stat_kind
@@ -506,7 +506,8 @@ def format_headline(
         # Under confirmation, how often the worst failed comes first: a cut headline keeps it.
         repeated = ""
         if confirmation is not None:
-            repeated = f" in {len(confirmation.failed_in(worst))} of {len(confirmation.comparisons)} attempts"
+            times = len(confirmation.regressed_in(worst))
+            repeated = f" in {times} of {len(confirmation.comparisons)} attempts"
         clauses.append(
             f"{_statistics(len(verdict.regressions))} regressed{repeated}, "
             f"worst {worst.scope} {stat_label(worst.stat)} {format_change(worst.baseline, worst.current)}"
@@ -545,6 +546,9 @@ def format_attempts(
         elif comparison.failed:
             ranked = rank_regressions(comparison.failures)
             judged = f"comparison FAILED, {_statistics(len(ranked))}, worst {_worst(ranked[0])}"
+        elif judge_warnings(comparison):
+            ranked = rank_regressions(judge_warnings(comparison))
+            judged = f"comparison PASSED with {_statistics(len(ranked))} warned, worst {_worst(ranked[0])}"
         else:
             judged = "comparison PASSED"
         where = f"; record at {attempt.location}" if attempt.location else ""
@@ -555,28 +559,50 @@ def format_attempts(
 
 
 def format_confirmation(confirmation: Confirmation) -> str:
-    """What decided: the statistic that failed in a majority of the attempts (and which attempt's
+    """What decided: the statistic that regressed in a majority of the attempts (and which attempt's
     row the table shows), or that none did."""
     attempts = len(confirmation.comparisons)
     majority = f"a majority of {confirmation.attempts_allowed} attempts is {confirmation.needed}"
     if confirmation.confirmed:
-        worst = rank_regressions(confirmation.decided.failures)[0]
+        failures = confirmation.decided.failures
+        worst = rank_regressions(failures)[0]
         deciding = confirmation.taken_from[(worst.scope, worst.stat)]
+        counted = ""
+        if any(confirmation.warned_in(row) for row in failures):
+            counted = "; the judge's warning counts where the statistic failed in another attempt"
         return (
-            f"confirmed, decided by attempt {deciding}: {_statistics(len(confirmation.decided.failures))} "
-            f"failed in a majority of the attempts ({majority}); worst {_worst(worst)} failed in attempts "
-            f"{_numbers(confirmation.failed_in(worst))}; each statistic is shown at its median attempt"
+            f"confirmed, decided by attempt {deciding}: {_statistics(len(failures))} "
+            f"regressed in a majority of the attempts ({majority}{counted}); worst {_worst(worst)} "
+            f"{_where_it_regressed(confirmation, worst)}; each statistic is shown at its median attempt"
         )
-    first = rank_regressions(confirmation.comparisons[0].failures)
-    if not first:
-        return f"not confirmed after {attempts} attempts: no statistic failed in a majority ({majority})"
-    worst = first[0]
+    first = confirmation.comparisons[0]
+    flagged = rank_regressions(first.failures) or rank_regressions(judge_warnings(first))
+    if not flagged:
+        return f"not confirmed after {attempts} attempts: no statistic regressed in a majority ({majority})"
+    worst = flagged[0]
+    what = "failures" if first.failures else "warnings"
     deciding = confirmation.taken_from.get((worst.scope, worst.stat), attempts)
     return (
-        f"not confirmed, decided by attempt {deciding}: attempt 1's failures did not repeat in a majority "
-        f"of the attempts ({majority}); its worst, {_worst(worst)}, failed in attempt"
-        f"{'s' if len(confirmation.failed_in(worst)) != 1 else ''} {_numbers(confirmation.failed_in(worst))}"
+        f"not confirmed, decided by attempt {deciding}: attempt 1's {what} did not repeat in a majority "
+        f"of the attempts ({majority}); its worst, {_worst(worst)}, "
+        f"{_where_it_regressed(confirmation, worst)}"
     )
+
+
+def _where_it_regressed(confirmation: Confirmation, row: StatComparison) -> str:
+    """`failed in attempts 1, 3, warned in attempt 2` (each part only when it happened)."""
+    found = (("failed", confirmation.failed_in(row)), ("warned", confirmation.warned_in(row)))
+    parts = [
+        f"{verb} in attempt{'s' if len(numbers) != 1 else ''} {_numbers(numbers)}"
+        for verb, numbers in found
+        if numbers
+    ]
+    return ", ".join(parts)
+
+
+def judge_warnings(comparison: Comparison) -> tuple[StatComparison, ...]:
+    """The judge's warnings of a comparison (those a confirmation counts; not the seed's warn ratios)."""
+    return tuple(row for row in comparison.warnings if regressed(row))
 
 
 def format_failure_text(

@@ -63,14 +63,16 @@ def test_after_an_accepted_change_the_new_level_passes_and_a_further_change_fail
         pytester.runpytest(*args).assert_outcomes(passed=1)
 
     # A further +50 % is a regression against the new level.
+    before = len(records(pytester.path))
     demo_server.set_control(delay_ms=int(BASE_DELAY_MS * 1.5 * 1.5))
     further = pytester.runpytest(*args)
     further.assert_outcomes(failed=1)
     further.stdout.fnmatch_lines(["*regression against the previous run of *"])
     results = [r["metadata"]["compare_result"] for r in records(pytester.path)]
-    # The failure is confirmed (the packaged default): every attempt is stored, and each failed.
-    assert results[2:7] == ["PASSED"] * 5
-    assert len(results[7:]) >= 2 and set(results[7:]) == {"FAILED"}
+    # The new level's runs passed (with the attempts of any run the judge warned about: each stored).
+    assert len(results[2:before]) >= 5 and set(results[2:before]) == {"PASSED"}
+    # The failure is confirmed (the packaged default): every attempt is stored, the first failed.
+    assert len(results[before:]) >= 2 and results[before] == "FAILED"
     # The history shows the accepted run with its reason.
     history = bfd_locust(
         pytester.path, "history", "--suite", "api", "--store", f"file://{pytester.path / '.bfd-stats'}"
@@ -96,16 +98,19 @@ def test_an_average_baseline_reads_only_runs_from_the_accepted_level_on(
     assert accepted.returncode == 0, accepted.stderr
     assert accepted.stdout.startswith(f"accepted run {newest} of suite api ")
 
+    before = len(records(pytester.path))
     result = pytester.runpytest("--bfd-suite", "suites.yaml", "--compare", "average", *QUIET)
 
     result.assert_outcomes(passed=1)
     result.stdout.fnmatch_lines([f"*vs average of 1 run since the accepted run {newest}:*"])
+    # That run (and any attempt a warning of the judge asked for) is at the accepted level.
+    since = 1 + len(records(pytester.path)) - before
     markdown = pytester.path / "summary.md"
     report = pytester.runpytest(
         "--bfd-suite", "suites.yaml", "--compare", "average", "--bfd-markdown", str(markdown), *QUIET
     )
     report.assert_outcomes(passed=1)
-    report.stdout.fnmatch_lines([f"*vs average of 2 runs since the accepted run {newest}:*"])
+    report.stdout.fnmatch_lines([f"*vs average of {since} runs since the accepted run {newest}:*"])
     html = (pytester.path / ".bfd-artifacts" / "report.html").read_text()
     assert "accepted (tag default, " in html and "new level" in html
     assert f"- **api**: compared against run {newest}, accepted (tag default, " in markdown.read_text()

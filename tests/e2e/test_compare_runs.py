@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -35,7 +36,9 @@ def test_first_run_warns_second_compares_and_passes(
     second.assert_outcomes(passed=1)
     second.stdout.fnmatch_lines(["*suites.yaml::api: passed: * vs previous run of *"])
     stored = records(pytester.path)
-    assert [r["metadata"]["compare_result"] for r in stored] == ["NOT_APPLICABLE", "PASSED"]
+    # The second run, and its confirming attempts had the judge warned (each stored), passed.
+    results = [r["metadata"]["compare_result"] for r in stored]
+    assert results[0] == "NOT_APPLICABLE" and results[1:] and set(results[1:]) == {"PASSED"}
     assert all(r["metadata"]["validation_result"] == "PASSED" for r in stored)
 
 
@@ -117,9 +120,11 @@ def test_unchanged_runs_pass_and_a_slowed_endpoint_fails_in_words(
         ]
     )
     stored = records(pytester.path)
-    results = [r["metadata"]["compare_result"] for r in stored]
-    # The slowed run failed, and its confirming attempt too (issue 17: every attempt is stored).
-    assert results == ["NOT_APPLICABLE"] + ["PASSED"] * 5 + ["FAILED", "FAILED", "PASSED"]
+    codes = "".join(r["metadata"]["compare_result"][0] for r in stored)
+    # The slowed run failed and was confirmed (issue 17: every attempt is stored; a confirming
+    # attempt that only warned is stored as PASSED); an unchanged run the judge warned about ran
+    # again, each attempt stored as PASSED. Then the faster run passed.
+    assert re.fullmatch(r"NP{5,}F[FP]*P", codes), codes
 
 
 def test_compare_average_uses_the_last_n_runs(

@@ -35,6 +35,7 @@ from pytest_bfd_locust.settings import BfdSettings, SettingsError, resolve
 from pytest_bfd_locust.suite_run import confirm_count
 from pytest_bfd_locust.suites import CatalogError, Suite, load_catalog
 from tests.record_factory import make_record
+from tests.unit.test_report import judged_row
 
 RULE = Threshold("median_response_time", BetterIf.SMALLER, warn_percent=120.0, fail_percent=150.0)
 RATIO = {"P": 100.0, "W": 130.0, "F": 200.0}
@@ -42,10 +43,21 @@ VERDICT = {"P": Verdict.PASS, "W": Verdict.WARNING, "F": Verdict.FAILURE}
 
 
 def attempt(**verdicts: str) -> Comparison:
-    """One attempt's comparison: statistic name -> "P", "W" or "F" (ratio 100, 130, 200 %)."""
+    """One attempt's comparison under fixed ratios: statistic name -> "P", "W" or "F" (ratio 100,
+    130, 200 %)."""
     return Comparison(
         stats=tuple(
             StatComparison("totals", None, stat, 10.0, RATIO[v] / 10, RATIO[v], RULE, VERDICT[v])
+            for stat, v in verdicts.items()
+        )
+    )
+
+
+def judged(**verdicts: str) -> Comparison:
+    """One attempt's comparison under the judge: statistic name -> "P", "W" or "F"."""
+    return Comparison(
+        stats=tuple(
+            judged_row(stat, 10.0, RATIO[v] / 10, verdict=VERDICT[v], scope="totals", reason=f"judged {v}")
             for stat, v in verdicts.items()
         )
     )
@@ -135,6 +147,96 @@ def test_one_attempt_decides_alone() -> None:
     assert confirm([only], 3).decided is only
     with pytest.raises(ValueError, match="at least one attempt"):
         confirm([], 3)
+
+
+# --- the judge's warnings vote ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("attempts", "allowed", "is_settled"),
+    [
+        (["P"], 3, True),  # a first attempt that passes without a warning costs nothing
+        (["W"], 3, False),  # the judge's warning is confirmed too
+        (["W"], 1, True),  # confirm 0
+        (["W", "W"], 3, False),  # a majority at warning, no failure yet: attempt 3 decides
+        (["W", "F"], 3, True),  # confirmed
+        (["F", "W"], 3, True),
+        (["W", "P"], 3, False),
+        (["W", "P", "P"], 3, True),
+        (["W", "W"], 2, True),  # no attempt left
+    ],
+)
+def test_the_judges_warnings_settle_like_failures_once_one_failed(
+    attempts: list[str], allowed: int, is_settled: bool
+) -> None:
+    assert settled([judged(median=v) for v in attempts], allowed) is is_settled
+
+
+@given(st.lists(st.sampled_from("PWF"), min_size=1, max_size=7))
+def test_under_the_judge_a_warning_counts_towards_the_majority_once_one_attempt_failed(
+    verdicts: list[str],
+) -> None:
+    """Against a count written out independently: FAILURE when a majority failed or warned and one
+    failed, WARNING when a majority at least warned without a failure, else PASS."""
+    allowed = len(verdicts)
+    confirmation = confirm([judged(median=v) for v in verdicts], allowed)
+    [row] = confirmation.decided.stats
+    majority = allowed // 2 + 1
+    regressed = verdicts.count("F") + verdicts.count("W")
+    if regressed >= majority and "F" in verdicts:
+        expected = Verdict.FAILURE
+    elif regressed >= majority:
+        expected = Verdict.WARNING
+    else:
+        expected = Verdict.PASS
+    assert row.verdict is expected
+    taken = confirmation.taken_from[("totals", "median")]
+    assert row.current == confirmation.comparisons[taken - 1].stats[0].current  # the median attempt's figures
+
+
+def test_a_warning_confirmed_by_a_failure_says_so() -> None:
+    comparisons = [judged(median="F", p95="W"), judged(median="W", p95="P")]
+    confirmation = confirm(comparisons, 3)
+    assert confirmation.confirmed
+    rows = {row.stat: row for row in confirmation.decided.stats}
+    assert rows["median"].verdict is Verdict.FAILURE and rows["p95"].verdict is Verdict.PASS
+    assert confirmation.taken_from[("totals", "median")] == 2  # the median attempt: the warning
+    assert rows["median"].judgement is not None
+    assert rows["median"].judgement.reason == "judged W; a warning here, a failure in attempt 1"
+    assert confirmation.failed_in(rows["median"]) == (1,)
+    assert confirmation.warned_in(rows["median"]) == (2,)
+    assert confirmation.regressed_in(rows["median"]) == (1, 2)
+    lines = format_attempts(_figures(comparisons), confirmation, 3)
+    assert lines[1].endswith(
+        "comparison PASSED with 1 statistic warned, worst `totals` median +30 %; "
+        "record at /stats/run2.stats.json"
+    )
+    assert lines[2] == (
+        "confirmed, decided by attempt 2: 1 statistic regressed in a majority of the attempts (a majority "
+        "of 3 attempts is 2; the judge's warning counts where the statistic failed in another attempt); "
+        "worst `totals` median +30 % failed in attempt 1, warned in attempt 2; each statistic is shown at "
+        "its median attempt"
+    )
+    verdict = decide_suite(statistics=True, comparison=confirmation.decided)
+    assert format_headline(verdict, confirmation) == (
+        "1 statistic regressed in 2 of 2 attempts, worst totals median +30 %"
+    )
+
+
+def test_a_first_attempts_warnings_that_do_not_repeat_pass() -> None:
+    comparisons = [judged(median="W"), judged(median="P"), judged(median="P")]
+    confirmation = confirm(comparisons, 3)
+    assert not confirmation.confirmed
+    assert format_attempts(_figures(comparisons), confirmation, 3)[-1] == (
+        "not confirmed, decided by attempt 2: attempt 1's warnings did not repeat in a majority of the "
+        "attempts (a majority of 3 attempts is 2); its worst, `totals` median +30 %, warned in attempt 1"
+    )
+
+
+def test_the_seeds_warn_ratio_does_not_vote() -> None:
+    """Under fixed ratios a warning is the user's band, not evidence: no further attempt, no vote."""
+    assert settled([attempt(median="W")], 3)
+    assert not confirm([attempt(median="F"), attempt(median="W"), attempt(median="P")], 3).confirmed
 
 
 def _figures(comparisons: list[Comparison]) -> list[AttemptFigures]:
