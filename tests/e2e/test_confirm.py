@@ -74,12 +74,12 @@ def stop_hogs(environment, **kwargs):
 class Api(HttpUser):
     wait_time = constant(0.01)
 
-    @task(3)
-    def patient(self):
+    @task
+    def patient_then_coverage(self):
+        # Both endpoints in every iteration: a slow run of a few requests still has both entries, so
+        # its hash (which names them) is the baseline's. Two weighted tasks left a 500 ms run of 8
+        # requests without a Coverage request 1 time in 10: a new hash, no baseline, a pass.
         self.client.get("/v2/fhir/Patient?_id=1", name="/v2/fhir/Patient")
-
-    @task(1)
-    def coverage(self):
         self.client.get("/v2/fhir/Coverage?beneficiary=1", name="/v2/fhir/Coverage")
 """
 
@@ -126,8 +126,15 @@ def properties(junit: Path) -> dict[str, str]:
     return {p.get("name", ""): p.get("value", "") for p in case.iter("property")}
 
 
+# 40 ms, not the demo's 1-2 ms: one earlier run of a 1-2 ms endpoint on a busy machine (a p90 of
+# 7-15 ms) leaves the judge's cold start a bar of +2000 % or more (README, `--slowed patient`), and a
+# 200 ms attempt then passes as noise. These tests are about confirmation, not that weak spot.
 SLOW = {"delay_ms": 200}
-FAST = {"delay_ms": 0}
+FAST = {"delay_ms": 40}
+# The seed's fixed ratios (fail at 2x) judge a median and a p95 with no noise model: a 2 ms run's p95
+# doubles on a busy machine. Its test keeps both levels far from that: 100 ms, and 4x for the slow.
+SEED_SLOW = {"delay_ms": 400}
+SEED_FAST = {"delay_ms": 100}
 COMPARE = ["--bfd-suite", "suites.yaml", "--compare", "previous", *QUIET]
 
 
@@ -175,8 +182,9 @@ def test_a_slowdown_in_every_attempt_fails_naming_the_attempts(
             "attempts:",
             "  attempt 1 of up to 3 (run *): *comparison FAILED, *",
             "  attempt 2 of up to 3 (run *): *comparison FAILED, *",
-            "  confirmed, decided by attempt *: * failed in a majority of the attempts (a majority of 3 "
-            "attempts is 2); worst * failed in attempts 1, 2; each statistic is shown at its median attempt",
+            "  confirmed, decided by attempt *: * regressed in a majority of the attempts (a majority of "
+            "3 attempts is 2*); worst * failed in attempts 1, 2*; each statistic is shown at its median "
+            "attempt",
         ]
     )
 
@@ -208,13 +216,13 @@ def test_the_seeds_threshold_file_fails_at_once_unless_asked(
 ) -> None:
     (pytester.path / "seed.json").write_text(json.dumps(SEED_THRESHOLDS))
     seed = ["--compare-meta", "seed.json"]
-    plan(scheduled, FAST)
+    plan(scheduled, SEED_FAST)
     pytester.runpytest("--bfd-suite", "suites.yaml", *seed, *QUIET).assert_outcomes(passed=1)
-    plan(scheduled, SLOW, FAST, FAST)
+    plan(scheduled, SEED_SLOW, SEED_FAST, SEED_FAST)
     pytester.runpytest(*COMPARE, *seed).assert_outcomes(failed=1)
     assert results(pytester.path) == ["NOT_APPLICABLE", "FAILED"]  # one attempt: the seed's behaviour
-    assert json.loads(scheduled.read_text()) == [FAST, FAST]
-    plan(scheduled, SLOW, FAST)
+    assert json.loads(scheduled.read_text()) == [SEED_FAST, SEED_FAST]
+    plan(scheduled, SEED_SLOW, SEED_FAST)
     asked = pytester.runpytest(*COMPARE, *seed, "--bfd-confirm", "1")
     # Two attempts: a statistic fails only when it fails in both.
     asked.assert_outcomes(passed=1)
@@ -229,17 +237,21 @@ def test_a_cpu_hog_during_one_comparison_run_does_not_fail_an_unchanged_api(
     plan(scheduled, *[FAST] * earlier_runs)
     for _ in range(earlier_runs):
         pytester.runpytest("--bfd-suite", "suites.yaml", *QUIET).assert_outcomes(passed=1)
-    plan(scheduled, {"hog": True}, FAST, FAST)
+    plan(scheduled, {"hog": True, **FAST}, FAST, FAST)
     result = pytester.runpytest(*COMPARE)
     result.assert_outcomes(passed=1)
     assert not (pytester.path / "hog.pids").exists()  # the locustfile stopped its hogs
     judged = results(pytester.path)[earlier_runs:]
-    # The hog's run is stored as it was judged; it was confirmed by later attempts only if it failed.
+    # The hog's run is stored as it was judged; later attempts ran only if it failed or the judge
+    # warned (a warned run is stored PASSED), and they did not confirm it.
     if judged[0] == "FAILED":
         assert len(judged) > 1
+    if len(judged) > 1:
         result.stdout.fnmatch_lines(["    not confirmed, decided by attempt *"])
+        assert "comparison PASSED" in result.stdout.str()
     else:
         assert judged == ["PASSED"]
+        assert "warned, worst" not in result.stdout.str()
 
 
 def test_a_negative_confirm_is_a_usage_error_naming_the_option(

@@ -14,10 +14,11 @@ import pytest
 from examples.demo_target import DemoServer
 
 QUIET = ["-p", "no:cacheprovider"]
-# The judge alone decides each run: no confirming attempts (the default would run a failed suite
-# again, which only makes a false alarm rarer and a run's records more numerous). Stricter than the
-# default in both directions: every unchanged run must pass, and every regressed one fail, on its own.
-ONE_ATTEMPT = ["--bfd-confirm", "0"]
+# The packaged confirmation (`--bfd-confirm` 2): a failed first attempt runs again and a statistic
+# fails only in a majority of attempts. The tests ask more of the judge than the default does where
+# it matters: every regressed run's *first* attempt fails on its own. An unchanged endpoint's rows
+# are the confirmed ones: a machine stall of a few requests in one 2-second attempt really moves that
+# attempt's average (CI once saw Patient's 2.4 -> 45.1 ms), and confirmation is the packaged answer.
 SUITE = "- name: api\n  locustfile: api.py\n"
 COVERAGE = "/v2/fhir/Coverage"
 
@@ -30,7 +31,14 @@ def compare_results(root: Path) -> list[str]:
 
 
 def run(pytester: pytest.Pytester, compare: str = "previous") -> pytest.RunResult:
-    return pytester.runpytest("--bfd-suite", "suites.yaml", "--compare", compare, *ONE_ATTEMPT, *QUIET)
+    return pytester.runpytest("--bfd-suite", "suites.yaml", "--compare", compare, *QUIET)
+
+
+def first_attempt(pytester: pytest.Pytester, compare: str = "previous") -> tuple[pytest.RunResult, str]:
+    """A run and its first attempt's stored result (later attempts, if any, are stored after it)."""
+    before = len(compare_results(pytester.path))
+    result = run(pytester, compare)
+    return result, compare_results(pytester.path)[before]
 
 
 def _patient_response_time_failures(result: pytest.RunResult) -> list[str]:
@@ -54,13 +62,15 @@ def test_one_earlier_run_is_enough_to_fail_a_doubled_endpoint(
     demo_server.set_control(path_delay_ms={COVERAGE: 40})
     run(pytester).assert_outcomes(passed=1)
     demo_server.set_control(path_delay_ms={COVERAGE: 80})
-    doubled = run(pytester)
+    doubled, first = first_attempt(pytester)
     doubled.assert_outcomes(failed=1)
+    assert first == "FAILED"  # the first attempt on its own
     doubled.stdout.fnmatch_lines(["*GET /v2/fhir/Coverage*FAILURE*"])
     assert _patient_response_time_failures(doubled) == []
     demo_server.set_control(path_delay_ms={COVERAGE: 40})
     run(pytester).assert_outcomes(passed=1)
-    assert compare_results(pytester.path) == ["NOT_APPLICABLE", "FAILED", "PASSED"]
+    results = compare_results(pytester.path)
+    assert (results[0], results[1], results[-1]) == ("NOT_APPLICABLE", "FAILED", "PASSED")
 
 
 def test_a_regression_back_to_the_level_before_its_fix_fails(
@@ -78,8 +88,9 @@ def test_a_regression_back_to_the_level_before_its_fix_fails(
     for later in range(2):
         demo_server.set_control(path_delay_ms={COVERAGE: 120})
         for compare in ("previous", "average"):
-            regressed = run(pytester, compare)
+            regressed, first = first_attempt(pytester, compare)
             regressed.assert_outcomes(failed=1)
+            assert first == "FAILED"  # the first attempt on its own
             # The endpoint's statistics fail (which of them depends on the run: with four runs of
             # history a 3x step in one statistic may not reach the change points' p < 0.001, and
             # that statistic's noise then includes the step); the Patient endpoint's do not.
@@ -89,6 +100,3 @@ def test_a_regression_back_to_the_level_before_its_fix_fails(
             demo_server.set_control(path_delay_ms={COVERAGE: 40})
             for _ in range(5):
                 run(pytester).assert_outcomes(passed=1)
-    assert compare_results(pytester.path) == (
-        ["NOT_APPLICABLE"] + ["PASSED"] * 3 + ["FAILED"] * 2 + ["PASSED"] * 5 + ["FAILED"] * 2
-    )
