@@ -5,10 +5,11 @@ The rule: **a statistic fails only when it regressed in a majority of the attemp
 `confirm` = N more attempts, 1 + N in all: 2 of 2, 2 of 3, 3 of 4, 3 of 5). Its verdict, and the row
 shown for it, is that of its median attempt: the attempts ranked from worst to best for that
 statistic, the one at the majority's position. Under the judge a WARNING counts towards the
-majority when the statistic is a FAILURE in at least one attempt: a median attempt at WARNING with
-a failing one fails (its row says so). A first attempt with the judge's warnings is confirmed too:
-it runs again. Under the seed's fixed ratios only FAILUREs count (their warn ratio is a fixed
-band, not evidence).
+majority when the statistic is a FAILURE in at least one attempt, and a statistic the judge warned
+about in every attempt of three or more (`UNANIMOUS_ATTEMPTS`) fails too: a median attempt at
+WARNING so confirmed is a FAILURE (its row says why). A first attempt with the judge's warnings is
+confirmed too: it runs again. Under the seed's fixed ratios only FAILUREs count (their warn ratio
+is a fixed band, not evidence).
 
 Why this rule and not the band of a mean of k runs, or pooled histograms:
 - The attempts are independent runs of the same build, each judged against the same baseline by
@@ -17,10 +18,13 @@ Why this rule and not the band of a mean of k runs, or pooled histograms:
   regression that the judge catches with probability q is still caught with probability about
   q (2 q - q^2): 0.95 stays 0.95; only changes the judge barely sees (q near 0.5) lose power.
 - The judge's WARNING (significant at `warn_confidence`, 95 %) is evidence too, and counting it
-  gives that power back: a false alarm then needs a FAILURE (1 %) and a WARNING (5 %) in two
-  attempts, about 6 x 0.01 x 0.05 = 0.3 % for three; measured on the recorded runs
-  (bench/detection.py, README), +20 % from one earlier run was caught in 42 % of the draws
-  instead of 31 % and from three in 71 % instead of 60 %, the A/A false alarms at or below 0.8 %.
+  gives that power back: a false alarm then needs a FAILURE (1 %) and a WARNING (5 %) in two of
+  three attempts (about 6 x 0.01 x 0.05 = 0.3 %), or three warnings in a row (about 0.05^3, far
+  less), were the attempts independent; they share the baseline and the machine, so it was
+  measured (bench/detection.py on the recorded runs, README): +20 % from one earlier run was
+  caught in 59 % of the draws instead of 31 %, from two in 82 % instead of 41 %, from three in
+  87 % instead of 60 %, the random draws' false alarms at or below 0.8 %; the chronological
+  windows, where a re-run meets the same loaded machine, rose (3 earlier runs: 1/308 -> 5/308).
   Unchanged first attempts that only warn (0-3 % of them there) cost up to two more runs.
 - It is robust to one disturbed attempt, which is what confirmation is for: a CPU hog, a noisy
   neighbour, a garbage-collection pause on the target slows one run by any amount. A mean (or a
@@ -34,7 +38,8 @@ Why this rule and not the band of a mean of k runs, or pooled histograms:
 
 Cost: a first attempt that passes without the judge's warnings is the verdict (nothing more runs).
 Otherwise the suite runs again until the verdict is settled: a majority reached with a failure
-among it (confirmed) or out of reach (not confirmed), at most `confirm` more runs. A first attempt
+among it, or every attempt warned (confirmed), or out of reach (not confirmed), at most `confirm`
+more runs. A first attempt
 whose failure repeats costs one more run. Validation failures (SLA, fail ratio, a crash) are facts
 about the run, not judgements, and are never confirmed: they fail at once.
 """
@@ -46,6 +51,10 @@ from dataclasses import dataclass, replace
 
 from pytest_bfd_locust.judge.comparison import Comparison, StatComparison
 from pytest_bfd_locust.judge.verdict import SEVERITY, Verdict, regression_rank
+
+UNANIMOUS_ATTEMPTS = 3
+"""The fewest attempts allowed for a statistic the judge warned about in every one of them to fail
+without a FAILURE (three warnings at 95 % in a row; two would be a majority of two)."""
 
 DEFAULT_CONFIRM = 2
 """More attempts after a judged failure under the judge: a majority of three, robust to one
@@ -90,6 +99,14 @@ def _counts(comparisons: Sequence[Comparison]) -> tuple[dict[StatKey, int], dict
     return votes, failures
 
 
+def _decides(votes: int, failures: int, attempts_allowed: int) -> bool:
+    """Whether a statistic that regressed in `votes` attempts and failed in `failures` fails the
+    suite: a majority with a failure among it, or every attempt of at least `UNANIMOUS_ATTEMPTS`."""
+    if failures >= 1 and votes >= votes_needed(attempts_allowed):
+        return True
+    return attempts_allowed >= UNANIMOUS_ATTEMPTS and votes >= attempts_allowed
+
+
 def settled(comparisons: Sequence[Comparison], attempts_allowed: int) -> bool:
     """Whether the attempts so far decide the verdict, so no further attempt is needed.
 
@@ -105,10 +122,10 @@ def settled(comparisons: Sequence[Comparison], attempts_allowed: int) -> bool:
     remaining = attempts_allowed - len(comparisons)
     if remaining <= 0:
         return True
-    needed = votes_needed(attempts_allowed)
     votes, failures = _counts(comparisons)
-    if any(count >= needed and failures.get(key, 0) >= 1 for key, count in votes.items()):
+    if any(_decides(count, failures.get(key, 0), attempts_allowed) for key, count in votes.items()):
         return True
+    needed = votes_needed(attempts_allowed)
     # Out of reach for every statistic, also one that has not regressed yet (its count is 0).
     return max(votes.values(), default=0) + remaining < needed
 
@@ -185,8 +202,12 @@ def confirm(comparisons: Sequence[Comparison], attempts_allowed: int) -> Confirm
         if position < len(ranked):
             number, row = ranked[position]
             failed_in = [attempt for attempt, other in ranked if other.verdict is Verdict.FAILURE]
-            if row.verdict is Verdict.WARNING and regressed(row) and failed_in:
-                row = _confirmed_by_warning(row, failed_in)
+            votes = sum(1 for _, other in ranked if regressed(other))
+            if row.verdict is Verdict.WARNING and regressed(row):
+                if failed_in:
+                    row = _confirmed_by_warning(row, f"a failure in {_attempts(failed_in)}")
+                elif _decides(votes, 0, attempts_allowed):
+                    row = _confirmed_by_warning(row, f"warned in all {votes} attempts")
         else:
             # Fewer attempts measured this statistic than the majority needs: the missing ones are
             # PASSes, so the statistic passes; its least severe row is shown.
@@ -203,11 +224,13 @@ def confirm(comparisons: Sequence[Comparison], attempts_allowed: int) -> Confirm
     return Confirmation(attempts_allowed, tuple(comparisons), decided, taken_from)
 
 
-def _confirmed_by_warning(row: StatComparison, failed_in: Sequence[int]) -> StatComparison:
-    """The median attempt's WARNING of a statistic that failed in another attempt: a FAILURE."""
-    attempts = ", ".join(str(number) for number in sorted(failed_in))
+def _confirmed_by_warning(row: StatComparison, why: str) -> StatComparison:
+    """The median attempt's WARNING of a statistic the attempts confirmed: a FAILURE, saying why."""
     judgement = row.judgement
     assert judgement is not None  # only the judge's warnings vote (`regressed`)
-    plural = "s" if len(failed_in) > 1 else ""
-    reason = f"{judgement.reason}; a warning here, a failure in attempt{plural} {attempts}"
+    reason = f"{judgement.reason}; a warning here, {why}"
     return replace(row, verdict=Verdict.FAILURE, judgement=replace(judgement, reason=reason))
+
+
+def _attempts(numbers: Sequence[int]) -> str:
+    return f"attempt{'s' if len(numbers) > 1 else ''} {', '.join(str(n) for n in sorted(numbers))}"

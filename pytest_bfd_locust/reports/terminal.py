@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pytest_bfd_locust.figures import format_change, format_value_with_unit, iso_utc, stat_label
 from pytest_bfd_locust.judge.changepoints import ChangePoint
 from pytest_bfd_locust.judge.comparison import Comparison, Judgement, NoiseBasis, StatComparison, task_scope
-from pytest_bfd_locust.judge.confirmation import Confirmation, regressed
+from pytest_bfd_locust.judge.confirmation import UNANIMOUS_ATTEMPTS, Confirmation, regressed
 from pytest_bfd_locust.judge.distributions import normal_quantile
 from pytest_bfd_locust.judge.generator_health import inconclusive_message
 from pytest_bfd_locust.judge.significance import StatKind, stat_kind
@@ -570,6 +570,8 @@ def format_confirmation(confirmation: Confirmation) -> str:
         counted = ""
         if any(confirmation.warned_in(row) for row in failures):
             counted = "; the judge's warning counts where the statistic failed in another attempt"
+            if confirmation.attempts_allowed >= UNANIMOUS_ATTEMPTS:
+                counted += f" or warned in all {confirmation.attempts_allowed}"
         return (
             f"confirmed, decided by attempt {deciding}: {_statistics(len(failures))} "
             f"regressed in a majority of the attempts ({majority}{counted}); worst {_worst(worst)} "

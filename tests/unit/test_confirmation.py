@@ -159,6 +159,8 @@ def test_one_attempt_decides_alone() -> None:
         (["W"], 3, False),  # the judge's warning is confirmed too
         (["W"], 1, True),  # confirm 0
         (["W", "W"], 3, False),  # a majority at warning, no failure yet: attempt 3 decides
+        (["W", "W", "W"], 3, True),  # every attempt warned: confirmed
+        (["W", "W", "W"], 5, False),  # 3 of 5 warned, no failure: two attempts left could fail or warn
         (["W", "F"], 3, True),  # confirmed
         (["F", "W"], 3, True),
         (["W", "P"], 3, False),
@@ -177,13 +179,16 @@ def test_under_the_judge_a_warning_counts_towards_the_majority_once_one_attempt_
     verdicts: list[str],
 ) -> None:
     """Against a count written out independently: FAILURE when a majority failed or warned and one
-    failed, WARNING when a majority at least warned without a failure, else PASS."""
+    failed, or when every one of three or more attempts warned; WARNING when a majority at least
+    warned otherwise, else PASS."""
     allowed = len(verdicts)
     confirmation = confirm([judged(median=v) for v in verdicts], allowed)
     [row] = confirmation.decided.stats
     majority = allowed // 2 + 1
     regressed = verdicts.count("F") + verdicts.count("W")
     if regressed >= majority and "F" in verdicts:
+        expected = Verdict.FAILURE
+    elif allowed >= 3 and regressed == allowed:
         expected = Verdict.FAILURE
     elif regressed >= majority:
         expected = Verdict.WARNING
@@ -213,14 +218,24 @@ def test_a_warning_confirmed_by_a_failure_says_so() -> None:
     )
     assert lines[2] == (
         "confirmed, decided by attempt 2: 1 statistic regressed in a majority of the attempts (a majority "
-        "of 3 attempts is 2; the judge's warning counts where the statistic failed in another attempt); "
-        "worst `totals` median +30 % failed in attempt 1, warned in attempt 2; each statistic is shown at "
-        "its median attempt"
+        "of 3 attempts is 2; the judge's warning counts where the statistic failed in another attempt or "
+        "warned in all 3); worst `totals` median +30 % failed in attempt 1, warned in attempt 2; each "
+        "statistic is shown at its median attempt"
     )
     verdict = decide_suite(statistics=True, comparison=confirmation.decided)
     assert format_headline(verdict, confirmation) == (
         "1 statistic regressed in 2 of 2 attempts, worst totals median +30 %"
     )
+
+
+def test_warnings_in_every_attempt_of_three_fail_and_say_so() -> None:
+    confirmation = confirm([judged(median="W"), judged(median="W"), judged(median="W")], 3)
+    [row] = confirmation.decided.stats
+    assert row.verdict is Verdict.FAILURE and confirmation.confirmed
+    assert row.judgement is not None
+    assert row.judgement.reason == "judged W; a warning here, warned in all 3 attempts"
+    # Two attempts are not three: two warnings stay a warning.
+    assert confirm([judged(median="W"), judged(median="W")], 2).decided.stats[0].verdict is Verdict.WARNING
 
 
 def test_a_first_attempts_warnings_that_do_not_repeat_pass() -> None:
