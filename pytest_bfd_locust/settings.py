@@ -17,7 +17,7 @@ from typing import Any
 
 from pytest_bfd_locust.acceptance import AcceptanceError, accepted_by, check_reason
 from pytest_bfd_locust.hosts import is_http_url
-from pytest_bfd_locust.judge.baseline import BaselineKind
+from pytest_bfd_locust.judge.baseline_query import BaselineKind
 from pytest_bfd_locust.judge.generator_health import (
     MAX_SATURATED_SHARE,
     SATURATED_CPU_PERCENT,

@@ -15,12 +15,16 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from enum import StrEnum
 from statistics import fmean, median
 
 from pytest_bfd_locust.acceptance import Acceptance
 from pytest_bfd_locust.figures import iso_utc
 from pytest_bfd_locust.histogram import Histogram
+
+# The query's types live apart (a session's start needs them, not this module); re-exported here.
+from pytest_bfd_locust.judge.baseline_query import BaselineKind as BaselineKind
+from pytest_bfd_locust.judge.baseline_query import BaselineQuery as BaselineQuery
+from pytest_bfd_locust.judge.baseline_query import LoadedBaselines as LoadedBaselines
 from pytest_bfd_locust.judge.changepoints import change_points
 from pytest_bfd_locust.judge.comparison import TaskKey, record_view, stat_values
 from pytest_bfd_locust.judge.significance import log_value
@@ -30,29 +34,6 @@ TOTAL_RUNTIME_DELTA = 3.0
 """Seconds two runs' total runtimes may differ by and still be compared (the seed's delta)."""
 
 _ELIGIBLE_RESULTS = frozenset({ResultStatus.PASSED, ResultStatus.NOT_APPLICABLE})
-
-
-@dataclass(frozen=True)
-class BaselineQuery:
-    """What a run asks the store for: the newest `limit` eligible records (SPEC §7)."""
-
-    hash: str
-    tag: str
-    total_runtime: float
-    limit: int
-    """How many eligible records, at most: the judge's history or the baseline's, whichever is larger."""
-    suite: str | None = None
-    """The run's suite: acceptances of other suites (sharing the hash) do not apply; None: any."""
-
-
-@dataclass(frozen=True)
-class LoadedBaselines:
-    """Eligible records, newest first, and one warning per stored record that was skipped."""
-
-    records: tuple[Record, ...]
-    warnings: tuple[str, ...] = ()
-    accepted: Acceptance | None = None
-    """The acceptance the records' level starts at (`current_acceptance`); None: no acceptance applies."""
 
 
 def is_eligible(record: Record, query: BaselineQuery, accepted: Acceptance | None = None) -> bool:
@@ -124,13 +105,6 @@ def select_eligible(
         (r for r in records if is_eligible(r, query, accepted)), key=newest_first_key, reverse=True
     )
     return tuple(eligible[: max(query.limit, 0)])
-
-
-class BaselineKind(StrEnum):
-    """How the baseline was built: the `--compare` choices."""
-
-    PREVIOUS = "previous"
-    AVERAGE = "average"
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,6 @@ from typing import Any
 
 from pytest_bfd_locust.atomic_file import write_atomically
 from pytest_bfd_locust.record import Record
-from pytest_bfd_locust.suites import DEFAULT_ABORT_AFTER
 
 CONTROL_ENV = "BFD_LOCUST_CONTROL"
 """Environment variable naming the control file in the child's environment."""
@@ -37,6 +36,9 @@ class ChildControl:
     failsafe_avg_ms: float
     worker_wait: float
     """Seconds the master waits for `expect_workers` before it gives up."""
+    abort_after: float
+    """Seconds after the start before `abort_on_breach` may stop the run. Always the caller's (the
+    catalog's default is `suites.DEFAULT_ABORT_AFTER`): the child imports no catalog reader or yaml."""
     progress_interval: float = PROGRESS_INTERVAL_S
     expect_workers: int | None = None
     """Set when the child is the master of workers started elsewhere."""
@@ -44,7 +46,6 @@ class ChildControl:
     """`judge.sla.SlaRules.to_json()`: with a window, the child keeps each sample's histograms."""
     abort_on_breach: bool = False
     """Stop the run at the first SLA breach found at a sample, once `abort_after` seconds passed."""
-    abort_after: float = DEFAULT_ABORT_AFTER
 
     def write(self, path: Path) -> None:
         path.write_text(json.dumps(asdict(self)), encoding="utf-8")

@@ -101,6 +101,11 @@ from pytest_bfd_locust.workers import MasterBind, missing_workers_message
 WORKER_POLL_S = 0.1
 
 
+def say(message: str) -> None:
+    """A line of ours in Locust's log (stderr), marked as the plugin's and flushed at once."""
+    print(f"pytest-bfd-locust: {message}", file=sys.stderr, flush=True)
+
+
 class ChildSession:
     """The listeners of one Locust run; built once per process from the control file."""
 
@@ -170,7 +175,7 @@ class ChildSession:
                 "no host: set `host:` in the catalog or `--bfd-host` "
                 f"(user class(es) {', '.join(missing_host)} set none either)"
             )
-            print(f"pytest-bfd-locust: {message}", file=sys.stderr, flush=True)
+            say(message)
             ChildResult(setup_error=message).write(Path(self.control.result_path))
             sys.exit(1)
         # Written by `on_quitting` after the result, never by Locust before it.
@@ -200,15 +205,11 @@ class ChildSession:
                     this_host=socket.gethostname(),
                 )
                 ChildResult(setup_error=message).write(Path(self.control.result_path))
-                print(f"pytest-bfd-locust: {message}; stopping", file=sys.stderr, flush=True)
+                say(f"{message}; stopping")
                 runner.quit()  # tells the workers that did come to quit
                 sys.exit(1)
             gevent.sleep(WORKER_POLL_S)
-        print(
-            f"pytest-bfd-locust: {connected} workers connected after {time.monotonic() - since:.1f} s",
-            file=sys.stderr,
-            flush=True,
-        )
+        say(f"{connected} workers connected after {time.monotonic() - since:.1f} s")
 
     def on_test_start(self, environment: Environment, **_: Any) -> None:
         if isinstance(environment.runner, MasterRunner) and self.started_workers is None:
@@ -225,11 +226,9 @@ class ChildSession:
             for worker in sorted((self.started_workers or frozenset()) - live - self.lost_after.keys()):
                 self.lost_after[worker] = time.monotonic() - (self.users_started_at or self.started)
                 requests, _ = self.sent.get(worker, (0, 0))
-                print(
-                    f"pytest-bfd-locust: worker {worker} lost {self.lost_after[worker]:.1f} s after the "
-                    f"users started (no heartbeat), after {requests} requests",
-                    file=sys.stderr,
-                    flush=True,
+                say(
+                    f"worker {worker} lost {self.lost_after[worker]:.1f} s after the "
+                    f"users started (no heartbeat), after {requests} requests"
                 )
 
     def on_test_stopping(self, environment: Environment, **_: Any) -> None:
@@ -314,7 +313,7 @@ class ChildSession:
     def stop(self, environment: Environment, reason: str | None) -> None:
         if reason and self.abort_reason is None:
             self.abort_reason = reason
-            print(f"pytest-bfd-locust: {reason}; stopping the run", file=sys.stderr, flush=True)
+            say(f"{reason}; stopping the run")
         if environment.runner is not None:
             environment.runner.quit()
 
@@ -467,7 +466,7 @@ class ChildSession:
             write_html_report(environment, Path(self.html_file))
         except OSError as error:
             report_error = f"Locust's HTML report {self.html_file} could not be written: {error}"
-            print(f"pytest-bfd-locust: {report_error}", file=sys.stderr, flush=True)
+            say(report_error)
             try:
                 replace(result, report_error=report_error).write(result_path)
             except OSError:

@@ -8,7 +8,6 @@ pytest process (and a warm Lambda) clean and gives `--processes` for free.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import site
 import subprocess
@@ -24,7 +23,7 @@ from pytest_bfd_locust.judge.sla import SlaRules
 from pytest_bfd_locust.record import Record
 from pytest_bfd_locust.run.child_control import CONTROL_ENV, PROGRESS_INTERVAL_S, ChildControl, ChildResult
 from pytest_bfd_locust.run.log_tail import LOG_TAIL_LINES, log_tail
-from pytest_bfd_locust.run.parent_watch import watched_command
+from pytest_bfd_locust.run.parent_watch import wait_for_exit, watched_command
 from pytest_bfd_locust.run.process_group import stop_process_group
 from pytest_bfd_locust.run.progress import Progress
 from pytest_bfd_locust.run.worker_log import read_worker_warnings
@@ -264,8 +263,7 @@ def run_suite(
                     break
                 progress.poll()
                 # Waiting on the child, not sleeping: its exit ends the wait at once.
-                with contextlib.suppress(subprocess.TimeoutExpired):
-                    child.wait(timeout=poll_interval)
+                wait_for_exit(child, poll_interval)
             progress.poll()
         except BaseException:
             stop_process_group(child, STOP_GRACE_S)

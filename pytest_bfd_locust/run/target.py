@@ -24,8 +24,6 @@ import socket
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
@@ -185,6 +183,11 @@ def _missing_executable(program: str, cwd: Path, search_path: str | None) -> str
 
 
 def _wait_ready(target: RunningTarget, url: str, timeout: float, shown: str) -> None:
+    # Imported here, not with the module: urllib.request brings http.client, ssl and email (7 ms),
+    # which a suite without a `target:` would pay before its Locust child starts.
+    import urllib.error
+    import urllib.request
+
     # No proxies: a target on the loopback must not be reached through an HTTP(S)_PROXY from the
     # environment.
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))

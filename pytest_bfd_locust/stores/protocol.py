@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
 from pytest_bfd_locust.acceptance import Acceptance
-from pytest_bfd_locust.judge.baseline import BaselineQuery, LoadedBaselines
+from pytest_bfd_locust.judge.baseline_query import BaselineQuery, LoadedBaselines
 from pytest_bfd_locust.record import Record
 from pytest_bfd_locust.stores.acceptances import LoadedAcceptances
 

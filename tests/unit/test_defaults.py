@@ -78,7 +78,7 @@ def test_a_run_request_takes_the_options_and_the_catalogs_defaults(tmp_path: Pat
     assert request.grace_seconds == option_default("timeout_grace")
     assert request.failsafe_avg_ms == suite.failsafe_avg_ms
     assert request.progress_interval == PROGRESS_INTERVAL_S
-    control = ChildControl("r", "p", "s", "x", "local", ("default",), 1, 1.0, worker_wait=0.0)
+    control = ChildControl("r", "p", "s", "x", "local", ("default",), 1, 1.0, worker_wait=0.0, abort_after=0)
     assert control.progress_interval == PROGRESS_INTERVAL_S
 
 

@@ -406,6 +406,7 @@ def test_child_control_carries_the_wait(tmp_path: Path) -> None:
         failsafe_avg_ms=1.0,
         expect_workers=2,
         worker_wait=7.5,
+        abort_after=0,
     )
     control.write(tmp_path / "control.json")
     assert ChildControl.read(str(tmp_path / "control.json")) == control
