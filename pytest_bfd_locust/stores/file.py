@@ -16,7 +16,7 @@ import uuid
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from pytest_bfd_locust.acceptance import ACCEPTANCE_SUFFIX, Acceptance, AcceptanceError
+from pytest_bfd_locust.acceptance import ACCEPTANCE_SUFFIX, Acceptance
 from pytest_bfd_locust.atomic_file import write_temporary
 from pytest_bfd_locust.judge.baseline import (
     BaselineQuery,
@@ -31,10 +31,8 @@ from pytest_bfd_locust.stores.acceptances import (
     LoadedAcceptances,
     UnreadableAcceptance,
     acceptance_path,
-    hash_folder,
+    acceptances_folder,
     read_acceptances,
-    second_acceptance_message,
-    tag_folder,
 )
 from pytest_bfd_locust.stores.listing import (
     SkippedRecord,
@@ -195,12 +193,9 @@ class FileStore:
         try:
             os.link(temporary, target)
         except FileExistsError:
-            try:
-                existing: Acceptance | None = Acceptance.from_bytes(target.read_bytes())
-            except (OSError, AcceptanceError):
-                existing = None
-            message = second_acceptance_message(acceptance, existing, str(target))
-            raise AlreadyAccepted(message, existing) from None
+            raise AlreadyAccepted.refusing(
+                acceptance, lambda: _read_acceptance(target), str(target)
+            ) from None
         except OSError as error:
             raise StoreError(f"{self.describe()}: cannot create {target}: {_reason(error)}") from None
         finally:
@@ -211,7 +206,7 @@ class FileStore:
         """The acceptances of a hash (of one tag, or of all), oldest accepted run first; corrupt or
         future-dated ones skipped with a warning naming the file."""
         _safe(record_hash, "hash")
-        folder = self.root / (tag_folder(record_hash, tag) if tag else hash_folder(record_hash))
+        folder = self.root / acceptances_folder(record_hash, tag)
         try:
             paths = sorted(folder.rglob(f"*{ACCEPTANCE_SUFFIX}"))
         except OSError as error:

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from botocore.exceptions import BotoCoreError, ClientError
 
 from pytest_bfd_locust import BfdLocustWarning
-from pytest_bfd_locust.acceptance import ACCEPTANCE_SUFFIX, Acceptance, AcceptanceError
+from pytest_bfd_locust.acceptance import ACCEPTANCE_SUFFIX, Acceptance
 from pytest_bfd_locust.aws_clients import AwsClients, aws_error_code, describe_aws_error
 from pytest_bfd_locust.judge.baseline import (
     BaselineQuery,
@@ -33,10 +33,8 @@ from pytest_bfd_locust.stores.acceptances import (
     LoadedAcceptances,
     UnreadableAcceptance,
     acceptance_path,
-    hash_folder,
+    acceptances_folder,
     read_acceptances,
-    second_acceptance_message,
-    tag_folder,
 )
 from pytest_bfd_locust.stores.listing import (
     UnreadableRecord,
@@ -248,11 +246,7 @@ class S3Store:
         try:
             self._put_new(key, acceptance.to_text().encode("utf-8"))
         except ObjectExists as error:
-            try:
-                existing: Acceptance | None = Acceptance.from_bytes(self._read_object(key))
-            except (UnreadableRecord, AcceptanceError):
-                existing = None
-            raise AlreadyAccepted(second_acceptance_message(acceptance, existing, uri), existing) from error
+            raise AlreadyAccepted.refusing(acceptance, lambda: self._read_acceptance(key), uri) from error
         return uri
 
     def _put_new(self, key: str, body: bytes) -> None:
@@ -277,7 +271,7 @@ class S3Store:
         """The acceptances of a hash (of one tag, or of all) from ListObjectsV2 and one GetObject
         each (a handful per hash); corrupt or future-dated ones skipped with a warning naming them."""
         c = self.config
-        prefix = c.table_prefix + (tag_folder(record_hash, tag) if tag else hash_folder(record_hash))
+        prefix = c.table_prefix + acceptances_folder(record_hash, tag)
         keys: list[str] = []
         try:
             pages = self.clients.s3.get_paginator("list_objects_v2").paginate(Bucket=c.bucket, Prefix=prefix)
