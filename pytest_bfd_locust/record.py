@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import Field, dataclass, field, fields, replace
 from enum import Enum, StrEnum
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, ClassVar, Self, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Self, TypeGuard, TypeVar
 
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
@@ -277,13 +277,10 @@ class WorkerCount:
 
     @classmethod
     def from_json(cls, data: Any, where: str) -> WorkerCount:
-        obj = _object(data, where)
-        return cls(
-            expected=_int(obj, "expected", where),
-            started=_int(obj, "started", where),
-            finished=_int(obj, "finished", where),
-            per_worker=_entries(obj, "per_worker", where, WorkerContribution.from_json),
-        )
+        def per_worker(obj: Mapping[str, Any], key: str, at: str) -> tuple[WorkerContribution, ...]:
+            return _entries(obj, key, at, WorkerContribution.from_json)
+
+        return _fields_from_json(cls, _object(data, where), where, per_worker=per_worker)
 
 
 @dataclass(frozen=True)
@@ -499,18 +496,21 @@ def _str_tuple(obj: Mapping[str, Any], key: str, where: str) -> tuple[str, ...]:
     return tuple(value)
 
 
+def _is_number(value: object) -> TypeGuard[int | float]:
+    """A JSON number: an int or a finite float, never a bool."""
+    return not isinstance(value, bool) and isinstance(value, (int, float)) and math.isfinite(value)
+
+
 def _int(obj: Mapping[str, Any], key: str, where: str) -> int:
     value = obj.get(key)
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise RecordError(f"{where}.{key}: expected a whole number, got {value!r}")
-    if value != int(value):
+    if not _is_number(value) or value != int(value):
         raise RecordError(f"{where}.{key}: expected a whole number, got {value!r}")
     return int(value)
 
 
 def _float(obj: Mapping[str, Any], key: str, where: str) -> float:
     value = obj.get(key)
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+    if not _is_number(value):
         raise RecordError(f"{where}.{key}: expected a number, got {value!r}")
     return float(value)
 
