@@ -10,11 +10,14 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
-from enum import StrEnum
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import Field, dataclass, field, fields, replace
+from enum import Enum, StrEnum
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar, Self, TypeGuard, TypeVar
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
 
 from pytest_bfd_locust.histogram import PERCENTILE_KEYS, Histogram
 from pytest_bfd_locust.timeline import TIMELINE_KEY, Timeline, TimelineError
@@ -33,6 +36,21 @@ class RecordError(ValueError):
     """A record (or part of one) is not of the stored shape; the message names the field."""
 
 
+class _JsonFields:
+    """A frozen dataclass stored as one JSON object, a key per field in field order, each read by
+    the field's type (`_fields_from_json`); errors name the field path."""
+
+    if TYPE_CHECKING:
+        __dataclass_fields__: ClassVar[dict[str, Field[Any]]]
+
+    def to_json(self) -> dict[str, Any]:
+        return _fields_to_json(self)
+
+    @classmethod
+    def from_json(cls, data: Any, where: str) -> Self:
+        return _fields_from_json(cls, _object(data, where), where)
+
+
 class ResultStatus(StrEnum):
     """The seed's `compare_result` / `validation_result` values."""
 
@@ -42,7 +60,7 @@ class ResultStatus(StrEnum):
 
 
 @dataclass(frozen=True)
-class TaskStats:
+class TaskStats(_JsonFields):
     """The statistics of one Locust stats entry (one request name and method), or of the totals."""
 
     task_name: str
@@ -75,40 +93,17 @@ class TaskStats:
             return float(getattr(self, name))
         raise KeyError(name)
 
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "task_name": self.task_name,
-            "request_method": self.request_method,
-            "num_requests": self.num_requests,
-            "num_failures": self.num_failures,
-            "median_response_time": self.median_response_time,
-            "average_response_time": self.average_response_time,
-            "min_response_time": self.min_response_time,
-            "max_response_time": self.max_response_time,
-            "total_reqs_per_second": self.total_reqs_per_second,
-            "total_fails_per_sec": self.total_fails_per_sec,
-            "response_time_percentiles": dict(self.response_time_percentiles),
-        }
-
     @classmethod
     def from_json(cls, data: Any, where: str) -> TaskStats:
         obj = _object(data, where)
-        percentiles = _object(obj.get("response_time_percentiles"), f"{where}.response_time_percentiles")
-        return cls(
-            task_name=_str(obj, "task_name", where),
-            # Athena returns a NULL for the seed's empty totals method; treat it as "".
-            request_method=_str(obj, "request_method", where, allow_none=True),
-            num_requests=_int(obj, "num_requests", where),
-            num_failures=_int(obj, "num_failures", where),
-            median_response_time=_int(obj, "median_response_time", where),
-            average_response_time=_float(obj, "average_response_time", where),
-            min_response_time=_int(obj, "min_response_time", where),
-            max_response_time=_int(obj, "max_response_time", where),
-            total_reqs_per_second=_float(obj, "total_reqs_per_second", where),
-            total_fails_per_sec=_float(obj, "total_fails_per_sec", where),
-            response_time_percentiles={
-                str(k): _int(percentiles, k, f"{where}.response_time_percentiles") for k in percentiles
-            },
+        at = f"{where}.response_time_percentiles"
+        # Checked before the other fields: a row without numbers is named by its percentiles.
+        percentiles = _object(obj.get("response_time_percentiles"), at)
+        return _fields_from_json(
+            cls,
+            obj,
+            where,
+            response_time_percentiles=lambda *_: {str(k): _int(percentiles, k, at) for k in percentiles},
         )
 
 
@@ -131,7 +126,7 @@ COMPARABLE_STATS: frozenset[str] = _TASK_NUMBER_FIELDS | frozenset(PERCENTILE_KE
 
 
 @dataclass(frozen=True)
-class RecordMetadata:
+class RecordMetadata(_JsonFields):
     """The seed's `metadata` object."""
 
     timestamp: int
@@ -146,40 +141,6 @@ class RecordMetadata:
     hash: str
     compare_result: ResultStatus = ResultStatus.NOT_APPLICABLE
     validation_result: ResultStatus = ResultStatus.NOT_APPLICABLE
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "timestamp": self.timestamp,
-            "tags": list(self.tags),
-            "environment": self.environment,
-            "stats_reset_after_spawn": self.stats_reset_after_spawn,
-            "num_total_users": self.num_total_users,
-            "num_users_per_second": self.num_users_per_second,
-            "requested_runtime": self.requested_runtime,
-            "total_runtime": self.total_runtime,
-            "user_classes": list(self.user_classes),
-            "hash": self.hash,
-            "compare_result": self.compare_result.value,
-            "validation_result": self.validation_result.value,
-        }
-
-    @classmethod
-    def from_json(cls, data: Any, where: str) -> RecordMetadata:
-        obj = _object(data, where)
-        return cls(
-            timestamp=_int(obj, "timestamp", where),
-            tags=tuple(_str_list(obj, "tags", where)),
-            environment=_str(obj, "environment", where),
-            stats_reset_after_spawn=_bool(obj, "stats_reset_after_spawn", where),
-            num_total_users=_int(obj, "num_total_users", where),
-            num_users_per_second=_float(obj, "num_users_per_second", where),
-            requested_runtime=_int(obj, "requested_runtime", where),
-            total_runtime=_float(obj, "total_runtime", where),
-            user_classes=tuple(_str_list(obj, "user_classes", where)),
-            hash=_str(obj, "hash", where),
-            compare_result=_status(obj, "compare_result", where),
-            validation_result=_status(obj, "validation_result", where),
-        )
 
 
 @dataclass(frozen=True)
@@ -227,39 +188,17 @@ class EntryHistogram:
                 except (TypeError, ValueError):
                     raise RecordError(f"{at}: expected whole-ms keys, got {ms!r}") from None
                 histogram[bucket_ms] = _int(by_bucket, ms, at)
-        return cls(
-            task_name=_str(obj, "task_name", where),
-            request_method=_str(obj, "request_method", where, allow_none=True),
-            response_times=histogram,
-        )
+        return _fields_from_json(cls, obj, where, response_times=lambda *_: histogram)
 
 
 @dataclass(frozen=True)
-class ErrorCount:
+class ErrorCount(_JsonFields):
     """How often one error occurred for one entry (our addition)."""
 
     task_name: str
     request_method: str
     error: str
     occurrences: int
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "task_name": self.task_name,
-            "request_method": self.request_method,
-            "error": self.error,
-            "occurrences": self.occurrences,
-        }
-
-    @classmethod
-    def from_json(cls, data: Any, where: str) -> ErrorCount:
-        obj = _object(data, where)
-        return cls(
-            task_name=_str(obj, "task_name", where),
-            request_method=_str(obj, "request_method", where, allow_none=True),
-            error=_str(obj, "error", where),
-            occurrences=_int(obj, "occurrences", where),
-        )
 
 
 @dataclass(frozen=True)
@@ -296,7 +235,7 @@ class WorkerContribution:
             requests=_int(obj, "requests", where),
             failures=_int(obj, "failures", where),
             finished=_bool(obj, "finished", where),
-            lost_after=None if obj.get("lost_after_s") is None else _float(obj, "lost_after_s", where),
+            lost_after=_optional(obj, "lost_after_s", where, _float),
         )
 
     def describe_loss(self) -> str:
@@ -338,16 +277,10 @@ class WorkerCount:
 
     @classmethod
     def from_json(cls, data: Any, where: str) -> WorkerCount:
-        obj = _object(data, where)
-        return cls(
-            expected=_int(obj, "expected", where),
-            started=_int(obj, "started", where),
-            finished=_int(obj, "finished", where),
-            per_worker=tuple(
-                WorkerContribution.from_json(item, f"{where}.per_worker[{i}]")
-                for i, item in enumerate(_optional_list(obj, "per_worker", where))
-            ),
-        )
+        def per_worker(obj: Mapping[str, Any], key: str, at: str) -> tuple[WorkerContribution, ...]:
+            return _entries(obj, key, at, WorkerContribution.from_json)
+
+        return _fields_from_json(cls, _object(data, where), where, per_worker=per_worker)
 
 
 @dataclass(frozen=True)
@@ -461,22 +394,16 @@ class Record:
             metadata=RecordMetadata.from_json(obj.get("metadata"), f"{where}.metadata"),
             totals=TaskStats.from_json(obj.get("totals"), f"{where}.totals"),
             tasks=tuple(TaskStats.from_json(t, f"{where}.tasks[{i}]") for i, t in enumerate(tasks)),
-            run_id=_optional_str(obj, "run_id", where),
-            suite=_optional_str(obj, "suite", where),
-            host=_optional_str(obj, "host", where),
-            histograms=tuple(
-                EntryHistogram.from_json(h, f"{where}.histograms[{i}]")
-                for i, h in enumerate(_optional_list(obj, "histograms", where))
-            ),
-            errors=tuple(
-                ErrorCount.from_json(e, f"{where}.errors[{i}]")
-                for i, e in enumerate(_optional_list(obj, "errors", where))
-            ),
+            run_id=_optional(obj, "run_id", where, _str),
+            suite=_optional(obj, "suite", where, _str),
+            host=_optional(obj, "host", where, _str),
+            histograms=_entries(obj, "histograms", where, EntryHistogram.from_json),
+            errors=_entries(obj, "errors", where, ErrorCount.from_json),
             timeline=timeline,
             workers=None
             if obj.get("workers") is None
             else WorkerCount.from_json(obj["workers"], f"{where}.workers"),
-            inconclusive=_optional_str(obj, INCONCLUSIVE_KEY, where),
+            inconclusive=_optional(obj, INCONCLUSIVE_KEY, where, _str),
             extra={k: v for k, v in obj.items() if k not in known},
         )
 
@@ -518,6 +445,11 @@ def sort_tasks(tasks: Sequence[TaskStats]) -> tuple[TaskStats, ...]:
 
 # --- field readers: each names the field path in its error ------------------------------------
 
+_V = TypeVar("_V")
+_D = TypeVar("_D", bound="DataclassInstance")
+_Reader = Callable[[Mapping[str, Any], str, str], _V]
+"""Reads `obj[key]` (the object, the key, the path of the object), naming `where.key` in its error."""
+
 
 def _kind(value: Any) -> str:
     return "null" if value is None else type(value).__name__
@@ -538,8 +470,9 @@ def _str(obj: Mapping[str, Any], key: str, where: str, *, allow_none: bool = Fal
     return value
 
 
-def _optional_str(obj: Mapping[str, Any], key: str, where: str) -> str | None:
-    return None if obj.get(key) is None else _str(obj, key, where)
+def _optional(obj: Mapping[str, Any], key: str, where: str, read: _Reader[_V]) -> _V | None:
+    """None for an absent or null key, else the key read by `read`."""
+    return None if obj.get(key) is None else read(obj, key, where)
 
 
 def _optional_list(obj: Mapping[str, Any], key: str, where: str) -> list[Any]:
@@ -551,25 +484,33 @@ def _optional_list(obj: Mapping[str, Any], key: str, where: str) -> list[Any]:
     return value
 
 
-def _str_list(obj: Mapping[str, Any], key: str, where: str) -> list[str]:
+def _entries(obj: Mapping[str, Any], key: str, where: str, parse: Callable[[Any, str], _V]) -> tuple[_V, ...]:
+    """An optional list of objects, each parsed by `parse` with its path (`where.key[i]`)."""
+    return tuple(parse(item, f"{where}.{key}[{i}]") for i, item in enumerate(_optional_list(obj, key, where)))
+
+
+def _str_tuple(obj: Mapping[str, Any], key: str, where: str) -> tuple[str, ...]:
     value = obj.get(key)
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise RecordError(f"{where}.{key}: expected a list of strings, got {value!r}")
-    return value
+    return tuple(value)
+
+
+def _is_number(value: object) -> TypeGuard[int | float]:
+    """A JSON number: an int or a finite float, never a bool."""
+    return not isinstance(value, bool) and isinstance(value, (int, float)) and math.isfinite(value)
 
 
 def _int(obj: Mapping[str, Any], key: str, where: str) -> int:
     value = obj.get(key)
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise RecordError(f"{where}.{key}: expected a whole number, got {value!r}")
-    if value != int(value):
+    if not _is_number(value) or value != int(value):
         raise RecordError(f"{where}.{key}: expected a whole number, got {value!r}")
     return int(value)
 
 
 def _float(obj: Mapping[str, Any], key: str, where: str) -> float:
     value = obj.get(key)
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+    if not _is_number(value):
         raise RecordError(f"{where}.{key}: expected a number, got {value!r}")
     return float(value)
 
@@ -588,3 +529,50 @@ def _status(obj: Mapping[str, Any], key: str, where: str) -> ResultStatus:
     except ValueError:
         allowed = "|".join(s.value for s in ResultStatus)
         raise RecordError(f"{where}.{key}: expected {allowed}, got {value!r}") from None
+
+
+def _request_method(obj: Mapping[str, Any], key: str, where: str) -> str:
+    # Athena returns a NULL for the seed's empty totals method; treat it as "".
+    return _str(obj, key, where, allow_none=True)
+
+
+_READ_BY_TYPE: Mapping[str, _Reader[Any]] = {
+    "str": _str,
+    "int": _int,
+    "float": _float,
+    "bool": _bool,
+    "tuple[str, ...]": _str_tuple,
+    "ResultStatus": _status,
+}
+"""How a field is read by its declared type (the annotation's text: this module's annotations are
+not evaluated)."""
+
+_READ_BY_NAME: Mapping[str, _Reader[Any]] = {"request_method": _request_method}
+"""Fields read otherwise than their type says, the same in every entry that has them."""
+
+
+def _fields_from_json(cls: type[_D], obj: Mapping[str, Any], where: str, **read: _Reader[Any]) -> _D:
+    """An instance of the dataclass `cls` whose fields are the object's keys of the same names, read
+    in field order (so a bad object is named by its first bad field): by the reader `read` gives for
+    the field, else by `_READ_BY_NAME`, else by the field's type (`_READ_BY_TYPE`)."""
+    values = {}
+    for item in fields(cls):
+        reader = read.get(item.name) or _READ_BY_NAME.get(item.name) or _READ_BY_TYPE[str(item.type)]
+        values[item.name] = reader(obj, item.name, where)
+    return cls(**values)
+
+
+def _fields_to_json(instance: DataclassInstance) -> dict[str, Any]:
+    """A dataclass as a JSON object, a key per field in field order: tuples as lists, mappings as
+    plain dicts, enums as their values."""
+    data: dict[str, Any] = {}
+    for item in fields(instance):
+        value = getattr(instance, item.name)
+        if isinstance(value, tuple):
+            value = list(value)
+        elif isinstance(value, Mapping):
+            value = dict(value)
+        elif isinstance(value, Enum):
+            value = value.value
+        data[item.name] = value
+    return data

@@ -13,7 +13,7 @@ import shlex
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from pytest_bfd_locust.acceptance import AcceptanceError, accepted_by, check_reason
 from pytest_bfd_locust.hosts import is_http_url
@@ -52,6 +52,8 @@ def load_limit_errors(users: int, spawn_rate: float, *, max_users: int, max_spaw
 
 
 # --- argparse type functions: each raises ArgumentTypeError naming the bad value ------------------
+
+_T = TypeVar("_T")
 
 
 def _bounded(text: str, convert: Callable[[str], Any], expected: str, ok: Callable[[Any], bool]) -> Any:
@@ -111,11 +113,16 @@ def processes(text: str) -> int:
     return int(_bounded(text, int, expected, lambda value: value >= 1 or value == -1))
 
 
-def master_bind(text: str) -> MasterBind:
+def _parsed(parse: Callable[[str], _T], text: str, error: type[Exception]) -> _T:
+    """`parse(text)`, its own `error` raised as argparse's, the message unchanged."""
     try:
-        return parse_master_bind(text)
-    except MasterBindError as exc:
+        return parse(text)
+    except error as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def master_bind(text: str) -> MasterBind:
+    return _parsed(parse_master_bind, text, MasterBindError)
 
 
 def compare_mode(text: str) -> BaselineKind:
@@ -158,10 +165,7 @@ def text_value(text: str) -> str:
 
 
 def accept_reason(text: str) -> str:
-    try:
-        return check_reason(text)
-    except AcceptanceError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
+    return _parsed(check_reason, text, AcceptanceError)
 
 
 def boolean(text: str) -> bool:

@@ -329,10 +329,8 @@ def _parse_suite(raw: object, index: int, defaults: Mapping[Any, Any], file: Pat
         locustfile=_existing_file(merged["locustfile"], "locustfile", ctx),
         host=_host(merged.get("host"), target is not None, ctx),
         users=_users(merged.get("users", DEFAULT_USERS), ctx),
-        spawn_rate=_number(
-            merged.get("spawn_rate", DEFAULT_SPAWN_RATE), "spawn_rate", ctx, minimum=0.0, exclusive=True
-        ),
-        spawned_runtime=_timespan(merged.get("spawned_runtime", DEFAULT_SPAWNED_RUNTIME), ctx),
+        spawn_rate=_positive(merged.get("spawn_rate", DEFAULT_SPAWN_RATE), "spawn_rate", ctx),
+        spawned_runtime=_spawned_runtime(merged.get("spawned_runtime", DEFAULT_SPAWNED_RUNTIME), ctx),
         compare_meta=(
             None
             if merged.get("compare_meta") is None
@@ -341,19 +339,9 @@ def _parse_suite(raw: object, index: int, defaults: Mapping[Any, Any], file: Pat
         confirm=_optional(merged, "confirm", _confirm, ctx),
         tags=_tags(merged.get("tags", []), ctx),
         sla=_optional(merged, "sla", _parse_sla, ctx),
-        max_fail_ratio=_number(
-            merged.get("max_fail_ratio", DEFAULT_MAX_FAIL_RATIO),
-            "max_fail_ratio",
-            ctx,
-            minimum=0.0,
-            maximum=1.0,
-        ),
-        failsafe_avg_ms=_number(
-            merged.get("failsafe_avg_ms", DEFAULT_FAILSAFE_AVG_MS),
-            "failsafe_avg_ms",
-            ctx,
-            minimum=0.0,
-            exclusive=True,
+        max_fail_ratio=_ratio(merged.get("max_fail_ratio", DEFAULT_MAX_FAIL_RATIO), "max_fail_ratio", ctx),
+        failsafe_avg_ms=_positive(
+            merged.get("failsafe_avg_ms", DEFAULT_FAILSAFE_AVG_MS), "failsafe_avg_ms", ctx
         ),
         abort_on_breach=_flag(merged.get("abort_on_breach", False), "abort_on_breach", ctx),
         abort_after=_abort_after(merged.get("abort_after", DEFAULT_ABORT_AFTER), ctx),
@@ -390,12 +378,7 @@ def _flag(value: object, key: str, ctx: _SuiteContext) -> bool:
 
 
 def _abort_after(value: object, ctx: _SuiteContext) -> int:
-    if isinstance(value, bool) or not isinstance(value, (str, int)):
-        raise ctx.error("abort_after", f"expected a Locust timespan such as 30s or 2m, got {value!r}")
-    try:
-        seconds = parse_timespan(value, f"{ctx.file}: suite '{ctx.label}': key 'abort_after'")
-    except TimespanError as exc:
-        raise ctx.error("abort_after", exc.reason) from None
+    seconds = _timespan(value, "abort_after", ctx, example="30s or 2m")
     if seconds < 0:
         raise ctx.error("abort_after", f"must be >= 0, got {value!r}")
     return seconds
@@ -414,6 +397,19 @@ def _reject_unknown_keys(
     for key in mapping:
         if key not in allowed:
             raise CatalogError(file, _unknown_key_message(key, allowed), suite=suite, key=f"{prefix}{key}")
+
+
+def _section(
+    value: object, name: str, allowed: Sequence[str], ctx: _SuiteContext, *, example: str
+) -> dict[Any, Any]:
+    """A suite's mapping under the key `name` (`sla`, `target`, `workers`), its keys among
+    `allowed`; `example` completes "expected a mapping ..." for a value that is none."""
+    if not isinstance(value, dict):
+        raise ctx.error(name, f"expected a mapping {example}, got {value!r}")
+    for key in value:
+        if key not in allowed:
+            raise ctx.error(f"{name}.{key}", _unknown_key_message(key, allowed))
+    return value
 
 
 def _unknown_key_message(key: object, allowed: Sequence[str]) -> str:
@@ -502,15 +498,29 @@ def _number(
     return float(value)
 
 
-def _timespan(value: object, ctx: _SuiteContext) -> int:
+def _positive(value: object, key: str, ctx: _SuiteContext) -> float:
+    """A number > 0 (a rate; seconds or milliseconds)."""
+    return _number(value, key, ctx, minimum=0.0, exclusive=True)
+
+
+def _ratio(value: object, key: str, ctx: _SuiteContext) -> float:
+    """A fraction from 0 to 1."""
+    return _number(value, key, ctx, minimum=0.0, maximum=1.0)
+
+
+def _timespan(value: object, key: str, ctx: _SuiteContext, *, example: str) -> int:
+    """Whole seconds of a Locust timespan (a string such as 90s or 1h30m, or an int); errors name
+    the key and, for a value of another type, show `example`."""
     if isinstance(value, bool) or not isinstance(value, (str, int)):
-        raise ctx.error(
-            "spawned_runtime", f"expected a Locust timespan such as 30s, 3m or 1h30m, got {value!r}"
-        )
+        raise ctx.error(key, f"expected a Locust timespan such as {example}, got {value!r}")
     try:
-        seconds = parse_timespan(value, f"{ctx.file}: suite '{ctx.label}': key 'spawned_runtime'")
+        return parse_timespan(value, f"{ctx.file}: suite '{ctx.label}': key '{key}'")
     except TimespanError as exc:
-        raise ctx.error("spawned_runtime", exc.reason) from None
+        raise ctx.error(key, exc.reason) from None
+
+
+def _spawned_runtime(value: object, ctx: _SuiteContext) -> int:
+    seconds = _timespan(value, "spawned_runtime", ctx, example="30s, 3m or 1h30m")
     if seconds < 1:
         raise ctx.error("spawned_runtime", f"{value!r} must be at least 1 second")
     return seconds
@@ -557,7 +567,7 @@ def _check_override(key: str, value: object, suite: Suite, ctx: _SuiteContext) -
     if key == "users":
         return _users(value, ctx)
     if key == "spawned_runtime":
-        return _timespan(value, ctx)
+        return _spawned_runtime(value, ctx)
     if key == "tags":
         return _tags(value, ctx)
     if key == "sla":
@@ -571,8 +581,8 @@ def _check_override(key: str, value: object, suite: Suite, ctx: _SuiteContext) -
     if key == "env":
         return _env(value, ctx)
     if key == "max_fail_ratio":
-        return _number(value, key, ctx, minimum=0.0, maximum=1.0)
-    return _number(value, key, ctx, minimum=0.0, exclusive=True)  # spawn_rate, failsafe_avg_ms
+        return _ratio(value, key, ctx)
+    return _positive(value, key, ctx)  # spawn_rate, failsafe_avg_ms
 
 
 def _tags(value: object, ctx: _SuiteContext) -> tuple[str, ...]:
@@ -651,29 +661,18 @@ def endpoints_not_in_locustfile(suite: Suite) -> list[tuple[str, str]]:
     return [(key, name) for key, name in names if name not in source]
 
 
-def _parse_sla(value: object, ctx: _SuiteContext) -> Sla:
-    if not isinstance(value, dict):
-        raise ctx.error(
-            "sla", f"expected a mapping such as {{p50: 700, p95: 1000, p99: 3000}}, got {value!r}"
-        )
-    for key in value:
-        if key not in SLA_KEYS:
-            raise ctx.error(f"sla.{key}", _unknown_key_message(key, SLA_KEYS))
+def _parse_sla(raw: object, ctx: _SuiteContext) -> Sla:
+    value = _section(raw, "sla", SLA_KEYS, ctx, example="such as {p50: 700, p95: 1000, p99: 3000}")
     limits = _percentile_limits(value, "sla", ctx)
     window = None
     if value.get("window") is not None:
         raw = value["window"]
-        if isinstance(raw, bool) or not isinstance(raw, (str, int)):
-            raise ctx.error("sla.window", f"expected a Locust timespan such as 10s or 1m, got {raw!r}")
-        try:
-            window = parse_timespan(raw, f"{ctx.file}: suite '{ctx.label}': key 'sla.window'")
-        except TimespanError as exc:
-            raise ctx.error("sla.window", exc.reason) from None
+        window = _timespan(raw, "sla.window", ctx, example="10s or 1m")
         if window < 1:
             raise ctx.error("sla.window", f"{raw!r} must be at least 1 second")
     min_rps = None
     if value.get("min_rps") is not None:
-        min_rps = _number(value["min_rps"], "sla.min_rps", ctx, minimum=0.0, exclusive=True)
+        min_rps = _positive(value["min_rps"], "sla.min_rps", ctx)
     return Sla(
         **{name: limits.get(name) for name in SLA_PERCENTILE_KEYS},
         window=window,
@@ -720,12 +719,8 @@ def _endpoint_limits(value: object, ctx: _SuiteContext) -> dict[str, PercentileL
     return endpoints
 
 
-def _parse_target(value: object, ctx: _SuiteContext) -> Target:
-    if not isinstance(value, dict):
-        raise ctx.error("target", f"expected a mapping with a 'command', got {value!r}")
-    for key in value:
-        if key not in TARGET_KEYS:
-            raise ctx.error(f"target.{key}", _unknown_key_message(key, TARGET_KEYS))
+def _parse_target(raw: object, ctx: _SuiteContext) -> Target:
+    value = _section(raw, "target", TARGET_KEYS, ctx, example="with a 'command'")
     if value.get("command") is None:
         raise ctx.error("target.command", "missing; a target needs the command that starts it")
     raw_ready_url = value.get("ready_url")
@@ -737,22 +732,14 @@ def _parse_target(value: object, ctx: _SuiteContext) -> Target:
     return Target(
         command=_string_list(value["command"], "target.command", ctx, allow_empty=False),
         ready_url=ready_url,
-        ready_timeout=_number(
-            value.get("ready_timeout", DEFAULT_READY_TIMEOUT),
-            "target.ready_timeout",
-            ctx,
-            minimum=0.0,
-            exclusive=True,
+        ready_timeout=_positive(
+            value.get("ready_timeout", DEFAULT_READY_TIMEOUT), "target.ready_timeout", ctx
         ),
     )
 
 
-def _parse_workers(value: object, ctx: _SuiteContext) -> Workers:
-    if not isinstance(value, dict):
-        raise ctx.error("workers", f"expected a mapping such as {{expect: 4}}, got {value!r}")
-    for key in value:
-        if key not in WORKERS_KEYS:
-            raise ctx.error(f"workers.{key}", _unknown_key_message(key, WORKERS_KEYS))
+def _parse_workers(raw: object, ctx: _SuiteContext) -> Workers:
+    value = _section(raw, "workers", WORKERS_KEYS, ctx, example="such as {expect: 4}")
     expect = value.get("expect")
     if expect is None:
         raise ctx.error("workers.expect", "missing; how many workers the suite waits for")
@@ -789,7 +776,7 @@ def _seconds(value: object, key: str, ctx: _SuiteContext) -> float:
         if seconds <= 0:
             raise ctx.error(key, f"must be > 0, got {value!r}")
         return seconds
-    return _number(value, key, ctx, minimum=0.0, exclusive=True)
+    return _positive(value, key, ctx)
 
 
 def _describe_yaml_error(exc: yaml.YAMLError) -> str:

@@ -9,7 +9,8 @@ matplotlib brings numpy and Pillow. Every function returns one `<svg>` element t
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import NamedTuple
 
 import pygal
 from pygal.style import Style
@@ -200,15 +201,36 @@ def history_chart(
     title = "History: " + ", ".join(stat_label(name) for name in statistics) + f" ({unit}) per run"
     changed = {(point.timestamp, point.run_id) for point in change_points if point.statistic in statistics}
     line_colors = (CURRENT_COLOR, P95_COLOR)[: len(statistics)]
-    accepted = any(run.acceptances for run in runs)
-    mark_colors = (BASELINE_COLOR, "#111827") + ((MARK_COLOR,) if changed else ())
-    mark_colors += (ACCEPTED_COLOR,) if accepted else ()
-    inconclusive = any(run.record.inconclusive for run in runs)
-    mark_colors += (SATURATED_COLOR,) if inconclusive else ()
+    marks = [
+        _Mark("baseline run", BASELINE_COLOR, 7, lambda run: run.is_baseline),
+        _Mark("this run", "#111827", 7, lambda run: run.is_current),
+    ]
+    if changed:
+        marks.append(
+            _Mark(
+                "change point",
+                MARK_COLOR,
+                9,
+                lambda run: (run.record.metadata.timestamp, run.record.run_id) in changed,
+            )
+        )
+    if any(run.acceptances for run in runs):
+        # Where a new level was accepted (the history table and the report list the reason).
+        marks.append(_Mark("accepted as new level", ACCEPTED_COLOR, 9, lambda run: bool(run.acceptances)))
+    if any(run.record.inconclusive for run in runs):
+        # A saturated generator's run: never a baseline (the history table says why).
+        marks.append(
+            _Mark(
+                "inconclusive (generator saturated)",
+                SATURATED_COLOR,
+                9,
+                lambda run: bool(run.record.inconclusive),
+            )
+        )
     chart = pygal.Line(
         **_config(
             title,
-            line_colors + mark_colors,
+            line_colors + tuple(mark.color for mark in marks),
             x_label_rotation=30,
             dots_size=3,
             y_title=unit,
@@ -223,48 +245,23 @@ def history_chart(
     for name in statistics:
         chart.add(stat_label(name), values[name])
     top = statistics[-1]
-    chart.add(
-        "baseline run",
-        [value if run.is_baseline else None for run, value in zip(runs, values[top], strict=True)],
-        stroke=False,
-        dots_size=7,
-    )
-    chart.add(
-        "this run",
-        [value if run.is_current else None for run, value in zip(runs, values[top], strict=True)],
-        stroke=False,
-        dots_size=7,
-    )
-    if changed:
+    for mark in marks:
         chart.add(
-            "change point",
-            [
-                value if (run.record.metadata.timestamp, run.record.run_id) in changed else None
-                for run, value in zip(runs, values[top], strict=True)
-            ],
+            mark.label,
+            [value if mark.marks(run) else None for run, value in zip(runs, values[top], strict=True)],
             stroke=False,
-            dots_size=9,
-        )
-    if accepted:
-        # Where a new level was accepted (the history table and the report list the reason).
-        chart.add(
-            "accepted as new level",
-            [value if run.acceptances else None for run, value in zip(runs, values[top], strict=True)],
-            stroke=False,
-            dots_size=9,
-        )
-    if inconclusive:
-        # A saturated generator's run: never a baseline (the history table says why).
-        chart.add(
-            "inconclusive (generator saturated)",
-            [
-                value if run.record.inconclusive else None
-                for run, value in zip(runs, values[top], strict=True)
-            ],
-            stroke=False,
-            dots_size=9,
+            dots_size=mark.dots_size,
         )
     return _svg(chart)
+
+
+class _Mark(NamedTuple):
+    """A series of dots on the history's top line: the runs it marks, its legend, color and size."""
+
+    label: str
+    color: str
+    dots_size: int
+    marks: Callable[[HistoryRun], bool]
 
 
 def errors_chart(record: Record) -> str:

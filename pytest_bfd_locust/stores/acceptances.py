@@ -55,6 +55,11 @@ def tag_folder(record_hash: str, tag: str) -> str:
     return f"{hash_folder(record_hash)}tag={tag}/"
 
 
+def acceptances_folder(record_hash: str, tag: str | None) -> str:
+    """The folder of a hash's acceptances under one tag (`tag_folder`), or under all (`hash_folder`)."""
+    return tag_folder(record_hash, tag) if tag else hash_folder(record_hash)
+
+
 def acceptance_path(acceptance: Acceptance) -> str:
     """Where an acceptance is stored, relative to the store's root."""
     name = f"{acceptance.run_timestamp}-{acceptance.run_id}{ACCEPTANCE_SUFFIX}"

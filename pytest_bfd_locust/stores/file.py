@@ -16,7 +16,7 @@ import uuid
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from pytest_bfd_locust.acceptance import ACCEPTANCE_SUFFIX, Acceptance, AcceptanceError
+from pytest_bfd_locust.acceptance import ACCEPTANCE_SUFFIX, Acceptance
 from pytest_bfd_locust.atomic_file import write_temporary
 from pytest_bfd_locust.judge.baseline import (
     BaselineQuery,
@@ -27,32 +27,15 @@ from pytest_bfd_locust.judge.baseline import (
 )
 from pytest_bfd_locust.record import Record, RecordError
 from pytest_bfd_locust.record_checks import implausible
-from pytest_bfd_locust.stores.acceptances import (
-    LoadedAcceptances,
-    UnreadableAcceptance,
-    acceptance_path,
-    hash_folder,
-    read_acceptances,
-    second_acceptance_message,
-    tag_folder,
-)
+from pytest_bfd_locust.stores.acceptances import acceptance_path, acceptances_folder
 from pytest_bfd_locust.stores.listing import (
+    ListedStore,
     SkippedRecord,
     UnreadableRecord,
-    load_history,
-    load_other_series,
     parse_stored_record,
     usable_record,
-    with_acceptances,
 )
-from pytest_bfd_locust.stores.protocol import (
-    AlreadyAccepted,
-    HistoryQuery,
-    LoadedHistory,
-    OtherSeries,
-    StoreError,
-    StoreUriError,
-)
+from pytest_bfd_locust.stores.protocol import AlreadyAccepted, StoreError, StoreUriError
 
 SUFFIX = ".stats.json"
 """The seed's suffix of a stored record (its S3 notification filters on it)."""
@@ -77,7 +60,7 @@ class Pruning:
 
 
 @dataclass(frozen=True)
-class FileStore:
+class FileStore(ListedStore[Path]):
     """Records under `root`; see the module docstring for the layout."""
 
     root: Path
@@ -166,17 +149,6 @@ class FileStore:
             records=select_eligible(records, query, acceptances), warnings=tuple(warnings), accepted=accepted
         )
 
-    def load_history(self, query: HistoryQuery) -> LoadedHistory:
-        """The newest `query.limit` runs of a hash (or of the suite's newest hash), oldest first,
-        with the hash's acceptances."""
-        history = load_history(query, self.listing(query.hash), _read_file, str)
-        return with_acceptances(history, query.tag, self.load_acceptances)
-
-    def load_other_series(self, record_hash: str, tag: str | None) -> OtherSeries:
-        """The newest runs of the newest other hashes (one directory listing of the store's root):
-        what `judge.prior_from_store` measures the prior noise on."""
-        return load_other_series(record_hash, tag, self.listing(), _read_file, str)
-
     # --- acceptances ----------------------------------------------------------------------------
 
     def save_acceptance(self, acceptance: Acceptance) -> str:
@@ -195,28 +167,22 @@ class FileStore:
         try:
             os.link(temporary, target)
         except FileExistsError:
-            try:
-                existing: Acceptance | None = Acceptance.from_bytes(target.read_bytes())
-            except (OSError, AcceptanceError):
-                existing = None
-            message = second_acceptance_message(acceptance, existing, str(target))
-            raise AlreadyAccepted(message, existing) from None
+            raise AlreadyAccepted.refusing(
+                acceptance, lambda: self._read_acceptance(target), str(target)
+            ) from None
         except OSError as error:
             raise StoreError(f"{self.describe()}: cannot create {target}: {_reason(error)}") from None
         finally:
             temporary.unlink(missing_ok=True)
         return str(target)
 
-    def load_acceptances(self, record_hash: str, tag: str | None = None) -> LoadedAcceptances:
-        """The acceptances of a hash (of one tag, or of all), oldest accepted run first; corrupt or
-        future-dated ones skipped with a warning naming the file."""
+    def acceptance_refs(self, record_hash: str, tag: str | None) -> list[Path]:
         _safe(record_hash, "hash")
-        folder = self.root / (tag_folder(record_hash, tag) if tag else hash_folder(record_hash))
+        folder = self.root / acceptances_folder(record_hash, tag)
         try:
-            paths = sorted(folder.rglob(f"*{ACCEPTANCE_SUFFIX}"))
+            return sorted(folder.rglob(f"*{ACCEPTANCE_SUFFIX}"))
         except OSError as error:
             raise StoreError(f"{self.describe()}: cannot list {folder}: {_reason(error)}") from None
-        return read_acceptances(paths, _read_acceptance, str, record_hash=record_hash)
 
     def load_run(self, record_hash: str, run_id: str) -> Record | None:
         """The record of one run of a hash, by the run id its file name ends with; None when no file
@@ -232,7 +198,8 @@ class FileStore:
         return None
 
     def listing(self, record_hash: str | None = None) -> dict[str, list[tuple[int, Path]]]:
-        """hash -> (timestamp from the name, path) of every record file, of one hash or of all."""
+        """hash -> (timestamp from the name, path) of every record file, of one hash or of all (of
+        all: one directory listing of the store's root)."""
         listing: dict[str, list[tuple[int, Path]]] = {}
         if record_hash is not None:
             files = self._candidate_files(record_hash)
@@ -261,6 +228,15 @@ class FileStore:
                     (_name_timestamp(Path(entry.path)) or 0, Path(entry.path))
                 )
         return listing
+
+    def _read_object(self, path: Path) -> bytes:
+        try:
+            return path.read_bytes()
+        except OSError as error:
+            raise UnreadableRecord(f"cannot read it: {_reason(error)}") from None
+
+    def _name(self, path: Path) -> str:
+        return str(path)
 
     def prune(self, keep: int, *, dry_run: bool = True, remove_invalid: bool = False) -> Pruning:
         """Remove all but the newest `keep` valid records of every hash; say what was (or would be) removed.
@@ -345,13 +321,6 @@ def _check_file(path: Path, now: float) -> tuple[str, Record | None]:
     return (problem, None) if problem is not None else ("", record)
 
 
-def _read_file(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except OSError as error:
-        raise UnreadableRecord(f"cannot read it: {_reason(error)}") from None
-
-
 def _found_enough(
     records: list[Record], query: BaselineQuery, next_timestamp: int, acceptances: tuple[Acceptance, ...]
 ) -> bool:
@@ -365,13 +334,6 @@ def _found_enough(
         return True
     eligible = select_eligible(records, query, acceptances)
     return len(eligible) >= query.limit and next_timestamp < eligible[-1].metadata.timestamp
-
-
-def _read_acceptance(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except OSError as error:
-        raise UnreadableAcceptance(f"cannot read it: {_reason(error)}") from None
 
 
 def _name_timestamp(path: Path) -> int | None:

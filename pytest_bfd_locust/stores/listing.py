@@ -1,17 +1,19 @@
 """A store's runs listed by hash: the hash a suite ran under last, and the newest runs of it.
 
-Shared by the file and S3 stores, which only say which objects exist (hash, timestamp from the
-name, a reference) and how to read one. Reading starts at the newest object of each hash, so
-finding a suite's hash costs one read per hash, and a history of N runs about N reads more.
+Shared by the file and S3 stores (`ListedStore`), which only say which objects exist (hash,
+timestamp from the name, a reference) and how to read and name one. Reading starts at the newest
+object of each hash, so finding a suite's hash costs one read per hash, and a history of N runs
+about N reads more.
 """
 
 from __future__ import annotations
 
 import json
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
-from typing import TypeVar
+from typing import Generic, TypeVar
 
 from pytest_bfd_locust.judge.baseline import measured_cleanly, newest_first_key
 from pytest_bfd_locust.judge.noise import (
@@ -25,7 +27,11 @@ from pytest_bfd_locust.judge.noise import (
 )
 from pytest_bfd_locust.record import Record, RecordError
 from pytest_bfd_locust.record_checks import implausible
-from pytest_bfd_locust.stores.acceptances import LoadedAcceptances
+from pytest_bfd_locust.stores.acceptances import (
+    LoadedAcceptances,
+    UnreadableAcceptance,
+    read_acceptances,
+)
 from pytest_bfd_locust.stores.protocol import (
     HistoryQuery,
     LoadedHistory,
@@ -171,6 +177,51 @@ def measured_prior(store: Store, record_hash: str, tag: str | None) -> tuple[Pri
             f" {MIN_SERIES_RUNS} clean runs in {MIN_SERIES} series)",
         )
     return prior, notes
+
+
+class ListedStore(ABC, Generic[Ref]):
+    """A store's history, its other hashes' runs and its acceptances, from what the store lists
+    (`listing`, `acceptance_refs`) and how it reads and names one object: what the file and S3
+    stores share."""
+
+    @abstractmethod
+    def listing(self, record_hash: str | None = None) -> dict[str, list[tuple[int, Ref]]]:
+        """hash -> (timestamp from the name, reference) of every stored record, of one hash or of all."""
+
+    @abstractmethod
+    def acceptance_refs(self, record_hash: str, tag: str | None) -> list[Ref]:
+        """The acceptance objects of a hash, of one tag or of all (`acceptances_folder`), sorted."""
+
+    @abstractmethod
+    def _read_object(self, ref: Ref, /) -> bytes:
+        """The object's bytes; UnreadableRecord saying why it cannot be read."""
+
+    @abstractmethod
+    def _name(self, ref: Ref, /) -> str:
+        """What a warning or an error calls the object (its path, its URI)."""
+
+    def load_history(self, query: HistoryQuery) -> LoadedHistory:
+        """The newest `query.limit` runs of a hash (or of the suite's newest hash), oldest first,
+        read from the stored objects themselves (`listing`), with the hash's acceptances."""
+        history = load_history(query, self.listing(query.hash), self._read_object, self._name)
+        return with_acceptances(history, query.tag, self.load_acceptances)
+
+    def load_other_series(self, record_hash: str, tag: str | None) -> OtherSeries:
+        """The newest runs of the newest other hashes (one listing of the whole store): what
+        `judge.prior_from_store` measures the prior noise on."""
+        return load_other_series(record_hash, tag, self.listing(), self._read_object, self._name)
+
+    def load_acceptances(self, record_hash: str, tag: str | None = None) -> LoadedAcceptances:
+        """The acceptances of a hash (of one tag, or of all), oldest accepted run first; corrupt or
+        future-dated ones skipped with a warning naming them."""
+        refs = self.acceptance_refs(record_hash, tag)
+        return read_acceptances(refs, self._read_acceptance, self._name, record_hash=record_hash)
+
+    def _read_acceptance(self, ref: Ref) -> bytes:
+        try:
+            return self._read_object(ref)
+        except UnreadableRecord as error:
+            raise UnreadableAcceptance(str(error)) from None
 
 
 def with_acceptances(

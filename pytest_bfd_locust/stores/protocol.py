@@ -6,13 +6,18 @@ free of boto3 (an import-linter contract checks it).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
-from pytest_bfd_locust.acceptance import Acceptance
+from pytest_bfd_locust.acceptance import Acceptance, AcceptanceError
 from pytest_bfd_locust.judge.baseline_query import BaselineQuery, LoadedBaselines
 from pytest_bfd_locust.record import Record
-from pytest_bfd_locust.stores.acceptances import LoadedAcceptances
+from pytest_bfd_locust.stores.acceptances import (
+    LoadedAcceptances,
+    UnreadableAcceptance,
+    second_acceptance_message,
+)
 
 
 class StoreError(Exception):
@@ -116,3 +121,15 @@ class AlreadyAccepted(StoreError):
     def __init__(self, message: str, existing: Acceptance | None) -> None:
         super().__init__(message)
         self.existing = existing
+
+    @classmethod
+    def refusing(
+        cls, acceptance: Acceptance, read_existing: Callable[[], bytes], where: str
+    ) -> AlreadyAccepted:
+        """A store's refusal of `acceptance`, the run's acceptance under its tag lying at `where`
+        already: said with that one when `read_existing` can read it, else naming where it lies."""
+        try:
+            existing: Acceptance | None = Acceptance.from_bytes(read_existing())
+        except (UnreadableAcceptance, AcceptanceError):
+            existing = None
+        return cls(second_acceptance_message(acceptance, existing, where), existing)

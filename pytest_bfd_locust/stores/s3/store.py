@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from botocore.exceptions import BotoCoreError, ClientError
 
 from pytest_bfd_locust import BfdLocustWarning
-from pytest_bfd_locust.acceptance import ACCEPTANCE_SUFFIX, Acceptance, AcceptanceError
+from pytest_bfd_locust.acceptance import ACCEPTANCE_SUFFIX, Acceptance
 from pytest_bfd_locust.aws_clients import AwsClients, aws_error_code, describe_aws_error
 from pytest_bfd_locust.judge.baseline import (
     BaselineQuery,
@@ -29,29 +29,9 @@ from pytest_bfd_locust.judge.baseline import (
     select_eligible,
 )
 from pytest_bfd_locust.record import Record
-from pytest_bfd_locust.stores.acceptances import (
-    LoadedAcceptances,
-    UnreadableAcceptance,
-    acceptance_path,
-    hash_folder,
-    read_acceptances,
-    second_acceptance_message,
-    tag_folder,
-)
-from pytest_bfd_locust.stores.listing import (
-    UnreadableRecord,
-    load_history,
-    load_other_series,
-    parse_stored_record,
-    with_acceptances,
-)
-from pytest_bfd_locust.stores.protocol import (
-    AlreadyAccepted,
-    HistoryQuery,
-    LoadedHistory,
-    OtherSeries,
-    StoreError,
-)
+from pytest_bfd_locust.stores.acceptances import acceptance_path, acceptances_folder
+from pytest_bfd_locust.stores.listing import ListedStore, UnreadableRecord, parse_stored_record
+from pytest_bfd_locust.stores.protocol import AlreadyAccepted, StoreError
 from pytest_bfd_locust.stores.s3.athena import AthenaQueryRunner, baseline_sql, checked_limit, parse_rows
 from pytest_bfd_locust.stores.s3.config import S3StoreConfig
 from pytest_bfd_locust.stores.s3.glue import PartitionStatus, read_stats_table, register_partition
@@ -88,7 +68,7 @@ class SavedRecord:
 
 
 @dataclass(frozen=True)
-class S3Store:
+class S3Store(ListedStore[str]):
     """Records in S3, partitions in Glue, baselines from Athena (see the module docstring)."""
 
     config: S3StoreConfig
@@ -217,20 +197,6 @@ class S3Store:
             )
         return LoadedBaselines(eligible, tuple(notes) + skipped, accepted=accepted)
 
-    # --- history and reports --------------------------------------------------------------------
-
-    def load_history(self, query: HistoryQuery) -> LoadedHistory:
-        """The newest `query.limit` runs of a hash (or of the suite's newest hash), oldest first,
-        read from the objects themselves: no Athena query, so no crawler or partition is needed;
-        the hash's acceptances listed the same way."""
-        history = load_history(query, self.listing(query.hash), self._read_object, self._uri)
-        return with_acceptances(history, query.tag, self.load_acceptances)
-
-    def load_other_series(self, record_hash: str, tag: str | None) -> OtherSeries:
-        """The newest runs of the newest other hashes (one paged ListObjectsV2 over the table prefix,
-        no Athena): what `judge.prior_from_store` measures the prior noise on."""
-        return load_other_series(record_hash, tag, self.listing(), self._read_object, self._uri)
-
     # --- acceptances ----------------------------------------------------------------------------
 
     def acceptance_key(self, acceptance: Acceptance) -> str:
@@ -248,11 +214,7 @@ class S3Store:
         try:
             self._put_new(key, acceptance.to_text().encode("utf-8"))
         except ObjectExists as error:
-            try:
-                existing: Acceptance | None = Acceptance.from_bytes(self._read_object(key))
-            except (UnreadableRecord, AcceptanceError):
-                existing = None
-            raise AlreadyAccepted(second_acceptance_message(acceptance, existing, uri), existing) from error
+            raise AlreadyAccepted.refusing(acceptance, lambda: self._read_acceptance(key), uri) from error
         return uri
 
     def _put_new(self, key: str, body: bytes) -> None:
@@ -273,11 +235,10 @@ class S3Store:
                 raise StoreError(f"{uri}: bucket {self.config.bucket!r} does not exist") from error
             raise StoreError(f"{uri}: cannot write: {describe_aws_error(error)}") from error
 
-    def load_acceptances(self, record_hash: str, tag: str | None = None) -> LoadedAcceptances:
-        """The acceptances of a hash (of one tag, or of all) from ListObjectsV2 and one GetObject
-        each (a handful per hash); corrupt or future-dated ones skipped with a warning naming them."""
+    def acceptance_refs(self, record_hash: str, tag: str | None) -> list[str]:
+        """From ListObjectsV2 (each then read with one GetObject: a handful per hash)."""
         c = self.config
-        prefix = c.table_prefix + (tag_folder(record_hash, tag) if tag else hash_folder(record_hash))
+        prefix = c.table_prefix + acceptances_folder(record_hash, tag)
         keys: list[str] = []
         try:
             pages = self.clients.s3.get_paginator("list_objects_v2").paginate(Bucket=c.bucket, Prefix=prefix)
@@ -290,9 +251,9 @@ class S3Store:
         except (ClientError, BotoCoreError) as error:
             if aws_error_code(error) == "NoSuchBucket":
                 # No bucket, no acceptance in it: the lookup says what is missing on its own terms.
-                return LoadedAcceptances(())
+                return []
             raise StoreError(f"s3://{c.bucket}/{prefix}: cannot list: {describe_aws_error(error)}") from error
-        return read_acceptances(sorted(keys), self._read_acceptance, self._uri, record_hash=record_hash)
+        return sorted(keys)
 
     def load_run(self, record_hash: str, run_id: str) -> Record | None:
         """The record of one run of a hash, found by its key's name (one listing, one read)."""
@@ -305,14 +266,12 @@ class S3Store:
                 return parse_stored_record(data, self._uri(key))
         return None
 
-    def _read_acceptance(self, key: str) -> bytes:
-        try:
-            return self._read_object(key)
-        except UnreadableRecord as error:
-            raise UnreadableAcceptance(str(error)) from None
+    # --- history and reports --------------------------------------------------------------------
 
     def listing(self, record_hash: str | None = None) -> dict[str, list[tuple[int, str]]]:
-        """hash -> (timestamp from the key, key) of every stored record, of one hash or of all."""
+        """hash -> (timestamp from the key, key) of every stored record, of one hash or of all: one
+        paged ListObjectsV2, no Athena query, so the history and the other hashes' runs need no
+        crawler or partition."""
         c = self.config
         prefix = c.partition_prefix(record_hash) if record_hash is not None else c.table_prefix
         listing: dict[str, list[tuple[int, str]]] = {}
@@ -358,3 +317,5 @@ class S3Store:
 
     def _uri(self, key: str) -> str:
         return f"s3://{self.config.bucket}/{key}"
+
+    _name = _uri
