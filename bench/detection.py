@@ -23,6 +23,7 @@ Settings of the judge are passed in (`--judge '{"multiplicity": "bonferroni"}'`)
 module. Run by hand:
 
     .venv/bin/python bench/detection.py [--comparisons 400] [--compare previous] [--seed 1] [--confirm 2]
+        [--slowed eob|patient] [--wide] [--aa-only]
         [--store-prior measured|max]
 
 `--store-prior` gives the judge, for each suite, the prior measured on the other three suites'
