@@ -9,6 +9,7 @@ with its continued fraction (Lentz's method), accurate to ~1e-10 or better; the 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from functools import lru_cache
 from statistics import NormalDist
 
@@ -88,19 +89,37 @@ def binomial_cdf(k: int, n: int, p: float) -> float:
 def beta_binomial_sf(k: int, n: int, a: float, b: float) -> float:
     """P(X > k) for X ~ BetaBinomial(n, a, b) (scipy's `betabinom.sf`), summed term by term.
 
-    pmf(j) = C(n, j) B(j + a, n - j + b) / B(a, b), in logarithms; n is a run's request count,
-    so the sum has at most a few thousand terms.
+    pmf(j) = C(n, j) B(j + a, n - j + b) / B(a, b), in logarithms. The pmf is unimodal (a, b >= 1
+    here: ranks), so the sum runs away from the mean and stops once a term no longer counts (below
+    1e-17 of the sum): the upper tail itself when k is above the mean, else 1 - P(X <= k). A run of
+    10^6 requests then costs a few thousand terms, not 10^6.
     """
     if k < 0:
         return 1.0
     if k >= n:
         return 0.0
     log_norm = _log_beta(a, b)
+    log_n = math.lgamma(n + 1)
+
+    def pmf(j: int) -> float:
+        log_choose = log_n - math.lgamma(j + 1) - math.lgamma(n - j + 1)
+        return math.exp(log_choose + _log_beta(j + a, n - j + b) - log_norm)
+
+    mean = n * a / (a + b)
+    if k + 1 >= mean:
+        return min(_tail_sum(pmf, range(k + 1, n + 1)), 1.0)
+    return max(0.0, 1.0 - _tail_sum(pmf, range(k, -1, -1)))
+
+
+def _tail_sum(pmf: Callable[[int], float], steps: range) -> float:
+    """The sum of pmf over `steps` (moving away from the mode), stopped when a term is negligible."""
     total = 0.0
-    for j in range(k + 1, n + 1):
-        log_choose = math.lgamma(n + 1) - math.lgamma(j + 1) - math.lgamma(n - j + 1)
-        total += math.exp(log_choose + _log_beta(j + a, n - j + b) - log_norm)
-    return min(total, 1.0)
+    for j in steps:
+        term = pmf(j)
+        total += term
+        if term <= total * 1e-17:
+            break
+    return total
 
 
 def binomial_quantile(probability: float, n: int, p: float) -> int:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from pytest_bfd_locust.histogram import Histogram, merge_histograms
 from pytest_bfd_locust.judge.comparison import (
@@ -34,7 +34,16 @@ from pytest_bfd_locust.judge.noise import (
     noise_posterior,
     prior_log_sigma,
 )
-from pytest_bfd_locust.judge.significance import Change, EntryEvidence, compare_statistic, value_floor
+from pytest_bfd_locust.judge.significance import (
+    Change,
+    EntryEvidence,
+    StatKind,
+    compare_statistic,
+    exceedance_p_value,
+    quantile_level,
+    stat_kind,
+    value_floor,
+)
 from pytest_bfd_locust.judge.thresholds import (
     RESPONSE_TIME_STATS,
     BetterIf,
@@ -60,6 +69,12 @@ class StatisticTest:
     """The within-run p-value: P(N(0, se) >= d); 0 when se is unknown (no histogram)."""
     p_noise: float
     """The run-to-run p-value: P(t(nu) * sd >= d)."""
+    p_share: float | None = None
+    """For a quantile whose change looked significant: the exact test of how many of this run's
+    requests are above the baseline's quantile (`significance.exceedance_p_value`), part of
+    `p_within`; None: not asked (`with_share_above`)."""
+    p_interval: float | None = None
+    """With `p_share`: the within-run p-value of the two runs' intervals alone."""
 
     @property
     def reason_if_passed(self) -> str:
@@ -67,8 +82,25 @@ class StatisticTest:
         if self.stopped_by is not None:
             return self.stopped_by
         if self.p_within >= self.p_noise:
+            if self.p_share is not None and self.p_interval is not None and self.p_share > self.p_interval:
+                return (
+                    "not significant on the runs' own requests: no more of them are above the baseline's"
+                    " value than chance allows"
+                )
             return "not significant on the runs' own requests"
         return "within the run-to-run noise"
+
+    def with_share_above(self, p_share: float) -> StatisticTest:
+        """This test with the share of requests above the baseline's quantile asked too: the change
+        is significant on the runs' own requests only if both the intervals and the share say so."""
+        p_within = max(self.p_within, p_share)
+        return replace(
+            self,
+            p_value=max(p_within, self.p_noise),
+            p_within=p_within,
+            p_share=p_share,
+            p_interval=self.p_within,
+        )
 
 
 def statistic_test(
@@ -83,7 +115,9 @@ def statistic_test(
     2. significant on the runs' own requests: p_within = 1 - Phi(d / se) (se the within-run
        standard error of d; unknown when a side has no histogram, then p_within = 0 and said);
        for a quantile of a run too short to bound it, the exact exceedance test of
-       significance.py instead (how many current requests exceed the baseline's quantile);
+       significance.py instead (how many current requests exceed the baseline's quantile); a
+       quantile whose change looks significant is asked that test too, by `judge_pairs`
+       (`_asks_share_above`: a quantile between two modes jumps without any request slowing);
     3. outside the run-to-run noise: p_noise = 1 - T_nu(d / (sigma_n * sqrt(2))), the posterior
        predictive of noise.py: nu = nu0 + df, sigma_n^2 = (nu0 sigma0^2 + SS) / nu, with nu0 =
        `prior_degrees_of_freedom`, sigma0 = s_kind * D (s measured per kind of statistic,
@@ -252,6 +286,15 @@ def judge_pairs(
             prior_source=evidence.prior.describe(),
         )
         test = statistic_test(rule, change, spread, baseline_runs=baseline_runs, settings=settings)
+        if (
+            _asks_share_above(rule, change, test, settings)
+            and baseline_entry.histogram
+            and current_entry.histogram
+        ):
+            share = exceedance_p_value(
+                baseline_entry.histogram, current_entry.histogram, quantile_level(rule.name)
+            )
+            test = test.with_share_above(share)
         tested.append((scope, key, rule, before, now, change, spread, test))
     pvalues = [test.p_value for *_, test in tested]
     if settings.multiplicity is Multiplicity.SIMES:
@@ -283,6 +326,28 @@ def judge_pairs(
         row = StatComparison.by_rule(rule, before, now, verdict, scope=scope, task=key, judgement=judgement)
         rows.append(row)
     return rows
+
+
+def _asks_share_above(rule: JudgeRule, change: Change, test: StatisticTest, settings: JudgeSettings) -> bool:
+    """Whether a quantile's change that looks significant is also tested by the share of requests
+    above the baseline's quantile (`exceedance_p_value`).
+
+    The intervals' z-test reads a quantile's change as a shift of the whole distribution. A
+    quantile that sits between two modes (a suite's totals mixing a 1 ms and a 41 ms endpoint) jumps
+    from one mode to the other when the mix moves by a request or two in a hundred: 2 -> 41 ms, far
+    beyond its interval, though no request got slower. Counting the current requests above the
+    baseline's quantile asks what a slowdown means: more requests than chance above it. Exact and
+    distribution-free, and costly on a long run (a sum over the count's tail), so it is asked only of
+    a statistic that could still be flagged (p at most 1 - `warn_confidence`, which no correction
+    lowers). A short run's quantile is already judged by it (`Change.exceedance_p`).
+    """
+    return (
+        test.stopped_by is None
+        and test.p_value <= 1.0 - settings.warn_confidence
+        and rule.better_if is BetterIf.SMALLER
+        and stat_kind(rule.name) is StatKind.QUANTILE
+        and change.exceedance_p is None
+    )
 
 
 def _entry_stats(record: Record, key: TaskKey | None) -> tuple[TaskStats | None, Histogram | None]:

@@ -23,7 +23,10 @@ quantile's rank), and C = how many of the current run's n requests are above t. 
 changed", F(t) ~ Beta(r, n_b - r + 1) (an order statistic of the baseline) and C | F(t) ~
 Binomial(n, 1 - F(t)), so C ~ BetaBinomial(n, n_b - r + 1, r) whatever the distribution: an
 exact, distribution-free p-value P(C >= c) (requests tied with t count as not above, which only
-makes it conservative under Locust's rounding).
+makes it conservative under Locust's rounding). The judge asks the same test of any quantile whose
+change looks significant on its intervals (rule.py `_asks_share_above`): a quantile that sits
+between two modes, such as the totals' median of a 1 ms and a 41 ms endpoint, jumps from one to the
+other when the mix of requests moves by a few in a hundred, while the share above it does not.
 
 A change is `ln(current / baseline)` with `se = sqrt(se_b^2 + se_c^2)` (independent runs). Values
 below Locust's 1 ms resolution (and zero counts) count as `VALUE_FLOOR`, so no logarithm or
