@@ -182,24 +182,6 @@ def verdict_of(test: StatisticTest, adjusted_p: float, settings: JudgeSettings) 
     return Verdict.PASS, test.reason_if_passed
 
 
-def judge_statistic(
-    rule: JudgeRule,
-    change: Change,
-    spread: Spread,
-    *,
-    baseline_runs: int,
-    statistics: int,
-    settings: JudgeSettings,
-) -> tuple[Verdict, NoiseBasis, str]:
-    """One statistic judged alone among `statistics`: (verdict, where its noise came from, why).
-
-    Alone, every multiplicity correction gives p_adj = min(1, statistics * p) (`statistic_test`).
-    """
-    test = statistic_test(rule, change, spread, baseline_runs=baseline_runs, settings=settings)
-    verdict, reason = verdict_of(test, min(1.0, max(statistics, 1) * test.p_value), settings)
-    return verdict, test.basis, reason
-
-
 def _credited_runs(baseline_runs: int, settings: JudgeSettings) -> int:
     return max(baseline_runs, 1) if settings.credit_averaged_baseline else 1
 
@@ -214,7 +196,8 @@ def fails_above_percent(
     settings: JudgeSettings,
 ) -> float | None:
     """The smallest worsening, in percent of the baseline, that fails this statistic judged alone
-    (`judge_statistic`) on this run's evidence: the largest of the FAILURE level's bars (the floors,
+    among `statistics` (every correction then gives p_adj = min(1, statistics * p)) on this run's
+    evidence: the largest of the FAILURE level's bars (the floors,
     z(1 - a) * se, t(1 - a; nu) * sigma_n * sqrt(2)), a = (1 - confidence) / statistics. With
     other statistics of the suite worse too, the step-up correction may fail it a little below.
     A short run's quantile, tested by counting requests (`Change.exceedance_p`), has no bar in

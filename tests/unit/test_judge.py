@@ -19,7 +19,7 @@ from scipy import stats
 from pytest_bfd_locust.judge.compare import compare
 from pytest_bfd_locust.judge.comparison import Evidence, NoiseBasis, RecordView
 from pytest_bfd_locust.judge.noise import Spread, SpreadMethod
-from pytest_bfd_locust.judge.rule import fails_above_percent, judge_statistic
+from pytest_bfd_locust.judge.rule import fails_above_percent, statistic_test, verdict_of
 from pytest_bfd_locust.judge.significance import Change, exceedance_p_value
 from pytest_bfd_locust.judge.thresholds import (
     JUDGE_KEYS,
@@ -216,9 +216,11 @@ def prior_only(sigma0: float) -> Spread:
 def judge(
     rule: JudgeRule, moved: Change, noise: Spread, *, k: int = 1, m: int = 1, **overrides: Any
 ) -> tuple[Verdict, NoiseBasis, str]:
-    return judge_statistic(
-        rule, moved, noise, baseline_runs=k, statistics=m, settings=replace(SETTINGS, **overrides)
-    )
+    """One statistic judged alone among `m`: every correction gives p_adj = min(1, m * p)."""
+    settings = replace(SETTINGS, **overrides)
+    test = statistic_test(rule, moved, noise, baseline_runs=k, settings=settings)
+    verdict, reason = verdict_of(test, min(1.0, max(m, 1) * test.p_value), settings)
+    return verdict, test.basis, reason
 
 
 def test_a_clear_slowdown_beyond_the_noise_fails_and_says_why() -> None:
@@ -259,7 +261,7 @@ def test_more_statistics_need_more_evidence_each() -> None:
 
 
 def test_an_average_is_held_to_the_band_of_one_run() -> None:
-    """Measured, not assumed: see judge_statistic's docstring. The average's only gain is its
+    """Measured, not assumed: see statistic_test's docstring. The average's only gain is its
     requests (a smaller within-run error), which the caller puts into the change."""
     rng = np.random.default_rng(10)
     history = [run(rng, index=i) for i in range(12, 0, -1)]
