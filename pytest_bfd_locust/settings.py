@@ -389,9 +389,10 @@ OPTIONS: tuple[OptionSpec, ...] = (
     OptionSpec(
         "--bfd-confirm",
         "confirm",
-        "When the comparison fails a suite, run it up to N more times and fail only a statistic that "
-        "fails in a majority of the 1 + N attempts (0: fail at once; overrides the catalog's confirm; "
-        "default 2 under the judge, 0 for a threshold file with only the seed's keys).",
+        "When the comparison fails a suite (or the judge warns), run it up to N more times and fail only "
+        "a statistic that regressed in a majority of the 1 + N attempts and failed in one, or that the "
+        "judge warned about in all of three or more (0: decide on the first attempt; overrides the "
+        "catalog's confirm; default 2 under the judge, 0 for a threshold file with only the seed's keys).",
         non_negative_int,
         metavar="N",
     ),
