@@ -12,8 +12,9 @@ printed too. Run by hand:
         [--workers 2 [--netns]] [--host URL --path /]
 
 Aim (issue 2): at most 1 s of extra wall time per suite, at least 95 % of plain Locust's requests/s;
-issue 16 narrowed it to 0.3 s and 98 %, read on the paired rounds (`wall time, paired`: each plugin
-run minus the plain run just before it, the median).
+issue 16 narrowed it to 0.3 s and 98 %, read on the paired rounds (`around the load, paired`: each
+plugin run's wall time minus its load, less the same of the plain run just before it, the median;
+`wall time, paired` compares whole wall times, which still differ by what the loads do).
 
 `--breakdown` loads bench/phase_timer.py into the plugin's pytest and prints where the plugin's time
 around the load goes: pytest's start and imports, collection, the runner (the child started under
