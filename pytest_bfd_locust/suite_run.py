@@ -6,6 +6,10 @@ judge, keep and store; and, when the judge fails a suite, confirm (run and judge
 `keep_and_store` -> `Kept`), and `SuiteResult` holds what they produced. The verdict is decided in
 `judge.verdict`, the text a person reads is rendered in `reports`. Nothing here reads `config` or
 the environment.
+
+The judge's statistics (baselines, change points, the comparison, noise, confirmation) are imported
+by the steps that use them, after the load: nothing before the Locust child's start needs them, and
+the plugin imports them on a thread while the child starts (`plugin.ReportImports`).
 """
 
 from __future__ import annotations
@@ -15,19 +19,15 @@ import time
 import uuid
 import warnings
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pytest_bfd_locust import BfdLocustWarning
 from pytest_bfd_locust.acceptance import Acceptance, AcceptanceError, accept_run
 from pytest_bfd_locust.atomic_file import write_atomically
-from pytest_bfd_locust.judge.baseline import Baseline, BaselineKind, BaselineQuery, build_baseline
-from pytest_bfd_locust.judge.changepoints import ChangePoint, current_segments
-from pytest_bfd_locust.judge.compare import compare as compare_records
-from pytest_bfd_locust.judge.comparison import Comparison, Evidence
-from pytest_bfd_locust.judge.confirmation import Confirmation, confirm, default_confirm, settled
+from pytest_bfd_locust.judge.baseline_query import BaselineKind, BaselineQuery
 from pytest_bfd_locust.judge.generator_health import InconclusivePolicy, inconclusive_reason
-from pytest_bfd_locust.judge.noise import PACKAGED_PRIOR, PriorScales
 from pytest_bfd_locust.judge.sla import SlaRules
 from pytest_bfd_locust.judge.thresholds import ThresholdSet
 from pytest_bfd_locust.judge.validation import (
@@ -50,6 +50,13 @@ from pytest_bfd_locust.stores.listing import measured_prior
 from pytest_bfd_locust.stores.protocol import AcceptanceStore
 from pytest_bfd_locust.suites import Suite
 from pytest_bfd_locust.workers import Workers
+
+if TYPE_CHECKING:
+    from pytest_bfd_locust.judge.baseline import Baseline
+    from pytest_bfd_locust.judge.changepoints import ChangePoint
+    from pytest_bfd_locust.judge.comparison import Comparison
+    from pytest_bfd_locust.judge.confirmation import Confirmation
+    from pytest_bfd_locust.judge.noise import PriorScales
 
 
 def effective_suite(suite: Suite, settings: BfdSettings) -> Suite:
@@ -119,6 +126,12 @@ class Ran:
         return None if self.run is None else self.run.record
 
 
+def _packaged_prior() -> PriorScales:
+    from pytest_bfd_locust.judge.noise import PACKAGED_PRIOR
+
+    return PACKAGED_PRIOR
+
+
 @dataclass(frozen=True)
 class Lookup:
     """The baseline step's result: what the run is compared against, read once per suite."""
@@ -128,8 +141,9 @@ class Lookup:
     """Eligible earlier runs, newest first: the judge's noise model and change points."""
     errors: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
-    prior: PriorScales = PACKAGED_PRIOR
-    """The prior noise's scales: packaged, or measured on the store's other hashes."""
+    prior: PriorScales = field(default_factory=_packaged_prior)
+    """The prior noise's scales: packaged (`judge.noise.PACKAGED_PRIOR`), or measured on the store's
+    other hashes."""
 
 
 @dataclass(frozen=True)
@@ -255,11 +269,13 @@ def execute_suite(
     refused = refusal(suite, settings)
     if refused is not None:
         return SuiteResult(suite=suite, run=None, record=None, errors=(refused,))
-    attempts_allowed = 1 + confirm_count(suite, settings, thresholds)
     lookup: Lookup | None = None
     attempts: list[Attempt] = []
     while True:
         ran = run_attempt(suite, settings, on_progress, on_started)
+        # Pure, decided after the first run rather than before it: the judge's modules stay off
+        # the path to the child's start.
+        attempts_allowed = 1 + confirm_count(suite, settings, thresholds)
         if ran.record is None or ran.run is None:
             attempts.append(Attempt(ran))
             break
@@ -272,6 +288,8 @@ def execute_suite(
             break  # nothing to confirm, or failed in a way no further attempt overturns
         if judged.record.inconclusive is not None and len(attempts) == 1:
             break  # the generator was saturated: its comparison is no evidence to confirm
+        from pytest_bfd_locust.judge.confirmation import settled
+
         # A saturated confirming attempt casts no vote; it uses up one of the attempts allowed.
         comparisons = [a.judged.comparison for a in conclusive(attempts) if a.judged and a.judged.comparison]
         if settled(comparisons, attempts_allowed) or len(attempts) >= attempts_allowed:
@@ -283,6 +301,8 @@ def execute_suite(
 def confirm_count(suite: Suite, settings: BfdSettings, thresholds: ThresholdSet) -> int:
     """More attempts allowed after a judged failure: `--bfd-confirm` > the catalog's `confirm` >
     the default (`judge.confirmation.default_confirm`: none for the seed's fixed ratios)."""
+    from pytest_bfd_locust.judge.confirmation import default_confirm
+
     if settings.accept is not None:
         return 0  # a re-baseline job: the run is the new level whatever its comparison says
     if settings.confirm is not None:
@@ -363,6 +383,9 @@ def look_up_baseline(
     record: Record, settings: BfdSettings, store: Store | None, thresholds: ThresholdSet
 ) -> Lookup:
     """The baseline and the judge's history, in one store query (nothing when not comparing)."""
+    from pytest_bfd_locust.judge.baseline import build_baseline
+    from pytest_bfd_locust.judge.noise import PACKAGED_PRIOR
+
     if settings.compare is None or store is None:
         return Lookup()
     baseline_runs = 1 if settings.compare is BaselineKind.PREVIOUS else settings.compare_load_limit
@@ -393,6 +416,10 @@ def judge_run(
     run: RunOutcome, suite: Suite, lookup: Lookup, thresholds: ThresholdSet, settings: BfdSettings
 ) -> Judged:
     """Validate the run, compare it with the baseline, and set both results on its record."""
+    from pytest_bfd_locust.judge.changepoints import current_segments
+    from pytest_bfd_locust.judge.compare import compare as compare_records
+    from pytest_bfd_locust.judge.comparison import Evidence
+
     assert run.record is not None, "judge_run needs a run with statistics"
     validation = validate(run.record, validation_rules(suite), abort_reason=run.abort_reason)
     notes: list[str] = []
@@ -478,6 +505,8 @@ def _result(suite: Suite, attempts: list[Attempt], lookup: Lookup, attempts_allo
     """The suite's result from its attempts: the last run (its log tells why a crash crashed), the
     last record judged (a confirming attempt that crashed loses none of the first one's figures),
     every attempt's errors and notes (each once), and the comparison the attempts decided."""
+    from pytest_bfd_locust.judge.confirmation import confirm
+
     last = attempts[-1]
     judged_attempts = [attempt for attempt in attempts if attempt.judged is not None]
     # A saturated generator's confirming attempt decides nothing: the conclusive attempts do (the

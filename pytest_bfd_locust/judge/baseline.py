@@ -3,7 +3,7 @@
 Pure: no pytest, boto3, locust or gevent. A run asks a store with a `BaselineQuery` and gets
 `LoadedBaselines`; stores call `select_eligible` so every store applies the same eligibility rules
 (SPEC §7) and honours acceptances the same way; the plugin builds a `Baseline` from what the store
-returned. Stores depend on this module, never the other way round.
+returned. Stores depend on `judge.baseline_query` (the eligibility rules), never the other way round.
 
 An acceptance (`pytest_bfd_locust.acceptance`) of a run under the query's hash and tag starts a new
 level: the accepted run is eligible although its comparison failed, and no run before it is a
@@ -13,7 +13,7 @@ baseline any more, for `previous` and `average` alike. Only the newest accepted 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from statistics import fmean, median
 
@@ -21,90 +21,23 @@ from pytest_bfd_locust.acceptance import Acceptance
 from pytest_bfd_locust.figures import iso_utc
 from pytest_bfd_locust.histogram import Histogram
 
-# The query's types live apart (a session's start needs them, not this module); re-exported here.
+# The query's types and the eligibility rules live apart (a session's start and the stores need
+# them, not this module's statistics); re-exported here.
+from pytest_bfd_locust.judge.baseline_query import TOTAL_RUNTIME_DELTA as TOTAL_RUNTIME_DELTA
 from pytest_bfd_locust.judge.baseline_query import BaselineKind as BaselineKind
 from pytest_bfd_locust.judge.baseline_query import BaselineQuery as BaselineQuery
 from pytest_bfd_locust.judge.baseline_query import LoadedBaselines as LoadedBaselines
+from pytest_bfd_locust.judge.baseline_query import applies_to as applies_to
+from pytest_bfd_locust.judge.baseline_query import current_acceptance as current_acceptance
+from pytest_bfd_locust.judge.baseline_query import is_accepted_run as is_accepted_run
+from pytest_bfd_locust.judge.baseline_query import is_eligible as is_eligible
+from pytest_bfd_locust.judge.baseline_query import measured_cleanly as measured_cleanly
+from pytest_bfd_locust.judge.baseline_query import newest_first_key as newest_first_key
+from pytest_bfd_locust.judge.baseline_query import select_eligible as select_eligible
 from pytest_bfd_locust.judge.changepoints import change_points
 from pytest_bfd_locust.judge.comparison import TaskKey, record_view, stat_values
 from pytest_bfd_locust.judge.significance import log_value
-from pytest_bfd_locust.record import Record, ResultStatus, TaskStats
-
-TOTAL_RUNTIME_DELTA = 3.0
-"""Seconds two runs' total runtimes may differ by and still be compared (the seed's delta)."""
-
-_ELIGIBLE_RESULTS = frozenset({ResultStatus.PASSED, ResultStatus.NOT_APPLICABLE})
-
-
-def is_eligible(record: Record, query: BaselineQuery, accepted: Acceptance | None = None) -> bool:
-    """Whether a stored record may serve as a baseline for the run described by `query` (SPEC §7).
-
-    Unlike the seed, the runtime check is on the absolute difference: a baseline that ran much
-    longer than this run is as incomparable as one that ran much shorter. With an acceptance that
-    applies to the query (`current_acceptance`), the accepted run passes the compare_result rule
-    and every run before it fails the whole test: it belongs to the level the acceptance ended.
-    An inconclusive run (its load generator saturated: `Record.inconclusive`) measured the
-    generator, not the API, and is never a baseline.
-    """
-    metadata = record.metadata
-    accepted_run = accepted is not None and _is_accepted_run(record, accepted)
-    return (
-        query.tag in metadata.tags
-        and metadata.hash == query.hash
-        and (metadata.compare_result in _ELIGIBLE_RESULTS or accepted_run)
-        and measured_cleanly(record)
-        and abs(metadata.total_runtime - query.total_runtime) < TOTAL_RUNTIME_DELTA
-        and (accepted is None or newest_first_key(record) >= accepted.run_key)
-    )
-
-
-def measured_cleanly(record: Record) -> bool:
-    """Whether a run measured the API as it was: validated (or never validated: the seed's) and
-    not inconclusive. What a baseline needs besides matching the query; what a run of another hash
-    must be for its spread to inform this one's prior noise (`judge.noise.measured_scales`)."""
-    return record.metadata.validation_result in _ELIGIBLE_RESULTS and record.inconclusive is None
-
-
-def _is_accepted_run(record: Record, accepted: Acceptance) -> bool:
-    return record.run_id == accepted.run_id and record.metadata.timestamp == accepted.run_timestamp
-
-
-def applies_to(acceptance: Acceptance, query: BaselineQuery) -> bool:
-    """Whether an acceptance moves the level of this query: a run is accepted only into its own
-    suite, hash and tag."""
-    return (
-        acceptance.hash == query.hash
-        and acceptance.tag == query.tag
-        and (query.suite is None or acceptance.suite is None or acceptance.suite == query.suite)
-    )
-
-
-def current_acceptance(acceptances: Iterable[Acceptance], query: BaselineQuery) -> Acceptance | None:
-    """The acceptance the query's current level starts at: of those that apply, the one of the
-    newest accepted run (not the newest decision: accepting an older run later does not undo a
-    newer level)."""
-    applying = [acceptance for acceptance in acceptances if applies_to(acceptance, query)]
-    return max(applying, key=lambda acceptance: (acceptance.run_key, acceptance.accepted_at), default=None)
-
-
-def newest_first_key(record: Record) -> tuple[int, str]:
-    """Sort key (use with reverse=True) putting the newest record first.
-
-    Two runs stored in the same second are ordered by run id so every store and every call picks
-    the same one; records without a run id (the seed's) sort after those with one.
-    """
-    return (record.metadata.timestamp, record.run_id or "")
-
-
-def select_eligible(
-    records: Iterable[Record], query: BaselineQuery, acceptances: Iterable[Acceptance] = ()
-) -> tuple[Record, ...]:
-    """The newest `query.limit` eligible records, newest first, from the accepted level on."""
-    accepted = current_acceptance(acceptances, query)
-    eligible = sorted(
-        (r for r in records if is_eligible(r, query, accepted)), key=newest_first_key, reverse=True
-    )
-    return tuple(eligible[: max(query.limit, 0)])
+from pytest_bfd_locust.record import Record, TaskStats
 
 
 @dataclass(frozen=True)
@@ -126,7 +59,7 @@ class Baseline:
         if self.kind is BaselineKind.PREVIOUS:
             record = self.records[0]
             parts = [f"run {record.run_id}"] if record.run_id else []
-            if accepted is not None and _is_accepted_run(record, accepted):
+            if accepted is not None and is_accepted_run(record, accepted):
                 parts.append("accepted as the new level")
             run = f" ({', '.join(parts)})" if parts else ""
             return f"previous run of {iso_utc(record.metadata.timestamp)}{run}"

@@ -61,6 +61,8 @@ from pytest_bfd_locust.run.locust_api import (
 )
 
 # isort: on
+import atexit
+import gc
 import os
 import signal
 import socket
@@ -569,11 +571,18 @@ def build_record(
     )
 
 
+def _collect_then_freeze() -> None:
+    gc.collect()
+    gc.freeze()
+
+
 def main() -> None:
     control_path = os.environ.get(CONTROL_ENV)
     if not control_path:
         sys.exit(f"pytest_bfd_locust.run.locust_child: {CONTROL_ENV} is not set; run suites through pytest")
     control = ChildControl.read(control_path)
+    # Registered first, so it runs last of the exit handlers (Locust's, a locustfile's, logging's).
+    atexit.register(_collect_then_freeze)
     measure_cpu_every(control.progress_interval)
     ChildSession(control).register()
     run_locust_main()

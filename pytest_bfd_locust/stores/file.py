@@ -18,7 +18,7 @@ from pathlib import Path
 
 from pytest_bfd_locust.acceptance import ACCEPTANCE_SUFFIX, Acceptance
 from pytest_bfd_locust.atomic_file import write_temporary
-from pytest_bfd_locust.judge.baseline import (
+from pytest_bfd_locust.judge.baseline_query import (
     BaselineQuery,
     LoadedBaselines,
     current_acceptance,

@@ -13,18 +13,9 @@ import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
-from typing import Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar
 
-from pytest_bfd_locust.judge.baseline import measured_cleanly, newest_first_key
-from pytest_bfd_locust.judge.noise import (
-    MIN_SERIES,
-    MIN_SERIES_RUNS,
-    OTHER_SERIES_HASHES,
-    OTHER_SERIES_RUNS,
-    PACKAGED_PRIOR,
-    PriorScales,
-    measured_scales,
-)
+from pytest_bfd_locust.judge.baseline_query import measured_cleanly, newest_first_key
 from pytest_bfd_locust.record import Record, RecordError
 from pytest_bfd_locust.record_checks import implausible
 from pytest_bfd_locust.stores.acceptances import (
@@ -40,6 +31,9 @@ from pytest_bfd_locust.stores.protocol import (
     Store,
     StoreError,
 )
+
+if TYPE_CHECKING:
+    from pytest_bfd_locust.judge.noise import PriorScales
 
 Ref = TypeVar("Ref")
 
@@ -132,6 +126,9 @@ def load_other_series(
     but `record_hash` (the newest by the timestamps in their names: no object read to choose),
     those carrying `tag` and measured cleanly (`baseline.measured_cleanly`) kept, oldest first.
     At most hashes x runs objects are read, whatever the store holds."""
+    # The judge's noise model only where a prior is measured: a store's import needs none of it.
+    from pytest_bfd_locust.judge.noise import OTHER_SERIES_HASHES, OTHER_SERIES_RUNS
+
     warnings: list[str] = []
     others = sorted(
         (
@@ -162,6 +159,8 @@ def measured_prior(store: Store, record_hash: str, tag: str | None) -> tuple[Pri
     notes: a store that cannot list (no `SeriesStore`, or a StoreError such as an S3 role without
     s3:ListBucket) or holds too few runs gives the packaged scales with a note saying why, never an
     error: the judge works without it, as it did before."""
+    from pytest_bfd_locust.judge.noise import MIN_SERIES, MIN_SERIES_RUNS, PACKAGED_PRIOR, measured_scales
+
     if not isinstance(store, SeriesStore):
         note = f"prior noise: the packaged values ({store.describe()} cannot list other hashes)"
         return PACKAGED_PRIOR, (note,)

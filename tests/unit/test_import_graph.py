@@ -86,5 +86,5 @@ def test_the_cycle_finder_finds_a_planted_cycle() -> None:
 def test_the_graph_sees_the_known_edges() -> None:
     graph = import_graph()
     assert "pytest_bfd_locust.judge.comparison" in graph["pytest_bfd_locust.judge.baseline"]
-    assert "pytest_bfd_locust.judge.baseline" in graph["pytest_bfd_locust.stores.file"]
+    assert "pytest_bfd_locust.judge.baseline_query" in graph["pytest_bfd_locust.stores.file"]
     assert "pytest_bfd_locust.stores.s3.glue" in graph["lambda_entry.partition_handler"]
