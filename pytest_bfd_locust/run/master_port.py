@@ -1,4 +1,5 @@
-"""Whether Locust's master can listen where a suite asks, checked before anything is announced.
+"""Where Locust's master listens: whether it can where a suite asks, checked before anything is
+announced, and a free port of this machine for `--bfd-processes`' own master (`free_local_port`).
 
 Locust finds out only after the user was told to start workers, and says it with a traceback
 ending in `RPCError: Socket bind failure`. Binding the address for a moment first turns a taken
@@ -37,3 +38,11 @@ def master_bind_problem(bind: MasterBind) -> str | None:
             }
             return f"{where}: {causes.get(error.errno or 0, error.strerror or str(error))}"
     return None
+
+
+def free_local_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on now (the kernel's choice), for a master whose
+    workers are forked on this machine (`--processes`)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])

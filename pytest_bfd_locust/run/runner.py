@@ -14,7 +14,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,6 +23,7 @@ from pytest_bfd_locust.judge.sla import SlaRules
 from pytest_bfd_locust.record import Record
 from pytest_bfd_locust.run.child_control import CONTROL_ENV, PROGRESS_INTERVAL_S, ChildControl, ChildResult
 from pytest_bfd_locust.run.log_tail import LOG_TAIL_LINES, log_tail
+from pytest_bfd_locust.run.master_port import free_local_port
 from pytest_bfd_locust.run.parent_watch import wait_for_exit, watched_command
 from pytest_bfd_locust.run.process_group import stop_process_group
 from pytest_bfd_locust.run.progress import Progress
@@ -114,8 +115,10 @@ class RunOutcome:
         return log_tail(self.log_path, lines, name="Locust log")
 
 
-def locust_command(request: RunRequest, html_path: Path) -> list[str]:
-    """The child's argv. No secrets here: they travel in the environment."""
+def locust_command(request: RunRequest, html_path: Path, master_port: int | None = None) -> list[str]:
+    """The child's argv. No secrets here: they travel in the environment. `master_port`: where a
+    `--processes` master listens on this machine (`master_port.free_local_port`, chosen by the
+    caller); None leaves Locust's own defaults."""
     argv = [
         sys.executable,
         "-m",
@@ -137,7 +140,7 @@ def locust_command(request: RunRequest, html_path: Path) -> list[str]:
     if request.only_summary:
         argv.append("--only-summary")
     if request.processes:
-        argv += ["--processes", str(request.processes)]
+        argv += ["--processes", str(request.processes), *_local_master_args(request.locust_args, master_port)]
     if request.workers is not None:
         bind = request.workers.master_bind
         argv += [
@@ -151,6 +154,21 @@ def locust_command(request: RunRequest, html_path: Path) -> list[str]:
         ]
     argv += list(request.locust_args)
     return argv
+
+
+MASTER_PORT_ARGS = frozenset({"--master-bind-host", "--master-bind-port", "--master-port", "--master-host"})
+"""Locust's master/worker address options: a user's own (in `locust_args`) are left alone."""
+
+
+def _local_master_args(locust_args: Sequence[str], port: int | None) -> list[str]:
+    """Where `--processes`'s master listens and its forked workers connect: this machine only, on a
+    port free now. Locust's defaults bind every interface at 5557, so a second session with
+    `--bfd-processes` on the same machine (parallel CI jobs, pytest-xdist) failed with "Address
+    already in use", and the master answered on every interface. A user who set any of these
+    options in the suite's Locust arguments keeps them."""
+    if port is None or any(arg.split("=", 1)[0] in MASTER_PORT_ARGS for arg in locust_args):
+        return []
+    return ["--master-bind-host", "127.0.0.1", "--master-bind-port", str(port), "--master-port", str(port)]
 
 
 def _host_with_credentials_env(host: str | None) -> dict[str, str]:
@@ -245,7 +263,9 @@ def run_suite(
     with open(log_path, "wb") as log:
         child = subprocess.Popen(
             # Under parent_watch: Locust must not outlive a pytest that was killed.
-            watched_command(locust_command(request, html_path)),
+            watched_command(
+                locust_command(request, html_path, free_local_port() if request.processes else None)
+            ),
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=subprocess.STDOUT,

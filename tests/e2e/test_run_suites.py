@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import socket
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -184,6 +186,22 @@ def test_processes_mode_aggregates_all_workers(pytester: pytest.Pytester, write_
     cpu = [row[timeline["columns"].index("cpu_percent")] for row in timeline["samples"]]  # type: ignore[index]
     measured = [reading for reading in cpu if reading is not None]
     assert cpu[0] is None and measured and all(0 <= reading <= 400 for reading in measured), cpu
+
+
+def test_processes_mode_runs_while_locusts_default_port_is_taken(
+    pytester: pytest.Pytester, write_catalog
+) -> None:
+    """Another session's master (here a listening socket) on Locust's default 5557: --bfd-processes
+    picks a free port of its own (CI met "Address already in use" with two sessions at once)."""
+    write_catalog("- name: multi\n  locustfile: api.py\n  users: 2\n  spawn_rate: 2\n")
+    with contextlib.ExitStack() as stack:
+        taken = stack.enter_context(socket.socket())
+        with contextlib.suppress(OSError):  # already taken by someone else: as good for this test
+            taken.bind(("0.0.0.0", 5557))  # nosec B104: as Locust's default master binds
+            taken.listen()
+        result = pytester.runpytest("--bfd-suite", "suites.yaml", "--bfd-processes", "2")
+    result.assert_outcomes(passed=1)
+    assert stored_records(pytester.path)[0]["totals"]["num_requests"] > 0  # type: ignore[index]
 
 
 def test_seed_style_suite_runs_unchanged(

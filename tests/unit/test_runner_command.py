@@ -100,6 +100,23 @@ def test_only_summary_and_processes(overrides: dict[str, Any], expected_tail: li
     assert argv[-len(expected_tail) :] == expected_tail
 
 
+def test_processes_master_listens_on_this_machine_at_the_port_given() -> None:
+    """Locust's defaults (every interface, 5557) made a second session with --bfd-processes on the
+    same machine fail with "Address already in use" (the runner passes a free port)."""
+    argv = locust_command(_request(processes=2), HTML, 40123)
+    assert argv[argv.index("--processes") :] == [
+        "--processes", "2", "--master-bind-host", "127.0.0.1", "--master-bind-port", "40123",
+        "--master-port", "40123",
+    ]  # fmt: skip
+    assert "--master-bind-host" not in locust_command(_request(), HTML, 40123)  # no --processes
+
+
+@pytest.mark.parametrize("own", [("--master-bind-port", "6000"), ("--master-port=6000",)])
+def test_a_users_own_master_address_is_left_alone(own: tuple[str, ...]) -> None:
+    argv = locust_command(_request(processes=2, locust_args=own), HTML, 40123)
+    assert "--master-bind-host" not in argv and argv[-len(own) :] == list(own)
+
+
 @pytest.mark.parametrize(
     "locust_args",
     [
