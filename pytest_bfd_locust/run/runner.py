@@ -285,6 +285,9 @@ def run_suite(
                 # Waiting on the child, not sleeping: its exit ends the wait at once.
                 wait_for_exit(child, poll_interval)
             progress.poll()
+            # The master has exited; a `--processes` worker it forked may not have (a master that
+            # could not bind its port leaves its workers waiting for it, reparented to init).
+            stop_process_group(child, STOP_GRACE_S)
         except BaseException:
             stop_process_group(child, STOP_GRACE_S)
             raise

@@ -204,6 +204,36 @@ def test_processes_mode_runs_while_locusts_default_port_is_taken(
     assert stored_records(pytester.path)[0]["totals"]["num_requests"] > 0  # type: ignore[index]
 
 
+def _processes_under(folder: Path) -> list[int]:
+    """PIDs of the processes whose command line names a file under `folder`."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError):
+                if str(folder).encode() in (entry / "cmdline").read_bytes():
+                    found.append(int(entry.name))
+    return found
+
+
+def test_processes_workers_do_not_outlive_a_master_that_could_not_start(
+    pytester: pytest.Pytester, write_catalog
+) -> None:
+    """The suite's own --master-bind-port is taken: Locust's master fails to bind after forking its
+    workers, which waited for it, reparented to init, until the runner stopped the whole group."""
+    with socket.socket() as taken:
+        taken.bind(("0.0.0.0", 0))  # nosec B104: as Locust's master binds (every interface)
+        taken.listen()
+        port = taken.getsockname()[1]
+        write_catalog(
+            "- name: multi\n  locustfile: api.py\n  users: 2\n  spawn_rate: 2\n"
+            f"  locust_args: ['--master-bind-port', '{port}', '--master-port', '{port}']\n"
+        )
+        result = pytester.runpytest("--bfd-suite", "suites.yaml", "--bfd-processes", "2")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*Socket bind failure*"])
+    assert _processes_under(pytester.path) == []
+
+
 def test_seed_style_suite_runs_unchanged(
     pytester: pytest.Pytester, demo_server: DemoServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
