@@ -112,8 +112,8 @@ def settled(comparisons: Sequence[Comparison], attempts_allowed: int) -> bool:
 
     A first attempt in which nothing regressed (no FAILURE, no judge's WARNING) settles it;
     otherwise it is settled when a statistic has regressed in a majority of the attempts allowed
-    and failed in one of them (confirmed), when no statistic can still reach that in the attempts
-    left (not confirmed), or when no attempt is left.
+    and failed in one of them, or regressed in all of three or more (confirmed), when no statistic
+    can still reach a majority in the attempts left (not confirmed), or when no attempt is left.
     """
     if not comparisons:
         return False
