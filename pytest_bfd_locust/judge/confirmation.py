@@ -80,10 +80,20 @@ def _key(row: StatComparison) -> StatKey:
     return (row.scope, row.stat)
 
 
+def judge_warning(row: StatComparison) -> bool:
+    """Whether a row is the judge's WARNING (a fixed ratio's warning is a band the user drew, not
+    evidence: it does not vote)."""
+    return row.verdict is Verdict.WARNING and row.judgement is not None
+
+
 def regressed(row: StatComparison) -> bool:
-    """Whether a row votes for its statistic's regression: a FAILURE, or the judge's WARNING (a
-    fixed ratio's warning is a band the user drew, not evidence: it does not vote)."""
-    return row.verdict is Verdict.FAILURE or (row.verdict is Verdict.WARNING and row.judgement is not None)
+    """Whether a row votes for its statistic's regression: a FAILURE, or the judge's WARNING."""
+    return row.verdict is Verdict.FAILURE or judge_warning(row)
+
+
+def judge_warnings(comparison: Comparison) -> tuple[StatComparison, ...]:
+    """The judge's warnings of one attempt: those a confirmation counts."""
+    return tuple(row for row in comparison.stats if judge_warning(row))
 
 
 def _counts(comparisons: Sequence[Comparison]) -> tuple[dict[StatKey, int], dict[StatKey, int]]:
@@ -157,7 +167,7 @@ class Confirmation:
 
     def warned_in(self, row: StatComparison) -> tuple[int, ...]:
         """The attempts (1-based) in which this statistic was the judge's WARNING."""
-        return self._attempts_where(row, lambda found: regressed(found) and found.verdict is Verdict.WARNING)
+        return self._attempts_where(row, judge_warning)
 
     def _attempts_where(
         self, row: StatComparison, holds: Callable[[StatComparison], bool]
@@ -203,7 +213,7 @@ def confirm(comparisons: Sequence[Comparison], attempts_allowed: int) -> Confirm
             number, row = ranked[position]
             failed_in = [attempt for attempt, other in ranked if other.verdict is Verdict.FAILURE]
             votes = sum(1 for _, other in ranked if regressed(other))
-            if row.verdict is Verdict.WARNING and regressed(row):
+            if judge_warning(row):
                 if failed_in:
                     row = _confirmed_by_warning(row, f"a failure in {_attempts(failed_in)}")
                 elif _decides(votes, 0, attempts_allowed):

@@ -18,15 +18,15 @@ noise grows with its size). It is a conjugate normal model of x_i = ln(value of 
   totals of the 4 suites), the spread measured within levels as below; D is the median over the
   history's runs, at least `MIN_DISPERSION`, and sigma0 at most its kind's `PRIOR_CEILINGS` (the
   largest spread a whole series of that kind showed: the line overshoots where D is large). The
-  ratios were 0.07-0.53, the median of each kind 0.19-0.26. One series was left out: the
-  totals' median of a suite mixing a 1 ms and a 41 ms endpoint, which jumps between the two
-  (ratio 10.7); the within-run interval of a median that
-  sits between two modes covers both, and the history's own spread takes over from the second
-  run. `prior_scale` multiplies every s (1 by default). With the judge key `prior_from_store`
-  the s come from the store's other hashes instead (`measured_scales`, the same computation;
-  `PriorScales`, carried in `Evidence.prior`); measured, that helped little and cost false
-  alarms (README), so the packaged values are the default. D's upper end is not the p99 for the
-  median: in a short run (30 requests of an endpoint) the p99 is the single slowest request.
+  ratios were 0.07-0.53, the median of each kind 0.19-0.26. One series was left out: the totals'
+  median of a suite mixing a 1 ms and a 41 ms endpoint, which jumps between the two (ratio 10.7);
+  the within-run interval of a median that sits between two modes covers both, and the history's
+  own spread takes over from the second run (`within_fence`). `prior_scale` multiplies every s (1
+  by default). With the judge key `prior_from_store` the s come from the store's other hashes
+  instead (`measured_scales`, the same computation; `PriorScales`, carried in `Evidence.prior`);
+  measured, that helped little and cost false alarms (README), so the packaged values are the
+  default. D's upper end is not the p99 for the median: in a short run (30 requests of an
+  endpoint) the p99 is the single slowest request.
 - **Data.** The residuals of the history within its levels: the change points of the series
   (judge/changepoints.py, E-divisive means) cut it into segments, and each segment is measured
   around its own mean, so a past step (a regression, then its fix) is a level, not noise:
@@ -47,6 +47,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from statistics import fmean, median
+from typing import TypeVar
 
 from pytest_bfd_locust.histogram import bucket_width
 from pytest_bfd_locust.judge.changepoints import change_points
@@ -59,6 +60,8 @@ from pytest_bfd_locust.judge.significance import (
     value_floor,
 )
 from pytest_bfd_locust.record import Record, TaskStats
+
+T = TypeVar("T")
 
 MIN_DISPERSION = 0.05
 """The smallest D the prior's scale is built on (the upper quantile 5 % above the median): an
@@ -356,8 +359,8 @@ def measured_ceilings(series: Sequence[Sequence[Record]]) -> dict[str, float]:
     for kind, found in pooled.items():
         finite = [(ratio, spread) for ratio, spread in found if math.isfinite(ratio)]
         if finite:
-            fence = OUTLIER_FACTOR * median(ratio for ratio, _ in finite)
-            ceilings[kind] = max(spread for ratio, spread in finite if ratio <= fence)
+            kept = within_fence([spread for _, spread in finite], [ratio for ratio, _ in finite])
+            ceilings[kind] = max(kept)
     return ceilings
 
 
@@ -374,8 +377,14 @@ def combined_scale(ratios: Sequence[float]) -> float | None:
     finite = [ratio for ratio in ratios if math.isfinite(ratio)]
     if len(finite) < MIN_SERIES:
         return None
-    fence = OUTLIER_FACTOR * median(finite)
-    return max(ratio for ratio in finite if ratio <= fence)
+    return max(within_fence(finite, finite))
+
+
+def within_fence(items: Sequence[T], ratios: Sequence[float]) -> list[T]:
+    """The items whose series ratio (spread / D; `ratios`, finite, in the same order) is at most
+    `OUTLIER_FACTOR` times the median ratio: a statistic jumping between modes left out."""
+    fence = OUTLIER_FACTOR * median(ratios)
+    return [item for item, ratio in zip(items, ratios, strict=True) if ratio <= fence]
 
 
 def measured_scales(series: Sequence[Sequence[Record]]) -> PriorScales:

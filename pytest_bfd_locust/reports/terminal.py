@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pytest_bfd_locust.figures import format_change, format_value_with_unit, iso_utc, stat_label
 from pytest_bfd_locust.judge.changepoints import ChangePoint
 from pytest_bfd_locust.judge.comparison import Comparison, Judgement, NoiseBasis, StatComparison, task_scope
-from pytest_bfd_locust.judge.confirmation import UNANIMOUS_ATTEMPTS, Confirmation, regressed
+from pytest_bfd_locust.judge.confirmation import UNANIMOUS_ATTEMPTS, Confirmation, judge_warnings
 from pytest_bfd_locust.judge.distributions import normal_quantile
 from pytest_bfd_locust.judge.generator_health import inconclusive_message
 from pytest_bfd_locust.judge.significance import StatKind, stat_kind
@@ -546,9 +546,8 @@ def format_attempts(
         elif comparison.failed:
             ranked = rank_regressions(comparison.failures)
             judged = f"comparison FAILED, {_statistics(len(ranked))}, worst {_worst(ranked[0])}"
-        elif judge_warnings(comparison):
-            ranked = rank_regressions(judge_warnings(comparison))
-            judged = f"comparison PASSED with {_statistics(len(ranked))} warned, worst {_worst(ranked[0])}"
+        elif warned := rank_regressions(judge_warnings(comparison)):
+            judged = f"comparison PASSED with {_statistics(len(warned))} warned, worst {_worst(warned[0])}"
         else:
             judged = "comparison PASSED"
         where = f"; record at {attempt.location}" if attempt.location else ""
@@ -600,11 +599,6 @@ def _where_it_regressed(confirmation: Confirmation, row: StatComparison) -> str:
         if numbers
     ]
     return ", ".join(parts)
-
-
-def judge_warnings(comparison: Comparison) -> tuple[StatComparison, ...]:
-    """The judge's warnings of a comparison (those a confirmation counts; not the seed's warn ratios)."""
-    return tuple(row for row in comparison.warnings if regressed(row))
 
 
 def format_failure_text(
