@@ -12,6 +12,7 @@ import pytest
 from examples.demo_target import DemoServer
 from pytest_bfd_locust.figures import iso_utc
 from pytest_bfd_locust.record import record_hash
+from tests.locustfiles import BOTH_EVERY_ITERATION_LOCUSTFILE
 from tests.record_factory import make_record, make_task, make_totals
 
 QUIET = ["-p", "no:cacheprovider"]
@@ -45,7 +46,10 @@ def test_first_run_warns_second_compares_and_passes(
 def test_slower_target_fails_and_names_the_statistics(
     pytester: pytest.Pytester, write_catalog, demo_server: DemoServer
 ) -> None:
-    write_catalog(SUITE)
+    # Both endpoints in every iteration: the slow run makes about 14 requests.
+    write_catalog(
+        "- name: api\n  locustfile: both.py\n", locustfiles={"both.py": BOTH_EVERY_ITERATION_LOCUSTFILE}
+    )
     # Endpoints of 40 ms: a 1-3 ms endpoint's one-run spread on a busy machine (a 2 ms median read
     # 5 ms with a p90 of 14 ms) makes the prior so wide that 5 -> 210 ms only warned with one earlier
     # run (the judge's known cold-start weakness on few-ms endpoints, README; not what this test is
